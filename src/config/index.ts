@@ -1,0 +1,19 @@
+export { loadConfigFile } from './load';
+export { validateConfig } from './validate';
+export type { ValidateOptions } from './validate';
+export type {
+  DefaultsConfig,
+  GatewayConfig,
+  LoopbackDlrStatus,
+  LoopbackTransportConfig,
+  MemoryStoreConfig,
+  ModemTransportConfig,
+  ResolvedRouteConfig,
+  SmppBindMode,
+  SmppTransportConfig,
+  SqliteStoreConfig,
+  StoreConfig,
+  TextEncoding,
+  TransportConfig,
+  TransportType,
+} from './types';

@@ -1,0 +1,96 @@
+/**
+ * The gateway configuration as the rest of smsgate sees it: validated, every default filled in,
+ * relative paths resolved. The file format itself is fixed in the shared contract.
+ */
+import type { RouteConfig, RouteStrategy } from '../routing/router';
+import type { ResolvedGuardConfig } from '../routing/guard';
+import type { FinalReceiptStatus } from '../transport/receipt-status';
+
+export interface GatewayConfig {
+  store: StoreConfig;
+  defaults: DefaultsConfig;
+  transports: TransportConfig[];
+  /** At least one; without `routes` in the file, one failover route over all transports in file order. */
+  routes: ResolvedRouteConfig[];
+  guard: ResolvedGuardConfig;
+}
+
+/** `redis` is accepted by the file format but not available yet, so it never appears here. */
+export type StoreConfig = SqliteStoreConfig | MemoryStoreConfig;
+
+export interface SqliteStoreConfig {
+  type: 'sqlite';
+  /** Absolute: a relative path in the file is taken from the config file's directory. */
+  path: string;
+}
+
+export interface MemoryStoreConfig {
+  type: 'memory';
+}
+
+export type TextEncoding = 'auto' | 'gsm7' | 'ucs2';
+
+export interface DefaultsConfig {
+  from?: string;
+  /** ISO region for numbers written without a country code. */
+  region?: string;
+  deliveryReport: boolean;
+  validitySeconds: number;
+  maxSegments: number;
+  /** Replace typographic characters with GSM look-alikes so texts stay GSM 7-bit. */
+  smart: boolean;
+  encoding: TextEncoding;
+}
+
+export type TransportConfig = SmppTransportConfig | ModemTransportConfig | LoopbackTransportConfig;
+export type TransportType = TransportConfig['type'];
+
+export type SmppBindMode = 'transmitter' | 'receiver' | 'transceiver' | 'transmitter+receiver';
+
+export interface SmppTransportConfig {
+  id: string;
+  type: 'smpp';
+  host: string;
+  port: number;
+  systemId: string;
+  /** '' when the SMSC wants none. */
+  password: string;
+  /** '' when the SMSC wants none. */
+  systemType: string;
+  bind: SmppBindMode;
+  /** Submits in flight without a response yet. */
+  window: number;
+  /** 0 means unlimited. */
+  maxPerSecond: number;
+  tls: boolean;
+}
+
+export interface ModemTransportConfig {
+  id: string;
+  type: 'modem';
+  /** Serial device, e.g. `/dev/ttyUSB0`. */
+  path: string;
+  baudRate: number;
+  /** SIM PIN, when the SIM asks for one. */
+  pin?: string;
+}
+
+export type LoopbackDlrStatus = FinalReceiptStatus;
+
+/** A built-in transport that sends nowhere: for tests, demos and dry runs. */
+export interface LoopbackTransportConfig {
+  id: string;
+  type: 'loopback';
+  /** Delay before the delivery report. */
+  dlrDelayMs: number;
+  /** The final status every delivery report carries. */
+  dlrStatus: LoopbackDlrStatus;
+  /** Delay before a submit is acknowledged. */
+  submitDelayMs: number;
+  /** Absolute path of a JSONL file that receives every submitted message. */
+  log?: string;
+  /** Every submit fails with an error of this kind; absent, every submit succeeds. */
+  failWith?: 'temporary' | 'permanent';
+}
+
+export type ResolvedRouteConfig = RouteConfig & { strategy: RouteStrategy };

@@ -1,0 +1,551 @@
+/**
+ * The gateway: verifies, encodes, routes and stores each message, then submits it from the
+ * outbox through a Transport, and folds delivery reports back into the message's state.
+ *
+ * `send()` resolves once the message is in the store (accepted); from then on the outbox owns
+ * it: it survives a restart, and it ends in a final state or is still QUEUED, never dropped.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { encodeMessage, type EncodedMessage, type EncodingChoice, type NationalLanguage } from '../encoding';
+import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
+import { lookupNumber, parseNumber, parseSender, type CarrierLookup } from '../numbers';
+import { Guard, optOutKeyword, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
+import type { MessageRecord, Store, StoredInbound } from '../store/types';
+import type {
+  DeliveryReport,
+  InboundMessage,
+  LinkStatus,
+  OutboundMessage,
+  Transport,
+  TransportSink,
+} from '../transport/types';
+import { FINAL_STATES, type MessageState, type NumberInfo, type SenderKind } from '../types';
+import { applySegmentReport, markFailed, markRetry, markSubmitted } from './lifecycle';
+import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry';
+
+export interface SendDefaults {
+  from?: string;
+  region?: string;
+  deliveryReport: boolean;
+  validitySeconds: number;
+  maxSegments: number;
+  smart: boolean;
+  encoding: EncodingChoice;
+}
+
+export const DEFAULT_SEND: SendDefaults = {
+  deliveryReport: true,
+  validitySeconds: 48 * 3600,
+  maxSegments: 10,
+  smart: false,
+  encoding: 'auto',
+};
+
+export interface GatewayOptions {
+  store: Store;
+  transports: Transport[];
+  /** Default: one route over all transports, in the order given (failover). */
+  routes?: RouteConfig[];
+  guard?: GuardConfig;
+  defaults?: Partial<SendDefaults>;
+  carrierLookup?: CarrierLookup;
+  retry?: Partial<RetryPolicy>;
+  /** Submits in flight at once across all transports. */
+  concurrency?: number;
+  /** How long a claimed message stays reserved to this process without news from it. */
+  leaseMs?: number;
+  /** How often to look for work that other processes sharing the store queued. */
+  pollMs?: number;
+}
+
+export interface SendRequest {
+  to: string;
+  text: string;
+  from?: string;
+  /** Forces how `from` is read; by default it is told from its form. */
+  fromType?: SenderKind;
+  region?: string;
+  tag?: string;
+  correlation?: string;
+  idempotencyKey?: string;
+  deliveryReport?: boolean;
+  validitySeconds?: number;
+  /** 0 (normal) to 3 (highest); higher goes out first. */
+  priority?: number;
+  encoding?: EncodingChoice;
+  smart?: boolean;
+  maxSegments?: number;
+  reference16?: boolean;
+}
+
+export interface StateChange {
+  message: MessageRecord;
+  previous: MessageState | null;
+}
+
+export interface ReportEvent {
+  report: DeliveryReport;
+  /** Undefined when no stored message has this provider id. */
+  message?: MessageRecord;
+}
+
+export interface GatewayEvents {
+  state: [StateChange];
+  report: [ReportEvent];
+  inbound: [StoredInbound];
+  'transport-status': [{ transportId: string; status: LinkStatus }];
+  /** Something went wrong outside any caller's request (a store write for a report, ...). */
+  warning: [Error];
+}
+
+/** Gateways alive in this process, so a restarted one can tell its own dead leases. */
+const liveLeaseOwners = new Set<string>();
+const HOST = hostname();
+
+export class Gateway extends EventEmitter<GatewayEvents> {
+  readonly store: Store;
+  private readonly transports = new Map<string, Transport>();
+  private readonly linkStatus = new Map<string, LinkStatus>();
+  private readonly router: Router;
+  private readonly guard: Guard;
+  private readonly defaults: SendDefaults;
+  private readonly retry: RetryPolicy;
+  private readonly carrierLookup: CarrierLookup | undefined;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly owner = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  private running = false;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(options: GatewayOptions) {
+    super();
+    this.store = options.store;
+    for (const transport of options.transports) {
+      if (this.transports.has(transport.id)) {
+        throw new SmsGateError('CONFIG_INVALID', `two transports have the id "${transport.id}"`, { field: 'transports' });
+      }
+      this.transports.set(transport.id, transport);
+    }
+    const routes = options.routes ?? [{ transports: [...this.transports.keys()] }];
+    for (const [index, route] of routes.entries()) {
+      for (const id of route.transports) {
+        if (!this.transports.has(id)) {
+          throw new SmsGateError('CONFIG_INVALID', `routes[${index}] names transport "${id}", which does not exist`, {
+            field: `routes[${index}].transports`,
+          });
+        }
+      }
+    }
+    this.router = new Router(routes);
+    this.guard = new Guard(options.guard ?? {}, { optOut: { isOptedOut: (e164) => this.store.isOptedOut(e164) } });
+    this.defaults = { ...DEFAULT_SEND, ...options.defaults };
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.carrierLookup = options.carrierLookup;
+    this.concurrency = options.concurrency ?? 100;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.store.open();
+    this.running = true;
+    liveLeaseOwners.add(this.owner);
+    await this.releaseDeadLeases();
+    await Promise.all([...this.transports.values()].map((t) => t.start(this.sinkFor(t))));
+    this.kick();
+  }
+
+  /** Stops taking work, lets submits in flight finish, closes the links and the store. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.wakeTimer);
+    await this.pumping;
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled([...this.transports.values()].map((t) => t.stop()));
+    liveLeaseOwners.delete(this.owner);
+    await this.store.close();
+  }
+
+  /** Verifies a number and names its network, as `send()` would. */
+  lookup(input: string, region?: string): Promise<NumberInfo> {
+    return lookupNumber(input, { region: region ?? this.defaults.region, carrierLookup: this.carrierLookup });
+  }
+
+  /**
+   * Accepts a message: resolves with the stored record (QUEUED, or REJECTED when the route
+   * table or the guard refuses it). Throws SmsGateError for bad input, naming the field.
+   */
+  async send(request: SendRequest): Promise<MessageRecord> {
+    if (!this.running) throw new SmsGateError('GATEWAY_STOPPED', 'the gateway is not started');
+    const region = request.region ?? this.defaults.region;
+    const recipient = await lookupNumber(request.to, { region, field: 'to', carrierLookup: this.carrierLookup });
+    const from = request.from ?? this.defaults.from;
+    const sender =
+      from === undefined ? null : parseSender(from, { region, field: 'from', ...(request.fromType ? { kind: request.fromType } : {}) });
+    const route = this.selectRoute(recipient, from, request.tag);
+    const validitySeconds = request.validitySeconds ?? this.defaults.validitySeconds;
+    if (!(validitySeconds > 0)) {
+      throw new SmsGateError('OPTION_INVALID', `validitySeconds must be a positive number, got ${validitySeconds}`, {
+        field: 'validitySeconds',
+      });
+    }
+    const priority = request.priority ?? 0;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 3) {
+      throw new SmsGateError('OPTION_INVALID', `priority must be 0, 1, 2 or 3, got ${priority}`, { field: 'priority' });
+    }
+    const reference16 = request.reference16 ?? false;
+    const nationalLanguages = (route instanceof SmsGateError ? [] : (route.nationalLanguages ?? [])) as NationalLanguage[];
+    const encodingChoice = request.encoding ?? this.defaults.encoding;
+    const smart = request.smart ?? this.defaults.smart;
+    const encoded = encodeMessage(request.text, {
+      encoding: encodingChoice,
+      smart,
+      nationalLanguages,
+      maxSegments: request.maxSegments ?? this.defaults.maxSegments,
+      reference16,
+      reference: randomInt(reference16 ? 0x10000 : 0x100),
+    });
+
+    const now = Date.now();
+    const record: MessageRecord = {
+      id: randomUUID(),
+      idempotencyKey: request.idempotencyKey ?? null,
+      recipient,
+      sender,
+      text: request.text,
+      encoding: encoded.encoding,
+      encodingChoice,
+      smart,
+      nationalLanguages,
+      reference16,
+      reference: encoded.reference ?? null,
+      segments: encoded.segments.length,
+      tag: request.tag ?? null,
+      correlation: request.correlation ?? null,
+      deliveryReport: request.deliveryReport ?? this.defaults.deliveryReport,
+      priority,
+      transports: route instanceof SmsGateError ? [] : route.transports,
+      transportId: null,
+      state: 'QUEUED',
+      attempts: 0,
+      nextAttemptAt: now,
+      validUntil: now + validitySeconds * 1000,
+      createdAt: now,
+      updatedAt: now,
+      submittedAt: null,
+      doneAt: null,
+      providerIds: [],
+      segmentStates: encoded.segments.map(() => null),
+      error: null,
+    };
+
+    const refusal = route instanceof SmsGateError ? route : await this.guardRefusal(recipient, from);
+    if (refusal !== undefined) return this.insert({ ...record, state: 'REJECTED', error: refusal.toJSON(), doneAt: now });
+    const accepted = await this.insert(record);
+    if (accepted.id === record.id) this.kick();
+    return accepted;
+  }
+
+  private selectRoute(recipient: NumberInfo, from: string | undefined, tag: string | undefined): RouteDecision | SmsGateError {
+    try {
+      return this.router.select({ number: recipient, from, tag });
+    } catch (err) {
+      if (isSmsGateError(err) && err.code === 'NO_ROUTE') return err;
+      throw err;
+    }
+  }
+
+  private async guardRefusal(recipient: NumberInfo, from: string | undefined): Promise<SmsGateError | undefined> {
+    try {
+      await this.guard.check({ number: recipient, from });
+      return undefined;
+    } catch (err) {
+      if (isSmsGateError(err) && err.kind === 'refused') return err;
+      throw err;
+    }
+  }
+
+  private async insert(record: MessageRecord): Promise<MessageRecord> {
+    const { record: stored, created } = await this.store.insertMessage(record);
+    if (created) this.emit('state', { message: stored, previous: null });
+    return stored;
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    return this.store.getMessage(id);
+  }
+
+  /**
+   * Resolves with the message once it has left QUEUED (`until: 'submitted'`) or reached a final
+   * state (`until: 'final'`), or as it stands when `timeoutMs` passes. Also sees changes made
+   * by other processes sharing the store.
+   */
+  async waitFor(id: string, until: 'submitted' | 'final', timeoutMs: number): Promise<MessageRecord> {
+    const reached = (state: MessageState) => (until === 'final' ? FINAL_STATES.has(state) : state !== 'QUEUED');
+    const initial = await this.store.getMessage(id);
+    if (initial === undefined) throw new SmsGateError('MESSAGE_NOT_FOUND', `no message with id ${id}`, { field: 'id' });
+    if (reached(initial.state)) return initial;
+    return new Promise<MessageRecord>((resolve, reject) => {
+      const finish = (result: MessageRecord | Error) => {
+        clearTimeout(deadline);
+        clearInterval(poll);
+        this.off('state', onState);
+        if (result instanceof Error) reject(result);
+        else resolve(result);
+      };
+      const onState = ({ message }: StateChange) => {
+        if (message.id === id && reached(message.state)) finish(message);
+      };
+      const check = async (timedOut: boolean) => {
+        try {
+          const current = await this.store.getMessage(id);
+          if (current !== undefined && (timedOut || reached(current.state))) finish(current);
+        } catch (err) {
+          finish(err as Error);
+        }
+      };
+      const deadline = setTimeout(() => void check(true), timeoutMs);
+      const poll = setInterval(() => void check(false), this.pollMs);
+      this.on('state', onState);
+    });
+  }
+
+  /** The link state of each transport and the number of messages in each state. */
+  async status(): Promise<{ transports: Record<string, LinkStatus>; messages: Partial<Record<MessageState, number>> }> {
+    return { transports: Object.fromEntries(this.linkStatus), messages: await this.store.countByState() };
+  }
+
+  // --- the outbox --------------------------------------------------------------------------
+
+  /** Asks the outbox to look for due messages now. Safe to call often. */
+  private kick(): void {
+    if (!this.running) return;
+    if (this.pumping !== undefined) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((err: Error) => void this.emit('warning', err))
+      .finally(() => {
+        this.pumping = undefined;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.kick();
+        } else {
+          void this.scheduleWake();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.running && this.inFlight.size < this.concurrency) {
+      const due = await this.store.claimDue(Date.now(), this.concurrency - this.inFlight.size, this.owner, this.leaseMs);
+      if (due.length === 0) return;
+      for (const record of due) {
+        const dispatch = this.dispatch(record)
+          .catch((err: Error) => void this.emit('warning', err))
+          .finally(() => {
+            this.inFlight.delete(dispatch);
+            this.kick();
+          });
+        this.inFlight.add(dispatch);
+      }
+    }
+  }
+
+  /** Sleeps until the next retry is due, or the poll interval, whichever comes first. */
+  private async scheduleWake(): Promise<void> {
+    if (!this.running) return;
+    const nextDue = await this.store.nextDue().catch(() => null);
+    const wait = nextDue === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, nextDue - Date.now()));
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.kick(), wait);
+  }
+
+  private async dispatch(record: MessageRecord): Promise<void> {
+    const now = Date.now();
+    if (now >= record.validUntil) {
+      const error = new SmsGateError('VALIDITY_EXPIRED', 'the validity period ended before the message could be submitted');
+      return this.transition(record.id, (current) => markFailed(current, error.toJSON(), now));
+    }
+    if (record.transports.length === 0) {
+      const error = new SmsGateError('NO_ROUTE', `no transport is routed for ${record.recipient.e164}`);
+      return this.transition(record.id, (current) => markFailed(current, error.toJSON(), now));
+    }
+    const transportId = this.pickTransport(record.transports, record.attempts);
+    const transport = this.transports.get(transportId);
+    try {
+      if (transport === undefined) {
+        throw new SmsGateError('TRANSPORT_PERMANENT', `transport "${transportId}" is no longer configured`);
+      }
+      const { providerIds } = await transport.submit(this.outbound(record));
+      await this.store.linkProviderIds(transportId, record.id, providerIds);
+      await this.transition(record.id, (current) => markSubmitted(current, transportId, providerIds, Date.now()));
+    } catch (err) {
+      await this.transition(record.id, (current) => this.afterFailure(current, err));
+    }
+  }
+
+  /**
+   * Failover: the first of the route's transports whose link is up, starting further down the
+   * list after each temporary refusal; when none is up, the one in turn (it will say so).
+   */
+  private pickTransport(candidates: string[], attempts: number): string {
+    const inTurn = (offset: number) => candidates[(attempts + offset) % candidates.length]!;
+    for (let offset = 0; offset < candidates.length; offset++) {
+      const state = this.linkStatus.get(inTurn(offset))?.state;
+      if (state === undefined || state === 'connected' || state === 'throttled') return inTurn(offset);
+    }
+    return inTurn(0);
+  }
+
+  private outbound(record: MessageRecord): OutboundMessage {
+    return {
+      id: record.id,
+      recipient: record.recipient,
+      sender: record.sender,
+      encoded: this.encode(record),
+      deliveryReport: record.deliveryReport,
+      validUntil: record.validUntil,
+      priority: record.priority,
+    };
+  }
+
+  /** The same bytes as at acceptance: the choices and the concatenation reference are stored. */
+  private encode(record: MessageRecord): EncodedMessage {
+    return encodeMessage(record.text, {
+      encoding: record.encodingChoice,
+      smart: record.smart,
+      nationalLanguages: record.nationalLanguages,
+      maxSegments: record.segments,
+      reference16: record.reference16,
+      ...(record.reference === null ? {} : { reference: record.reference }),
+    });
+  }
+
+  /**
+   * Permanent errors fail the message with the transport's code. A link that is down does not
+   * use up attempts (the message waits, within its validity); temporary refusals do.
+   */
+  private afterFailure(record: MessageRecord, err: unknown): MessageRecord | undefined {
+    if (record.state !== 'QUEUED') return undefined;
+    const now = Date.now();
+    const error = toErrorInfo(err);
+    if (error.code === 'TRANSPORT_PERMANENT') return markFailed(record, error, now);
+    const attempts = error.code === 'TRANSPORT_UNAVAILABLE' ? record.attempts : record.attempts + 1;
+    if (attempts >= this.retry.maxAttempts) {
+      const exhausted = new SmsGateError(
+        'RETRIES_EXHAUSTED',
+        `gave up after ${attempts} attempts; last error: ${error.message}`,
+        error.providerCode === undefined ? {} : { providerCode: error.providerCode },
+      );
+      return markFailed(record, exhausted.toJSON(), now);
+    }
+    const at = now + retryDelay(Math.max(1, attempts), this.retry);
+    if (at >= record.validUntil) {
+      const expired = new SmsGateError('VALIDITY_EXPIRED', `the validity period ends before the next attempt; last error: ${error.message}`);
+      return markFailed(record, expired.toJSON(), now);
+    }
+    return markRetry(record, error, attempts, at, now);
+  }
+
+  /** Applies a change to a stored message and announces the state it moves to. */
+  private async transition(id: string, change: (current: MessageRecord) => MessageRecord | undefined): Promise<void> {
+    let previous: MessageState | undefined;
+    const updated = await this.store.updateMessage(id, (current) => {
+      previous = current.state;
+      return change(current);
+    });
+    if (updated !== undefined && previous !== undefined && updated.state !== previous) {
+      this.emit('state', { message: updated, previous });
+    }
+  }
+
+  private async releaseDeadLeases(): Promise<void> {
+    for (const owner of await this.store.leaseOwners()) {
+      const [host, pid] = owner.split(':');
+      if (host !== HOST) continue;
+      const alive = Number(pid) === process.pid ? liveLeaseOwners.has(owner) : processAlive(Number(pid));
+      if (!alive) await this.store.releaseLeasesOf(owner);
+    }
+  }
+
+  // --- what transports hand back --------------------------------------------------------------
+
+  private sinkFor(transport: Transport): TransportSink {
+    return {
+      report: (report) => this.onReport(report),
+      inbound: (message) => this.onInbound(message),
+      status: (status) => {
+        this.linkStatus.set(transport.id, status);
+        this.emit('transport-status', { transportId: transport.id, status });
+        if (status.state === 'connected') this.kick();
+      },
+    };
+  }
+
+  private async onReport(report: DeliveryReport): Promise<void> {
+    const link = await this.store.findByProviderId(report.transportId, report.providerId);
+    if (link === undefined) {
+      this.emit('report', { report });
+      return;
+    }
+    let previous: MessageState | undefined;
+    const message = await this.store.updateMessage(link.messageId, (current) => {
+      previous = current.state;
+      return applySegmentReport(current, link.segment, report.state, Date.now());
+    });
+    if (message === undefined) {
+      this.emit('report', { report });
+      return;
+    }
+    this.emit('report', { report, message });
+    if (previous !== undefined && message.state !== previous) this.emit('state', { message, previous });
+  }
+
+  private async onInbound(message: InboundMessage): Promise<void> {
+    const stored = await this.store.saveInbound(message);
+    const keyword = optOutKeyword(message.text);
+    if (keyword !== null) {
+      await this.store.setOptOut(this.normaliseSender(message.from), keyword === 'STOP');
+    }
+    this.emit('inbound', stored);
+  }
+
+  /**
+   * Opt-outs are kept by E.164 so they match the recipients that send() normalises. Transports
+   * give international senders with a `+`; others are read in the default region.
+   */
+  private normaliseSender(from: string): string {
+    try {
+      return parseNumber(from, { region: this.defaults.region }).e164;
+    } catch {
+      return from;
+    }
+  }
+}
+
+function toErrorInfo(err: unknown): ErrorInfo {
+  if (isSmsGateError(err)) return err.toJSON();
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'TRANSPORT_TEMPORARY', message };
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

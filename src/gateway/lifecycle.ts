@@ -1,0 +1,67 @@
+/**
+ * How a message moves between states: the pure rules, kept apart from the I/O that applies them.
+ */
+import type { ErrorInfo } from '../errors';
+import type { MessageRecord } from '../store/types';
+import { FINAL_STATES, type MessageState } from '../types';
+
+/** When segments end differently, the message takes the most telling failure. */
+const FAILURE_PRECEDENCE: MessageState[] = ['REJECTED', 'UNDELIVERED', 'EXPIRED', 'DELETED', 'UNKNOWN'];
+
+/**
+ * The message's state from its segments' reports: DELIVERED only when every segment is; a
+ * failure as soon as one segment failed (the message can no longer be delivered whole);
+ * null while reports are still to come.
+ */
+export function foldSegmentStates(states: readonly (MessageState | null)[]): MessageState | null {
+  if (states.length > 0 && states.every((s) => s === 'DELIVERED')) return 'DELIVERED';
+  for (const failure of FAILURE_PRECEDENCE) if (states.includes(failure)) return failure;
+  return null;
+}
+
+/** Records a segment's delivery report; returns the record with the state that follows. */
+export function applySegmentReport(
+  record: MessageRecord,
+  segment: number,
+  state: MessageState,
+  now: number,
+): MessageRecord {
+  if (!FINAL_STATES.has(state) || segment < 0 || segment >= record.segments) return record;
+  const segmentStates = [...record.segmentStates];
+  segmentStates[segment] = state;
+  const next: MessageRecord = { ...record, segmentStates, updatedAt: now };
+  if (FINAL_STATES.has(record.state)) return next;
+  const folded = foldSegmentStates(segmentStates);
+  if (folded !== null && record.state !== 'QUEUED') return { ...next, state: folded, doneAt: now };
+  return next;
+}
+
+/** The transport accepted the message. Reports that raced ahead of this are kept and folded. */
+export function markSubmitted(
+  record: MessageRecord,
+  transportId: string,
+  providerIds: string[],
+  now: number,
+): MessageRecord {
+  if (record.state !== 'QUEUED') return record;
+  const submitted: MessageRecord = {
+    ...record,
+    state: 'SUBMITTED',
+    transportId,
+    providerIds,
+    attempts: record.attempts + 1,
+    submittedAt: now,
+    updatedAt: now,
+    error: null,
+  };
+  const folded = record.deliveryReport ? foldSegmentStates(record.segmentStates) : null;
+  return folded === null ? submitted : { ...submitted, state: folded, doneAt: now };
+}
+
+export function markFailed(record: MessageRecord, error: ErrorInfo, now: number): MessageRecord {
+  return { ...record, state: 'FAILED', error, updatedAt: now, doneAt: now };
+}
+
+export function markRetry(record: MessageRecord, error: ErrorInfo, attempts: number, at: number, now: number): MessageRecord {
+  return { ...record, attempts, nextAttemptAt: at, error, updatedAt: now };
+}

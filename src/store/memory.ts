@@ -1,0 +1,134 @@
+/**
+ * A store in the process's memory: for tests, and for users who accept losing the outbox on a
+ * restart. Records are copied in and out so callers see the same semantics as a real store.
+ */
+import { randomUUID } from 'node:crypto';
+import type { InboundMessage } from '../transport/types';
+import type { MessageState } from '../types';
+import type { MessageRecord, ProviderLink, Store, StoredInbound } from './types';
+
+interface Lease {
+  owner: string;
+  until: number;
+}
+
+export class MemoryStore implements Store {
+  readonly type = 'memory';
+  private readonly messages = new Map<string, MessageRecord>();
+  private readonly byIdempotencyKey = new Map<string, string>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly providerLinks = new Map<string, ProviderLink>();
+  private readonly inbound: StoredInbound[] = [];
+  private readonly optedOut = new Set<string>();
+
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async insertMessage(record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }> {
+    const key = record.idempotencyKey;
+    const holder = key === null ? undefined : this.byIdempotencyKey.get(key);
+    if (holder !== undefined) return { record: structuredClone(this.messages.get(holder)!), created: false };
+    this.messages.set(record.id, structuredClone(record));
+    if (key !== null) this.byIdempotencyKey.set(key, record.id);
+    return { record: structuredClone(record), created: true };
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    const record = this.messages.get(id);
+    return record && structuredClone(record);
+  }
+
+  async updateMessage(
+    id: string,
+    change: (current: MessageRecord) => MessageRecord | undefined,
+  ): Promise<MessageRecord | undefined> {
+    const current = this.messages.get(id);
+    if (current === undefined) return undefined;
+    const next = change(structuredClone(current));
+    if (next === undefined) return structuredClone(current);
+    this.messages.set(id, structuredClone(next));
+    this.leases.delete(id);
+    return structuredClone(next);
+  }
+
+  async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
+    const due = [...this.messages.values()]
+      .filter((m) => m.state === 'QUEUED' && m.nextAttemptAt <= now && !this.isLeased(m.id, now))
+      .sort((a, b) => b.priority - a.priority || a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt)
+      .slice(0, limit);
+    for (const m of due) this.leases.set(m.id, { owner, until: now + leaseMs });
+    return due.map((m) => structuredClone(m));
+  }
+
+  private isLeased(id: string, now: number): boolean {
+    const lease = this.leases.get(id);
+    return lease !== undefined && lease.until > now;
+  }
+
+  async releaseLease(id: string): Promise<void> {
+    this.leases.delete(id);
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    return [...new Set([...this.leases.values()].map((l) => l.owner))];
+  }
+
+  async releaseLeasesOf(owner: string): Promise<number> {
+    let released = 0;
+    for (const [id, lease] of this.leases) {
+      if (lease.owner === owner) {
+        this.leases.delete(id);
+        released++;
+      }
+    }
+    return released;
+  }
+
+  async nextDue(): Promise<number | null> {
+    let earliest: number | null = null;
+    for (const m of this.messages.values()) {
+      if (m.state === 'QUEUED' && (earliest === null || m.nextAttemptAt < earliest)) earliest = m.nextAttemptAt;
+    }
+    return earliest;
+  }
+
+  async countByState(): Promise<Partial<Record<MessageState, number>>> {
+    const counts: Partial<Record<MessageState, number>> = {};
+    for (const m of this.messages.values()) counts[m.state] = (counts[m.state] ?? 0) + 1;
+    return counts;
+  }
+
+  async linkProviderIds(transportId: string, messageId: string, providerIds: string[]): Promise<void> {
+    providerIds.forEach((providerId, segment) =>
+      this.providerLinks.set(providerKey(transportId, providerId), { messageId, segment }),
+    );
+  }
+
+  async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {
+    const link = this.providerLinks.get(providerKey(transportId, providerId));
+    return link && { ...link };
+  }
+
+  async saveInbound(message: InboundMessage): Promise<StoredInbound> {
+    const stored = { ...message, id: randomUUID() };
+    this.inbound.push(stored);
+    return { ...stored };
+  }
+
+  async listInbound(limit: number): Promise<StoredInbound[]> {
+    return this.inbound.slice(-limit).reverse().map((m) => ({ ...m }));
+  }
+
+  async setOptOut(e164: string, optedOut: boolean): Promise<void> {
+    if (optedOut) this.optedOut.add(e164);
+    else this.optedOut.delete(e164);
+  }
+
+  async isOptedOut(e164: string): Promise<boolean> {
+    return this.optedOut.has(e164);
+  }
+}
+
+function providerKey(transportId: string, providerId: string): string {
+  return `${transportId}\u0000${providerId}`;
+}

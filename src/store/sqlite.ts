@@ -1,0 +1,241 @@
+/**
+ * The embedded default store: one SQLite file through node:sqlite (built into Node >= 22.13).
+ *
+ * Messages are kept as JSON documents beside the few columns the outbox queries on. WAL mode
+ * and a busy timeout let several processes (a Node-RED and a CLI, an n8n sender and its
+ * trigger) share one file. synchronous=NORMAL: a committed message survives the process being
+ * killed; only a power cut can lose the last transactions.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { SmsGateError } from '../errors';
+import type { InboundMessage } from '../transport/types';
+import type { MessageState } from '../types';
+import type { MessageRecord, ProviderLink, Store, StoredInbound } from './types';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  id TEXT PRIMARY KEY,
+  idempotency_key TEXT UNIQUE,
+  state TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_due ON messages (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS provider_ids (
+  transport_id TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  PRIMARY KEY (transport_id, provider_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inbound (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS opt_out (
+  e164 TEXT PRIMARY KEY,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** node:sqlite is loaded only when a sqlite store is used, so the package still runs on Node 20. */
+function loadSqlite(): typeof import('node:sqlite') {
+  try {
+    return require('node:sqlite') as typeof import('node:sqlite');
+  } catch (cause) {
+    throw new SmsGateError(
+      'STORE_UNAVAILABLE',
+      `the sqlite store needs node:sqlite (Node.js >= 22.13); this is Node.js ${process.versions.node}. ` +
+        'Run on Node 22.13+ or use store.type "memory"',
+      { field: 'store.type', cause },
+    );
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly type = 'sqlite';
+  private db: DatabaseSync | undefined;
+  private statements = new Map<string, StatementSync>();
+
+  constructor(readonly path: string) {}
+
+  async open(): Promise<void> {
+    const { DatabaseSync } = loadSqlite();
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    try {
+      this.db = new DatabaseSync(this.path, { timeout: 5000 });
+      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+      this.db.exec(SCHEMA);
+    } catch (cause) {
+      throw new SmsGateError('STORE_ERROR', `cannot open the sqlite store at ${this.path}: ${(cause as Error).message}`, {
+        field: 'store.path',
+        cause,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private sql(text: string): StatementSync {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      if (this.db === undefined) throw new SmsGateError('STORE_ERROR', 'the sqlite store is not open');
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Runs `work` in a write transaction that also locks out other processes until it ends. */
+  private transaction<T>(work: () => T): T {
+    this.sql('BEGIN IMMEDIATE').run();
+    try {
+      const result = work();
+      this.sql('COMMIT').run();
+      return result;
+    } catch (err) {
+      this.sql('ROLLBACK').run();
+      throw err;
+    }
+  }
+
+  async insertMessage(record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }> {
+    return this.transaction(() => {
+      if (record.idempotencyKey !== null) {
+        const row = this.sql('SELECT doc FROM messages WHERE idempotency_key = ?').get(record.idempotencyKey);
+        if (row !== undefined) return { record: JSON.parse(row.doc as string) as MessageRecord, created: false };
+      }
+      this.sql(
+        `INSERT INTO messages (id, idempotency_key, state, priority, next_attempt_at, created_at, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        record.id,
+        record.idempotencyKey,
+        record.state,
+        record.priority,
+        record.nextAttemptAt,
+        record.createdAt,
+        JSON.stringify(record),
+      );
+      return { record, created: true };
+    });
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    const row = this.sql('SELECT doc FROM messages WHERE id = ?').get(id);
+    return row === undefined ? undefined : (JSON.parse(row.doc as string) as MessageRecord);
+  }
+
+  async updateMessage(
+    id: string,
+    change: (current: MessageRecord) => MessageRecord | undefined,
+  ): Promise<MessageRecord | undefined> {
+    return this.transaction(() => {
+      const row = this.sql('SELECT doc FROM messages WHERE id = ?').get(id);
+      if (row === undefined) return undefined;
+      const current = JSON.parse(row.doc as string) as MessageRecord;
+      const next = change(current);
+      if (next === undefined) return current;
+      this.sql(
+        `UPDATE messages SET state = ?, priority = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, doc = ?
+         WHERE id = ?`,
+      ).run(next.state, next.priority, next.nextAttemptAt, JSON.stringify(next), id);
+      return next;
+    });
+  }
+
+  async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
+    return this.transaction(() => {
+      const rows = this.sql(
+        `SELECT id, doc FROM messages
+         WHERE state = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+         ORDER BY priority DESC, next_attempt_at, created_at LIMIT ?`,
+      ).all(now, now, limit);
+      const lease = this.sql('UPDATE messages SET lease_owner = ?, lease_until = ? WHERE id = ?');
+      for (const row of rows) lease.run(owner, now + leaseMs, row.id as string);
+      return rows.map((row) => JSON.parse(row.doc as string) as MessageRecord);
+    });
+  }
+
+  async releaseLease(id: string): Promise<void> {
+    this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE id = ?').run(id);
+  }
+
+  async leaseOwners(): Promise<string[]> {
+    return this.sql('SELECT DISTINCT lease_owner FROM messages WHERE lease_owner IS NOT NULL')
+      .all()
+      .map((row) => row.lease_owner as string);
+  }
+
+  async releaseLeasesOf(owner: string): Promise<number> {
+    const result = this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
+    return Number(result.changes);
+  }
+
+  async nextDue(): Promise<number | null> {
+    const row = this.sql("SELECT MIN(next_attempt_at) AS due FROM messages WHERE state = 'QUEUED'").get();
+    return (row?.due as number | null | undefined) ?? null;
+  }
+
+  async countByState(): Promise<Partial<Record<MessageState, number>>> {
+    const counts: Partial<Record<MessageState, number>> = {};
+    for (const row of this.sql('SELECT state, COUNT(*) AS n FROM messages GROUP BY state').all()) {
+      counts[row.state as MessageState] = Number(row.n);
+    }
+    return counts;
+  }
+
+  async linkProviderIds(transportId: string, messageId: string, providerIds: string[]): Promise<void> {
+    this.transaction(() => {
+      const link = this.sql(
+        'INSERT OR REPLACE INTO provider_ids (transport_id, provider_id, message_id, segment) VALUES (?, ?, ?, ?)',
+      );
+      providerIds.forEach((providerId, segment) => link.run(transportId, providerId, messageId, segment));
+    });
+  }
+
+  async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {
+    const row = this.sql('SELECT message_id, segment FROM provider_ids WHERE transport_id = ? AND provider_id = ?').get(
+      transportId,
+      providerId,
+    );
+    return row === undefined ? undefined : { messageId: row.message_id as string, segment: Number(row.segment) };
+  }
+
+  async saveInbound(message: InboundMessage): Promise<StoredInbound> {
+    const stored = { ...message, id: randomUUID() };
+    this.sql('INSERT INTO inbound (id, received_at, doc) VALUES (?, ?, ?)').run(
+      stored.id,
+      stored.receivedAt,
+      JSON.stringify(stored),
+    );
+    return stored;
+  }
+
+  async listInbound(limit: number): Promise<StoredInbound[]> {
+    return this.sql('SELECT doc FROM inbound ORDER BY received_at DESC, rowid DESC LIMIT ?')
+      .all(limit)
+      .map((row) => JSON.parse(row.doc as string) as StoredInbound);
+  }
+
+  async setOptOut(e164: string, optedOut: boolean): Promise<void> {
+    if (optedOut) this.sql('INSERT OR REPLACE INTO opt_out (e164, at) VALUES (?, ?)').run(e164, Date.now());
+    else this.sql('DELETE FROM opt_out WHERE e164 = ?').run(e164);
+  }
+
+  async isOptedOut(e164: string): Promise<boolean> {
+    return this.sql('SELECT 1 FROM opt_out WHERE e164 = ?').get(e164) !== undefined;
+  }
+}

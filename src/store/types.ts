@@ -1,0 +1,102 @@
+/**
+ * The store keeps what must survive a restart: the outbox, the provider-id → message
+ * correlation, inbound messages and the opt-out list.
+ *
+ * The interface is shaped for several gateway processes sharing one store (sqlite file today,
+ * Redis later): work is taken with `claimDue` under a lease, and every read-modify-write of a
+ * message goes through `updateMessage`, which the store runs atomically.
+ */
+import type { Encoding, EncodingChoice, NationalLanguage } from '../encoding';
+import type { ErrorInfo } from '../errors';
+import type { InboundMessage } from '../transport/types';
+import type { MessageState, NumberInfo, SenderAddress } from '../types';
+
+export interface MessageRecord {
+  id: string;
+  /** A client's own key: a second send() with the same key returns this record instead. */
+  idempotencyKey: string | null;
+  recipient: NumberInfo;
+  /** The sender as validated at acceptance, with the TON/NPI it goes out with. */
+  sender: SenderAddress | null;
+  text: string;
+  /** How to encode it again at submit time; the reference keeps resubmits identical. */
+  encoding: Encoding;
+  encodingChoice: EncodingChoice;
+  smart: boolean;
+  nationalLanguages: NationalLanguage[];
+  reference16: boolean;
+  reference: number | null;
+  segments: number;
+  tag: string | null;
+  /** A caller's value that comes back with every state change and delivery report. */
+  correlation: string | null;
+  deliveryReport: boolean;
+  priority: number;
+  /** Transport ids the route allows, in the order to try them. */
+  transports: string[];
+  /** The transport that accepted it. */
+  transportId: string | null;
+  state: MessageState;
+  attempts: number;
+  /** Epoch ms; the outbox takes a QUEUED message once this has passed. */
+  nextAttemptAt: number;
+  /** Epoch ms after which it is no longer worth sending. */
+  validUntil: number;
+  createdAt: number;
+  updatedAt: number;
+  submittedAt: number | null;
+  doneAt: number | null;
+  providerIds: string[];
+  /** Per segment: the state its delivery report gave, null until one came. */
+  segmentStates: (MessageState | null)[];
+  error: ErrorInfo | null;
+}
+
+export interface ProviderLink {
+  messageId: string;
+  segment: number;
+}
+
+export interface StoredInbound extends InboundMessage {
+  id: string;
+}
+
+export interface Store {
+  readonly type: string;
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Inserts, unless the idempotency key is taken: then returns the record that holds it. */
+  insertMessage(record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }>;
+  getMessage(id: string): Promise<MessageRecord | undefined>;
+  /**
+   * Atomically reads, changes and writes one message. `change` returns the new record, or
+   * undefined to leave it as it is. Resolves to what is stored afterwards.
+   */
+  updateMessage(
+    id: string,
+    change: (current: MessageRecord) => MessageRecord | undefined,
+  ): Promise<MessageRecord | undefined>;
+  /**
+   * Takes up to `limit` QUEUED messages whose time has come and that nobody else holds, and
+   * leases them to `owner` until `now + leaseMs`. A message stays leased until
+   * `updateMessage` or `releaseLease` lets it go.
+   */
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]>;
+  releaseLease(id: string): Promise<void>;
+  /** The owners holding leases now, so a starting gateway can free those of dead processes. */
+  leaseOwners(): Promise<string[]>;
+  releaseLeasesOf(owner: string): Promise<number>;
+  /** The earliest nextAttemptAt among QUEUED messages, or null when the outbox is empty. */
+  nextDue(): Promise<number | null>;
+  countByState(): Promise<Partial<Record<MessageState, number>>>;
+
+  linkProviderIds(transportId: string, messageId: string, providerIds: string[]): Promise<void>;
+  findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined>;
+
+  saveInbound(message: InboundMessage): Promise<StoredInbound>;
+  listInbound(limit: number): Promise<StoredInbound[]>;
+
+  setOptOut(e164: string, optedOut: boolean): Promise<void>;
+  isOptedOut(e164: string): Promise<boolean>;
+}

@@ -1,0 +1,77 @@
+/**
+ * The one interface between the gateway and a connection toward a carrier (SMPP, modem, ...).
+ * Like Kannel's SMSC drivers: the router and the gateway know a connection only through this.
+ */
+import type { EncodedMessage } from '../encoding';
+import type { MessageState, NumberInfo, SenderAddress } from '../types';
+
+/** What the gateway hands a transport to submit: already verified, encoded and routed. */
+export interface OutboundMessage {
+  id: string;
+  recipient: NumberInfo;
+  sender: SenderAddress | null;
+  encoded: EncodedMessage;
+  deliveryReport: boolean;
+  /** Epoch ms after which the carrier should give up (SMPP validity_period, TP-VP). */
+  validUntil: number;
+  priority: number;
+}
+
+export interface SubmitResult {
+  /** One id per segment, in segment order, as the provider gave them. */
+  providerIds: string[];
+}
+
+/** A delivery report for one segment, as the transport understood it. */
+export interface DeliveryReport {
+  transportId: string;
+  providerId: string;
+  state: MessageState;
+  /** The provider's error code (SMPP receipt `err`, TS 23.040 TP-ST), when it gave one. */
+  errorCode?: string;
+  /** Epoch ms the carrier says the final state was reached. */
+  doneAt?: number;
+}
+
+/** A message a subscriber sent to us (MO), already reassembled when it came in parts. */
+export interface InboundMessage {
+  transportId: string;
+  /** E.164 with `+` when the network gave an international number; else as received. */
+  from: string;
+  to: string;
+  text: string;
+  receivedAt: number;
+  /** True when the reassembly timed out and some parts never arrived. */
+  incomplete?: boolean;
+}
+
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'throttled' | 'disconnected' | 'error';
+
+export interface LinkStatus {
+  state: LinkState;
+  /** A short, secret-free explanation, fit for a Node-RED status text. */
+  detail?: string;
+}
+
+/**
+ * Where a transport hands what comes back. The promises resolve once the gateway has stored
+ * the event, so a transport acknowledges to its peer (deliver_sm_resp, AT+CMGD) only then.
+ */
+export interface TransportSink {
+  report(report: DeliveryReport): Promise<void>;
+  inbound(message: InboundMessage): Promise<void>;
+  status(status: LinkStatus): void;
+}
+
+export interface Transport {
+  readonly id: string;
+  readonly type: string;
+  start(sink: TransportSink): Promise<void>;
+  /** Resolves when the link is closed; submits in flight settle before. */
+  stop(): Promise<void>;
+  /**
+   * Rejects with SmsGateError TRANSPORT_TEMPORARY (worth retrying), TRANSPORT_PERMANENT (the
+   * carrier refused this message) or TRANSPORT_UNAVAILABLE (the link is down).
+   */
+  submit(message: OutboundMessage): Promise<SubmitResult>;
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGateway, loadConfigFile } from '../../src';
+
+const CHILD = join(__dirname, '..', 'fixtures', 'accept-forever.js');
+
+function writeConfig(dir: string, name: string, loopback: Record<string, unknown>): string {
+  const path = join(dir, name);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      store: { type: 'sqlite', path: 'gateway.db' },
+      guard: { perRecipient: false, perPrefix: false },
+      transports: [{ id: 'lb', type: 'loopback', ...loopback }],
+    }),
+  );
+  return path;
+}
+
+/** Runs the child until it has printed `killAfter` accepted ids, then SIGKILLs it. */
+function acceptThenKill(configPath: string, total: number, killAfter: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD, configPath, String(total)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const ids: string[] = [];
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) if (line !== 'ALL') ids.push(line);
+      if (ids.length >= killAfter && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('exit', (_code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`the child ended by itself (${signal ?? _code}) before the kill`));
+      else resolve(ids);
+    });
+  });
+}
+
+describe('crash safety (sqlite store, SIGKILL)', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-crash-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('submits every accepted message after the process is killed and restarted', async () => {
+    // Submits take a minute, so the killed process submits nothing it accepted.
+    const slow = writeConfig(dir, 'slow.json', { submitDelayMs: 60_000 });
+    const accepted = await acceptThenKill(slow, 1000, 200);
+    assert.ok(accepted.length >= 200, `accepted ${accepted.length}`);
+
+    const log = join(dir, 'sent.jsonl');
+    const restarted = createGateway(loadConfigFile(writeConfig(dir, 'fast.json', { log })), { pollMs: 50 });
+    await restarted.start();
+    try {
+      for (const id of accepted) {
+        const message = await restarted.waitFor(id, 'submitted', 20_000);
+        assert.ok(['SUBMITTED', 'DELIVERED'].includes(message.state), `message ${id} is ${message.state}`);
+      }
+    } finally {
+      await restarted.stop();
+    }
+    const sent = new Set(
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id),
+    );
+    const missing = accepted.filter((id) => !sent.has(id));
+    assert.deepEqual(missing, [], 'every accepted message reached the transport');
+  });
+});

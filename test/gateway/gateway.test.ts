@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway, type GatewayOptions, type ReportEvent, type StateChange } from '../../src/gateway/gateway';
+import { SmsGateError } from '../../src/errors';
+import { MemoryStore } from '../../src/store/memory';
+import { SqliteStore } from '../../src/store/sqlite';
+import type { Store } from '../../src/store/types';
+import { LoopbackTransport } from '../../src/transport/loopback';
+import { sampleRecord } from '../helpers/records';
+import { permanent, ScriptedTransport, temporary } from '../helpers/scripted-transport';
+
+const UK_MOBILE = '+447400123456';
+const FAST = { retry: { baseDelayMs: 5, maxDelayMs: 20 }, pollMs: 20 } satisfies Partial<GatewayOptions>;
+
+describe('Gateway', () => {
+  const running: Gateway[] = [];
+  let dir: string;
+
+  async function startGateway(options: Partial<GatewayOptions> & Pick<GatewayOptions, 'transports'>): Promise<Gateway> {
+    const gateway = new Gateway({ store: new MemoryStore(), ...FAST, ...options });
+    running.push(gateway);
+    await gateway.start();
+    return gateway;
+  }
+
+  function recordStates(gateway: Gateway): StateChange[] {
+    const seen: StateChange[] = [];
+    gateway.on('state', (e) => seen.push(e));
+    return seen;
+  }
+
+  function recordReports(gateway: Gateway): ReportEvent[] {
+    const seen: ReportEvent[] = [];
+    gateway.on('report', (e) => seen.push(e));
+    return seen;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-gw-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((g) => g.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes a message from QUEUED through SUBMITTED to DELIVERED, with the correlation value', async () => {
+    const gateway = await startGateway({ transports: [new LoopbackTransport({ id: 'lb', dlrDelayMs: 5 })] });
+    const states = recordStates(gateway);
+    const reports = recordReports(gateway);
+
+    const accepted = await gateway.send({ to: UK_MOBILE, text: 'hello', from: 'ACME', correlation: 'order-9' });
+    assert.equal(accepted.state, 'QUEUED');
+    assert.equal(accepted.recipient.e164, UK_MOBILE);
+
+    const done = await gateway.waitFor(accepted.id, 'final', 2000);
+    assert.equal(done.state, 'DELIVERED');
+    assert.equal(done.transportId, 'lb');
+    assert.deepEqual(done.providerIds, ['lb-1']);
+    assert.deepEqual(
+      states.map((s) => [s.previous, s.message.state]),
+      [
+        [null, 'QUEUED'],
+        ['QUEUED', 'SUBMITTED'],
+        ['SUBMITTED', 'DELIVERED'],
+      ],
+    );
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]!.message?.correlation, 'order-9');
+  });
+
+  it('calls a multipart message DELIVERED only when every segment is', async () => {
+    const transport = new ScriptedTransport('t1');
+    const gateway = await startGateway({ transports: [transport] });
+    const accepted = await gateway.send({ to: UK_MOBILE, text: 'x'.repeat(400) });
+    assert.equal(accepted.segments, 3);
+    const submitted = await gateway.waitFor(accepted.id, 'submitted', 2000);
+    assert.equal(submitted.providerIds.length, 3);
+
+    await transport.report(submitted.providerIds[0]!, 'DELIVERED');
+    await transport.report(submitted.providerIds[2]!, 'DELIVERED');
+    assert.equal((await gateway.getMessage(accepted.id))?.state, 'SUBMITTED');
+    await transport.report(submitted.providerIds[1]!, 'DELIVERED');
+    const done = await gateway.getMessage(accepted.id);
+    assert.equal(done?.state, 'DELIVERED');
+    assert.deepEqual(done?.segmentStates, ['DELIVERED', 'DELIVERED', 'DELIVERED']);
+  });
+
+  it('fails a multipart message as soon as one segment is undelivered', async () => {
+    const transport = new ScriptedTransport('t1');
+    const gateway = await startGateway({ transports: [transport] });
+    const accepted = await gateway.send({ to: UK_MOBILE, text: 'y'.repeat(200) });
+    const submitted = await gateway.waitFor(accepted.id, 'submitted', 2000);
+    await transport.report(submitted.providerIds[1]!, 'UNDELIVERED');
+    assert.equal((await gateway.getMessage(accepted.id))?.state, 'UNDELIVERED');
+  });
+
+  it('does not send twice for one idempotency key', async () => {
+    const transport = new ScriptedTransport('t1');
+    const gateway = await startGateway({ transports: [transport] });
+    const first = await gateway.send({ to: UK_MOBILE, text: 'once', idempotencyKey: 'k-1' });
+    await gateway.waitFor(first.id, 'submitted', 2000);
+    const second = await gateway.send({ to: UK_MOBILE, text: 'once', idempotencyKey: 'k-1' });
+    assert.equal(second.id, first.id);
+    assert.equal(second.state, 'SUBMITTED');
+    assert.equal(transport.submitted.length, 1);
+  });
+
+  it('retries temporary refusals and then submits', async () => {
+    const transport = new ScriptedTransport('t1', [temporary(), temporary()]);
+    const gateway = await startGateway({ transports: [transport] });
+    const accepted = await gateway.send({ to: UK_MOBILE, text: 'retry me' });
+    const done = await gateway.waitFor(accepted.id, 'submitted', 2000);
+    assert.equal(done.state, 'SUBMITTED');
+    assert.equal(done.attempts, 3);
+    assert.equal(transport.submitted.length, 1);
+  });
+
+  it('fails fast on a permanent refusal, keeping the transport code', async () => {
+    const transport = new ScriptedTransport('t1', [permanent('invalid destination')]);
+    const gateway = await startGateway({ transports: [transport] });
+    const accepted = await gateway.send({ to: UK_MOBILE, text: 'no' });
+    const done = await gateway.waitFor(accepted.id, 'final', 2000);
+    assert.equal(done.state, 'FAILED');
+    assert.equal(done.error?.code, 'TRANSPORT_PERMANENT');
+    assert.equal(done.error?.providerCode, 0x0b);
+    assert.equal(transport.submitted.length, 0);
+  });
+
+  it('gives up after the last attempt', async () => {
+    const transport = new ScriptedTransport('t1', [temporary(), temporary(), temporary()]);
+    const gateway = await startGateway({ transports: [transport], retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const accepted = await gateway.send({ to: UK_MOBILE, text: 'doomed' });
+    const done = await gateway.waitFor(accepted.id, 'final', 2000);
+    assert.equal(done.state, 'FAILED');
+    assert.equal(done.error?.code, 'RETRIES_EXHAUSTED');
+    assert.match(done.error!.message, /3 attempts.*try later/);
+  });
+
+  it('never submits a message whose validity ended while the gateway was down', async () => {
+    const store = new SqliteStore(join(dir, 'gw.db'));
+    await store.open();
+    const stale = sampleRecord({ validUntil: Date.now() - 1000, nextAttemptAt: Date.now() - 3_600_000 });
+    await store.insertMessage(stale);
+    await store.close();
+
+    const transport = new ScriptedTransport('t1');
+    const gateway = await startGateway({ store: new SqliteStore(join(dir, 'gw.db')), transports: [transport] });
+    const done = await gateway.waitFor(stale.id, 'final', 2000);
+    assert.equal(done.state, 'FAILED');
+    assert.equal(done.error?.code, 'VALIDITY_EXPIRED');
+    assert.equal(transport.submitted.length, 0);
+  });
+
+  it('fails over to the next transport when the first link is down or refuses', async () => {
+    const first = new ScriptedTransport('t1', [temporary()]);
+    const second = new ScriptedTransport('t2');
+    const gateway = await startGateway({ transports: [first, second] });
+
+    const refused = await gateway.send({ to: UK_MOBILE, text: 'a' });
+    assert.equal((await gateway.waitFor(refused.id, 'submitted', 2000)).transportId, 't2');
+
+    first.setStatus({ state: 'reconnecting' });
+    const down = await gateway.send({ to: UK_MOBILE, text: 'b' });
+    assert.equal((await gateway.waitFor(down.id, 'submitted', 2000)).transportId, 't2');
+    assert.equal(first.submitted.length, 0);
+
+    first.setStatus({ state: 'connected' });
+    const up = await gateway.send({ to: UK_MOBILE, text: 'c' });
+    assert.equal((await gateway.waitFor(up.id, 'submitted', 2000)).transportId, 't1');
+  });
+
+  it('rejects with NO_ROUTE when no route matches', async () => {
+    const transport = new ScriptedTransport('fr');
+    const gateway = await startGateway({ transports: [transport], routes: [{ match: { country: ['FR'] }, transports: ['fr'] }] });
+    const rejected = await gateway.send({ to: UK_MOBILE, text: 'hi' });
+    assert.equal(rejected.state, 'REJECTED');
+    assert.equal(rejected.error?.code, 'NO_ROUTE');
+    assert.equal((await gateway.getMessage(rejected.id))?.state, 'REJECTED', 'the refusal is on record');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(transport.submitted.length, 0);
+  });
+
+  it('refuses premium-rate numbers by default', async () => {
+    const gateway = await startGateway({ transports: [new ScriptedTransport('t1')] });
+    const rejected = await gateway.send({ to: '+449098790000', text: 'win a prize' });
+    assert.equal(rejected.recipient.type, 'PREMIUM_RATE');
+    assert.equal(rejected.state, 'REJECTED');
+    assert.equal(rejected.error?.code, 'NUMBER_TYPE_BLOCKED');
+  });
+
+  it('honours STOP and START from inbound messages', async () => {
+    const transport = new LoopbackTransport({ id: 'lb' });
+    const gateway = await startGateway({ transports: [transport], defaults: { region: 'GB' } });
+    const inbound: string[] = [];
+    gateway.on('inbound', (m) => inbound.push(m.text));
+
+    await transport.receive({ from: UK_MOBILE, to: '60000', text: ' stop ' });
+    const refused = await gateway.send({ to: '07400 123456', text: 'offer' });
+    assert.equal(refused.state, 'REJECTED');
+    assert.equal(refused.error?.code, 'OPTED_OUT');
+
+    await transport.receive({ from: UK_MOBILE, to: '60000', text: 'START' });
+    const allowed = await gateway.send({ to: UK_MOBILE, text: 'welcome back' });
+    assert.equal(allowed.state, 'QUEUED');
+    assert.deepEqual(inbound, [' stop ', 'START']);
+    assert.equal((await gateway.store.listInbound(10)).length, 2);
+  });
+
+  it('correlates a delivery report that arrives after a restart (sqlite)', async () => {
+    const path = join(dir, 'gw.db');
+    const before = new ScriptedTransport('smsc1');
+    const first = await startGateway({ store: new SqliteStore(path), transports: [before] });
+    const accepted = await first.send({ to: UK_MOBILE, text: 'across a restart', correlation: 'c-42' });
+    const submitted = await first.waitFor(accepted.id, 'submitted', 2000);
+    await first.stop();
+
+    const after = new ScriptedTransport('smsc1');
+    const second = await startGateway({ store: new SqliteStore(path), transports: [after] });
+    const reports = recordReports(second);
+    await after.report(submitted.providerIds[0]!, 'DELIVERED');
+    assert.equal(reports[0]?.message?.id, accepted.id);
+    assert.equal(reports[0]?.message?.correlation, 'c-42');
+    assert.equal((await second.getMessage(accepted.id))?.state, 'DELIVERED');
+  });
+
+  it("takes over the messages a dead process had leased", async () => {
+    const path = join(dir, 'gw.db');
+    const store: Store = new SqliteStore(path);
+    await store.open();
+    const orphan = sampleRecord({ nextAttemptAt: Date.now(), validUntil: Date.now() + 3_600_000 });
+    await store.insertMessage(orphan);
+    await store.claimDue(Date.now(), 10, `${hostname()}:2147483646:deadbeef`, 3_600_000);
+    await store.close();
+
+    const transport = new ScriptedTransport('t1');
+    const gateway = await startGateway({ store: new SqliteStore(path), transports: [transport] });
+    const done = await gateway.waitFor(orphan.id, 'submitted', 2000);
+    assert.equal(done.state, 'SUBMITTED');
+  });
+
+  it('names the field at fault for bad input and stores nothing', async () => {
+    const gateway = await startGateway({ transports: [new ScriptedTransport('t1')] });
+    const cases: [Parameters<Gateway['send']>[0], string, string][] = [
+      [{ to: '+4412', text: 'hi' }, 'to', 'NUMBER_TOO_SHORT'],
+      [{ to: '12', text: 'hi' }, 'to', 'REGION_UNKNOWN'],
+      [{ to: 'not a number', text: 'hi' }, 'to', 'NUMBER_NOT_A_NUMBER'],
+      [{ to: UK_MOBILE, text: '' }, 'text', 'TEXT_EMPTY'],
+      [{ to: UK_MOBILE, text: 'hi', from: 'FAR_TOO_LONG_SENDER' }, 'from', 'SENDER_TOO_LONG'],
+      [{ to: UK_MOBILE, text: 'z'.repeat(2000) }, 'text', 'TEXT_TOO_MANY_SEGMENTS'],
+      [{ to: UK_MOBILE, text: 'hi', priority: 9 }, 'priority', 'OPTION_INVALID'],
+    ];
+    for (const [request, field, code] of cases) {
+      await assert.rejects(gateway.send(request), (err: SmsGateError) => {
+        assert.equal(err.code, code, JSON.stringify(request).slice(0, 80));
+        assert.equal(err.field, field);
+        return true;
+      });
+    }
+    assert.deepEqual(await gateway.store.countByState(), {});
+  });
+});

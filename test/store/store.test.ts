@@ -1,0 +1,141 @@
+/**
+ * One contract, every store: what the gateway relies on must hold for memory and sqlite alike
+ * (and later Redis).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStore } from '../../src/store/memory';
+import { SqliteStore } from '../../src/store/sqlite';
+import type { Store } from '../../src/store/types';
+import { sampleRecord } from '../helpers/records';
+
+const NOW = 1_700_000_000_000;
+
+for (const kind of ['memory', 'sqlite'] as const) {
+  describe(`${kind} store`, () => {
+    let dir: string;
+    let store: Store;
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'nested', 'gw.db'));
+      await store.open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('keeps a message and gives back an equal copy', async () => {
+      const record = sampleRecord();
+      const { created } = await store.insertMessage(record);
+      assert.equal(created, true);
+      assert.deepEqual(await store.getMessage(record.id), record);
+      assert.equal(await store.getMessage('nope'), undefined);
+    });
+
+    it('returns the holder of an idempotency key instead of inserting twice', async () => {
+      const first = sampleRecord({ idempotencyKey: 'order-17' });
+      await store.insertMessage(first);
+      const again = await store.insertMessage(sampleRecord({ idempotencyKey: 'order-17', text: 'other' }));
+      assert.equal(again.created, false);
+      assert.equal(again.record.id, first.id);
+      assert.deepEqual(await store.countByState(), { QUEUED: 1 });
+    });
+
+    it('claims due messages once, by priority, and leases them', async () => {
+      const low = sampleRecord({ nextAttemptAt: NOW - 10 });
+      const high = sampleRecord({ priority: 3, nextAttemptAt: NOW });
+      const later = sampleRecord({ nextAttemptAt: NOW + 60_000 });
+      for (const r of [low, high, later]) await store.insertMessage(r);
+
+      const claimed = await store.claimDue(NOW, 10, 'a', 30_000);
+      assert.deepEqual(
+        claimed.map((r) => r.id),
+        [high.id, low.id],
+      );
+      assert.deepEqual(await store.claimDue(NOW, 10, 'b', 30_000), [], 'leased messages are not claimed again');
+      assert.deepEqual(await store.leaseOwners(), ['a']);
+      assert.equal(await store.nextDue(), NOW - 10);
+
+      const afterLease = await store.claimDue(NOW + 30_000, 10, 'b', 30_000);
+      assert.deepEqual(afterLease.map((r) => r.id).sort(), [high.id, low.id].sort(), 'an expired lease frees the message');
+    });
+
+    it('frees the leases of an owner, and an update ends the lease', async () => {
+      const a = sampleRecord();
+      const b = sampleRecord();
+      await store.insertMessage(a);
+      await store.insertMessage(b);
+      await store.claimDue(NOW, 10, 'dead', 60_000);
+      assert.equal(await store.releaseLeasesOf('dead'), 2);
+      const again = await store.claimDue(NOW, 10, 'alive', 60_000);
+      assert.equal(again.length, 2);
+      await store.updateMessage(a.id, (r) => ({ ...r, attempts: 1, nextAttemptAt: NOW }));
+      const claimable = await store.claimDue(NOW, 10, 'other', 60_000);
+      assert.deepEqual(claimable.map((r) => r.id), [a.id]);
+    });
+
+    it('updates atomically and leaves a record alone when the change says so', async () => {
+      const record = sampleRecord();
+      await store.insertMessage(record);
+      const updated = await store.updateMessage(record.id, (r) => ({ ...r, state: 'SUBMITTED', providerIds: ['x'] }));
+      assert.equal(updated?.state, 'SUBMITTED');
+      const untouched = await store.updateMessage(record.id, () => undefined);
+      assert.equal(untouched?.state, 'SUBMITTED');
+      assert.equal(await store.updateMessage('missing', (r) => r), undefined);
+      assert.deepEqual(await store.countByState(), { SUBMITTED: 1 });
+      assert.equal(await store.nextDue(), null, 'nothing is queued any more');
+    });
+
+    it('correlates provider ids per transport and segment', async () => {
+      await store.linkProviderIds('smsc1', 'msg-1', ['A1', 'A2']);
+      await store.linkProviderIds('smsc2', 'msg-2', ['A1']);
+      assert.deepEqual(await store.findByProviderId('smsc1', 'A2'), { messageId: 'msg-1', segment: 1 });
+      assert.deepEqual(await store.findByProviderId('smsc2', 'A1'), { messageId: 'msg-2', segment: 0 });
+      assert.equal(await store.findByProviderId('smsc2', 'A2'), undefined);
+    });
+
+    it('keeps inbound messages newest first, and the opt-out list', async () => {
+      await store.saveInbound({ transportId: 't', from: '+447400123456', to: '123', text: 'one', receivedAt: 1 });
+      await store.saveInbound({ transportId: 't', from: '+447400123456', to: '123', text: 'two', receivedAt: 2 });
+      const inbound = await store.listInbound(10);
+      assert.deepEqual(inbound.map((m) => m.text), ['two', 'one']);
+      assert.ok(inbound.every((m) => typeof m.id === 'string' && m.id.length > 0));
+
+      assert.equal(await store.isOptedOut('+447400123456'), false);
+      await store.setOptOut('+447400123456', true);
+      assert.equal(await store.isOptedOut('+447400123456'), true);
+      await store.setOptOut('+447400123456', false);
+      assert.equal(await store.isOptedOut('+447400123456'), false);
+    });
+  });
+}
+
+describe('sqlite store across a reopen', () => {
+  it('still has the outbox and the correlation after close and open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    try {
+      const path = join(dir, 'gw.db');
+      const first = new SqliteStore(path);
+      await first.open();
+      const record = sampleRecord();
+      await first.insertMessage(record);
+      await first.linkProviderIds('smsc1', record.id, ['0a1b']);
+      await first.setOptOut('+447400000001', true);
+      await first.close();
+
+      const second = new SqliteStore(path);
+      await second.open();
+      assert.deepEqual(await second.getMessage(record.id), record);
+      assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), { messageId: record.id, segment: 0 });
+      assert.equal(await second.isOptedOut('+447400000001'), true);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
