@@ -13,8 +13,10 @@ const { SegmentedMessage } = require('sms-segments-calculator');
 const { encodeMessage, NATIONAL_LANGUAGES } = require('../dist/encoding');
 
 const MESSAGES_PER_CATEGORY = 300;
-const WARMUP_ROUNDS = 3;
-const MEASURED_ROUNDS = 9;
+const WARMUP_ROUNDS = 2;
+/** Each candidate runs at least this many rounds and for at least this long. */
+const MIN_ROUNDS = 5;
+const MIN_MEASURED_MS = 3000;
 /** Enough for every corpus text: the calculator has no limit, so neither should the comparison. */
 const MAX_SEGMENTS = 255;
 
@@ -75,33 +77,39 @@ function buildCorpus() {
   return corpus;
 }
 
-/** Median of one round's duration over MEASURED_ROUNDS, the candidates' rounds interleaved. */
+/**
+ * Median duration of one round over the whole corpus. Each candidate is measured on its own, after
+ * its warm-up, so one's garbage is not collected on another's clock.
+ */
 function measure(corpus, candidates) {
   const texts = corpus.map((entry) => entry.text);
+  const characters = texts.reduce((sum, text) => sum + text.length, 0);
   let sink = 0;
   const round = (run) => {
     const start = performance.now();
     for (const text of texts) sink += run(text);
     return performance.now() - start;
   };
-  for (let warmup = 0; warmup < WARMUP_ROUNDS; warmup++) for (const candidate of candidates) round(candidate.run);
-  const rounds = candidates.map(() => []);
-  for (let index = 0; index < MEASURED_ROUNDS; index++) {
-    candidates.forEach((candidate, position) => rounds[position].push(round(candidate.run)));
-  }
-  const characters = texts.reduce((sum, text) => sum + text.length, 0);
   const results = {};
-  candidates.forEach((candidate, position) => {
-    const sorted = [...rounds[position]].sort((a, b) => a - b);
+  for (const { name, run } of candidates) {
+    for (let warmup = 0; warmup < WARMUP_ROUNDS; warmup++) round(run);
+    const rounds = [];
+    let measured = 0;
+    while (rounds.length < MIN_ROUNDS || measured < MIN_MEASURED_MS) {
+      rounds.push(round(run));
+      measured += rounds.at(-1);
+    }
+    const sorted = [...rounds].sort((a, b) => a - b);
     const medianMs = sorted[Math.floor(sorted.length / 2)];
-    results[candidate.name] = {
+    results[name] = {
       messagesPerSecond: Math.round(texts.length / (medianMs / 1000)),
       charactersPerSecond: Math.round(characters / (medianMs / 1000)),
+      rounds: rounds.length,
       medianRoundMs: Number(medianMs.toFixed(2)),
       minRoundMs: Number(sorted[0].toFixed(2)),
       maxRoundMs: Number(sorted[sorted.length - 1].toFixed(2)),
     };
-  });
+  }
   if (sink === 0) throw new Error('nothing was measured');
   return results;
 }
@@ -133,7 +141,7 @@ function compare(corpus) {
       examples.push({
         category,
         reason,
-        text: text.length > 90 ? `${text.slice(0, 90)}…` : text,
+        text: [...text].length > 80 ? `${[...text].slice(0, 80).join('')}…` : text,
         length: text.length,
         smsgate: { encoding: ours.encoding, segments: ours.segments.length, units: ours.units },
         smsSegmentsCalculator: { encoding: theirEncoding, segments: theirs.segmentsCount },
@@ -174,8 +182,8 @@ function main() {
     },
     method: {
       warmupRounds: WARMUP_ROUNDS,
-      measuredRounds: MEASURED_ROUNDS,
-      statistic: 'median round over the whole corpus; candidates interleaved round by round',
+      measuredRounds: `at least ${MIN_ROUNDS} and at least ${MIN_MEASURED_MS} ms per candidate`,
+      statistic: 'median round over the whole corpus, each candidate measured on its own',
       characters: 'UTF-16 code units',
     },
     throughput,

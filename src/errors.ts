@@ -19,6 +19,8 @@ const CODES = {
   TEXT_EMPTY: 'input',
   TEXT_NOT_ENCODABLE: 'input',
   TEXT_TOO_MANY_SEGMENTS: 'input',
+  /** Received bytes (a UDH, user data) that do not decode as they claim to. */
+  USER_DATA_INVALID: 'input',
   OPTION_INVALID: 'input',
   CONFIG_NOT_FOUND: 'input',
   CONFIG_PARSE: 'input',

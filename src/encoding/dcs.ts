@@ -40,7 +40,8 @@ function tsAlphabet(dcs: number): Alphabet | undefined {
   if (group <= 0b0111) {
     // 00xx / 01xx: general data coding (01xx: marked for automatic deletion). Bit 5: compressed.
     if (dcs & 0x20) {
-      throw invalidOption('dataCoding', `data coding ${hexByte(dcs)} announces compressed text, which smsgate cannot decode`);
+      const message = `data coding ${hexByte(dcs)} announces compressed text, which smsgate cannot decode`;
+      throw invalidOption('dataCoding', message);
     }
     return GENERAL_ALPHABETS[(dcs >> 2) & 0b11];
   }

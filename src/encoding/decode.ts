@@ -6,7 +6,7 @@
  * 8-bit binary data (data coding 2, 4, 0xF4, ...) comes back as Latin-1 text, one character per
  * octet: lossless, and `Buffer.from(text, 'latin1')` gives the octets back.
  *
- * Anything malformed raises an SmsGateError naming the offset and value at fault: TEXT_NOT_ENCODABLE
+ * Anything malformed raises an SmsGateError naming the offset and value at fault: USER_DATA_INVALID
  * for the data, OPTION_INVALID for the options. No other exception escapes, whatever the bytes.
  */
 import { udhSeptets, fillBits } from './capacity';
@@ -62,7 +62,8 @@ export function decodeUserData(data: Buffer, options: DecodeOptions): DecodedUse
     case 'ASCII': {
       const offending = body.findIndex((octet) => octet > 0x7f);
       if (offending >= 0) {
-        throw undecodable('userData', `byte ${hexByte(body[offending])} at offset ${headerLength + offending} is not ASCII (IA5)`);
+        const where = `at offset ${headerLength + offending}`;
+        throw undecodable('userData', `byte ${hexByte(body[offending])} ${where} is not ASCII (IA5)`);
       }
       text = body.toString('latin1');
       break;
@@ -78,12 +79,14 @@ export function decodeUserData(data: Buffer, options: DecodeOptions): DecodedUse
 /** The text septets of packed user data: TP-UDL counts the UDH septets (fill bits included) too. */
 function unpackText(body: Buffer, headerLength: number, septetCount: number | undefined): Buffer {
   if (septetCount === undefined) {
-    throw invalidOption('septetCount', 'septetCount (TP-UDL) is required to decode packed GSM7: the last octet may hold a spare septet');
+    // Without it, 7 spare bits at the end of the last octet would read as one more septet ('@').
+    throw invalidOption('septetCount', 'septetCount (TP-UDL) is required to decode packed GSM7');
   }
   checkInteger('septetCount', septetCount, 0, 0xffff);
   const headerSeptets = headerLength === 0 ? 0 : udhSeptets(headerLength);
   if (septetCount < headerSeptets) {
-    throw undecodable('userData', `septetCount ${septetCount} is less than the ${headerSeptets} septets the UDH occupies`);
+    const message = `septetCount ${septetCount} is less than the ${headerSeptets} septets the UDH occupies`;
+    throw undecodable('userData', message);
   }
   return unpackSeptets(body, septetCount - headerSeptets, headerLength === 0 ? 0 : fillBits(headerLength));
 }

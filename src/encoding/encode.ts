@@ -41,11 +41,13 @@ export function encodeMessage(text: string, options: EncodeOptions = {}): Encode
 }
 
 function readOptions(options: EncodeOptions): Settings {
+  if (typeof options !== 'object' || options === null) throw invalidOption('options', 'options must be an object');
   const encoding: EncodingChoice = options.encoding ?? 'auto';
   if (!['auto', 'gsm7', 'ucs2'].includes(encoding)) {
     throw invalidOption('encoding', `encoding must be 'auto', 'gsm7' or 'ucs2', got ${String(encoding)}`);
   }
   const nationalLanguages = options.nationalLanguages ?? [];
+  if (!Array.isArray(nationalLanguages)) throw invalidOption('nationalLanguages', 'nationalLanguages must be an array');
   const unknown = nationalLanguages.find((language) => !isNationalLanguage(language));
   if (unknown !== undefined) {
     throw invalidOption('nationalLanguages', `${String(unknown)} is not a national language of TS 23.038`);
@@ -58,7 +60,9 @@ function readOptions(options: EncodeOptions): Settings {
     smart: options.smart === true,
     maxSegments: checkInteger('maxSegments', options.maxSegments ?? DEFAULT_MAX_SEGMENTS, 1, MAX_PARTS),
   };
-  if (options.reference !== undefined) settings.reference = checkInteger('reference', options.reference, 0, ref16 ? 0xffff : 0xff);
+  if (options.reference !== undefined) {
+    settings.reference = checkInteger('reference', options.reference, 0, ref16 ? 0xffff : 0xff);
+  }
   return settings;
 }
 
@@ -87,8 +91,11 @@ function notEncodable(text: string, settings: Settings): SmsGateError {
   const nowhere = offending((codePoint) => charsets.some((charset) => charset.cost(codePoint) > 0));
   // Every character has a table, but no one combination of the allowed tables has them all.
   const notTogether = offending((codePoint) => charsets[0].cost(codePoint) > 0);
-  const { codePoint, index } = nowhere ?? notTogether ?? { codePoint: 0, index: 0 };
-  const tables = settings.nationalLanguages.length > 0 ? ` with the national language tables allowed (${settings.nationalLanguages.join(', ')})` : '';
+  const found = nowhere ?? notTogether;
+  if (found === undefined) throw new Error('bug: no allowed table carries the text, yet every character is carried');
+  const { codePoint, index } = found;
+  const allowed = settings.nationalLanguages;
+  const tables = allowed.length > 0 ? ` with the national language tables allowed (${allowed.join(', ')})` : '';
   const rest = nowhere ? '' : ' together with the rest of the text';
   return new SmsGateError(
     'TEXT_NOT_ENCODABLE',
@@ -112,7 +119,8 @@ function assemble(text: string, pieces: Pieces, plan: Plan, settings: Settings):
   const segments = plan.starts.map((start, index): Segment => {
     const end = plan.starts[index + 1] ?? pieces.codePoints.length;
     const segmentText = text.slice(pieces.offsets[start], pieces.offsets[end]);
-    const concat = reference === undefined ? undefined : { reference, total, sequence: index + 1, ref16: settings.ref16 };
+    const sequence = index + 1;
+    const concat = reference === undefined ? undefined : { reference, total, sequence, ref16: settings.ref16 };
     return {
       text: segmentText,
       units: plan.sizes.slice(start, end).reduce((sum, size) => sum + size, 0),

@@ -2,7 +2,7 @@
  * The SmsGateErrors this module raises, built in one place so their messages read alike.
  *
  * Bytes that do not decode (malformed UDH, odd UCS-2 length, a byte that is no septet, ...) are
- * reported as TEXT_NOT_ENCODABLE: the data does not carry text in the alphabet it claims.
+ * reported as USER_DATA_INVALID: the data does not carry text in the alphabet it claims.
  */
 import { SmsGateError } from '../errors';
 
@@ -22,7 +22,7 @@ export function invalidOption(field: string, message: string): SmsGateError {
 }
 
 export function undecodable(field: string, message: string): SmsGateError {
-  return new SmsGateError('TEXT_NOT_ENCODABLE', message, { field });
+  return new SmsGateError('USER_DATA_INVALID', message, { field });
 }
 
 /** Throws OPTION_INVALID unless `value` is an integer in [min, max]. */

@@ -45,7 +45,9 @@ export class Gsm7Charset {
       return;
     }
     const escapedSeptet = this.escaped.get(codePoint);
-    if (escapedSeptet === undefined) throw new Error(`bug: ${describeCodePoint(codePoint)} is not in this character set`);
+    if (escapedSeptet === undefined) {
+      throw new Error(`bug: ${describeCodePoint(codePoint)} is not in this character set`);
+    }
     septets.push(ESCAPE, escapedSeptet);
   }
 
@@ -75,14 +77,16 @@ export class Gsm7Charset {
       const next = septetAt(index);
       // TS 23.038 §6.2.1.1: escape-escape is reserved for a further extension table: show a space.
       // An escaped septet the single shift table does not define shows the locking table's character.
-      text += next === ESCAPE ? ' ' : this.character(this.singleTable[next] ?? this.lockingTable[next], next, where(index));
+      const codePoint = next === ESCAPE ? 0x20 : (this.singleTable[next] ?? this.lockingTable[next]);
+      text += this.character(codePoint, next, where(index));
     }
     return text;
   }
 
   private character(codePoint: number | null, septet: number, where: string): string {
     if (codePoint === null) {
-      const table = this.language.locking ? `the ${this.language.locking} locking shift table` : 'the GSM 7-bit alphabet';
+      const locking = this.language.locking;
+      const table = locking ? `the ${locking} locking shift table` : 'the GSM 7-bit alphabet';
       throw undecodable('userData', `septet ${hexByte(septet)} at ${where} is not defined in ${table}`);
     }
     return String.fromCharCode(codePoint);
@@ -120,7 +124,10 @@ export function gsm7Charset(language: LanguageTables = {}): Gsm7Charset {
   return charset;
 }
 
-/** Septets the text needs in the default alphabet (extension characters count two), or undefined if it cannot be sent so. */
+/**
+ * Septets the text needs in the default alphabet and extension table (extension characters count
+ * two), or undefined when it cannot be sent so.
+ */
 export function gsm7Length(text: string): number | undefined {
   const charset = gsm7Charset();
   let septets = 0;

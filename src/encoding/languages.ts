@@ -4,9 +4,9 @@ import { NATIONAL_LANGUAGE_IDS } from './tables/language-ids';
 import type { NationalLanguage } from './types';
 
 /** All national languages, in identifier order (the order ties are broken in). */
-export const NATIONAL_LANGUAGES = (Object.keys(NATIONAL_LANGUAGE_IDS) as NationalLanguage[]).sort(
-  (a, b) => NATIONAL_LANGUAGE_IDS[a] - NATIONAL_LANGUAGE_IDS[b],
-);
+export const NATIONAL_LANGUAGES: readonly NationalLanguage[] = (
+  Object.keys(NATIONAL_LANGUAGE_IDS) as NationalLanguage[]
+).sort((a, b) => NATIONAL_LANGUAGE_IDS[a] - NATIONAL_LANGUAGE_IDS[b]);
 
 export function isNationalLanguage(value: unknown): value is NationalLanguage {
   return typeof value === 'string' && Object.hasOwn(NATIONAL_LANGUAGE_IDS, value);

@@ -36,18 +36,44 @@ export function choosePlan(codePoints: readonly number[], request: PlanRequest):
   // The default alphabet never needs more segments than UCS-2: at most two septets per character
   // gives at least 80 / 76 characters a segment against 70 / 67.
   const plain = gsm7 ?? ucs2;
-  if (request.encoding === 'ucs2' || plain?.starts.length === 1) return plain;
-  const national = cheapestNational(codePoints, request);
-  return national && (plain === undefined || national.starts.length < plain.starts.length) ? national : plain;
+  if (request.encoding === 'ucs2' || request.nationalLanguages.length === 0 || plain?.starts.length === 1) return plain;
+  return cheapestNational(codePoints, request, plain) ?? plain;
 }
 
-function cheapestNational(codePoints: readonly number[], request: PlanRequest): Plan | undefined {
+/** The cheapest national plan that needs fewer segments than `plain`, if any. */
+function cheapestNational(
+  codePoints: readonly number[],
+  request: PlanRequest,
+  plain: Plan | undefined,
+): Plan | undefined {
+  const counts = new Map<number, number>();
+  for (const codePoint of codePoints) counts.set(codePoint, (counts.get(codePoint) ?? 0) + 1);
   let best: Plan | undefined;
   for (const charset of nationalCharsets(request.nationalLanguages)) {
+    // Up to 180 combinations: rule most out from the character counts before segmenting.
+    const fewest = fewestSegments(counts, charset, request.ref16);
+    if (fewest === undefined) continue;
+    if ((plain && fewest >= plain.starts.length) || (best && fewest > best.starts.length)) continue;
     const plan = measure(codePoints, charset, request.ref16);
-    if (plan && (best === undefined || cheaper(plan, best))) best = plan;
+    if (plan === undefined || (plain && plan.starts.length >= plain.starts.length)) continue;
+    if (best === undefined || cheaper(plan, best)) best = plan;
   }
   return best;
+}
+
+/**
+ * A lower bound of the segments the charset needs (no segment holds more than its capacity), or
+ * undefined when it cannot carry the text.
+ */
+function fewestSegments(counts: ReadonlyMap<number, number>, charset: Gsm7Charset, ref16: boolean): number | undefined {
+  let units = 0;
+  for (const [codePoint, count] of counts) {
+    const cost = charset.cost(codePoint);
+    if (cost === 0) return undefined;
+    units += cost * count;
+  }
+  if (units <= gsm7Capacity(udhLength(undefined, charset.shiftTables))) return 1;
+  return Math.ceil(units / gsm7Capacity(udhLength({ ref16 }, charset.shiftTables)));
 }
 
 /** Fewer segments; then fewer tables (a smaller UDH); then fewer septets (more room left). */
@@ -59,20 +85,32 @@ function cheaper(a: Plan, b: Plan): boolean {
   return a.units < b.units;
 }
 
+const combinationsCache = new Map<string, Gsm7Charset[]>();
+
 /** Every combination of the allowed national tables with each other and with the default ones, in tie-break order. */
 export function nationalCharsets(languages: readonly NationalLanguage[]): Gsm7Charset[] {
   const ordered = [...new Set(languages)].sort((a, b) => languageId(a) - languageId(b));
+  const key = ordered.join();
+  let charsets = combinationsCache.get(key);
+  if (charsets === undefined) {
+    charsets = combinations(ordered).map((tables) => gsm7Charset(tables));
+    combinationsCache.set(key, charsets);
+  }
+  return charsets;
+}
+
+function combinations(ordered: NationalLanguage[]): LanguageTables[] {
   const lockings: (NationalLanguage | undefined)[] = [undefined, ...ordered.filter(hasLockingShiftTable)];
   const singles: (NationalLanguage | undefined)[] = [undefined, ...ordered];
-  const combinations: LanguageTables[] = [];
+  const all: LanguageTables[] = [];
   for (const locking of lockings) {
     for (const single of singles) {
-      if (locking || single) combinations.push({ locking, single });
+      if (locking || single) all.push({ locking, single });
     }
   }
   const tableCount = (tables: LanguageTables) => (tables.locking ? 1 : 0) + (tables.single ? 1 : 0);
   // Array.prototype.sort is stable: within a table count the language order above is kept.
-  return combinations.sort((a, b) => tableCount(a) - tableCount(b)).map((tables) => gsm7Charset(tables));
+  return all.sort((a, b) => tableCount(a) - tableCount(b));
 }
 
 /** The plan for one character set (undefined: UCS-2), or undefined when it cannot carry the text. */

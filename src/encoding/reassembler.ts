@@ -47,7 +47,8 @@ export class Reassembler {
   private readonly pending = new Map<string, Pending>();
 
   constructor(options: { timeoutMs?: number; now?: () => number } = {}) {
-    this.timeoutMs = checkInteger('timeoutMs', options.timeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS, 0, Number.MAX_SAFE_INTEGER);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS;
+    this.timeoutMs = checkInteger('timeoutMs', timeoutMs, 0, Number.MAX_SAFE_INTEGER);
     this.now = options.now ?? Date.now;
   }
 
@@ -67,7 +68,8 @@ export class Reassembler {
     const id = JSON.stringify([part.key, part.reference, part.total]);
     let message = this.pending.get(id);
     if (message === undefined) {
-      message = { key: part.key, reference: part.reference, total: part.total, firstSeenAt: this.now(), texts: new Map() };
+      const { key, reference, total } = part;
+      message = { key, reference, total, firstSeenAt: this.now(), texts: new Map() };
       this.pending.set(id, message);
     }
     if (!message.texts.has(part.sequence)) message.texts.set(part.sequence, part.text);

@@ -6,7 +6,7 @@
 export interface Pieces {
   /** One code point per piece (a lone surrogate counts as its own code point). */
   codePoints: number[];
-  /** String offset where each piece starts, plus the text length at the end: piece i is text.slice(offsets[i], offsets[i + 1]). */
+  /** Where each piece starts in the string, then the string length: piece i is text.slice(offsets[i], offsets[i + 1]). */
   offsets: number[];
 }
 

@@ -34,7 +34,8 @@ export function udhLength(concat: { ref16: boolean } | undefined, shiftTables: n
 export function buildUdh(concat: ConcatInfo | undefined, language: LanguageTables): Buffer {
   const ies: number[] = [];
   if (concat?.ref16) {
-    ies.push(IEI_CONCAT_16, CONCAT_16_DATA, concat.reference >> 8, concat.reference & 0xff, concat.total, concat.sequence);
+    const { reference, total, sequence } = concat;
+    ies.push(IEI_CONCAT_16, CONCAT_16_DATA, reference >> 8, reference & 0xff, total, sequence);
   } else if (concat) {
     ies.push(IEI_CONCAT_8, CONCAT_8_DATA, concat.reference, concat.total, concat.sequence);
   }
@@ -43,7 +44,7 @@ export function buildUdh(concat: ConcatInfo | undefined, language: LanguageTable
   return ies.length === 0 ? Buffer.alloc(0) : Buffer.from([ies.length, ...ies]);
 }
 
-/** Parses the UDH at the start of `bytes`. Throws TEXT_NOT_ENCODABLE (field 'udh') when it is malformed. */
+/** Parses the UDH at the start of `bytes`. Throws USER_DATA_INVALID (field 'udh') when it is malformed. */
 export function parseUdh(bytes: Buffer): { header: UserDataHeader; length: number } {
   if (bytes.length === 0) throw undecodable('udh', 'the UDH is missing: no UDHL octet');
   const end = 1 + bytes[0];
@@ -62,7 +63,8 @@ export function parseUdh(bytes: Buffer): { header: UserDataHeader; length: numbe
     if (dataStart + dataLength > end) {
       throw undecodable(
         'udh',
-        `${describeIe(iei)} at offset ${offset} declares ${dataLength} octets, only ${end - dataStart} remain in the UDH`,
+        `${describeIe(iei)} at offset ${offset} declares ${dataLength} octets, ` +
+          `only ${end - dataStart} remain in the UDH`,
       );
     }
     readElement(header, iei, Buffer.from(bytes.subarray(dataStart, dataStart + dataLength)), offset);
@@ -105,7 +107,8 @@ function readElement(header: UserDataHeader, iei: number, data: Buffer, offset: 
 
 function expectLength(iei: number, data: Buffer, expected: number, offset: number): void {
   if (data.length !== expected) {
-    throw undecodable('udh', `${describeIe(iei)} at offset ${offset} must have ${expected} data octets, has ${data.length}`);
+    const message = `${describeIe(iei)} at offset ${offset} must have ${expected} data octets, has ${data.length}`;
+    throw undecodable('udh', message);
   }
 }
 

@@ -334,22 +334,30 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return;
     }
     this.pumping = this.pump()
-      .catch((err: Error) => void this.emit('warning', err))
-      .finally(() => {
+      .then((drained) => {
         this.pumping = undefined;
         if (this.pumpAgain) {
           this.pumpAgain = false;
           this.kick();
-        } else {
+        } else if (drained) {
           void this.scheduleWake();
         }
+      })
+      .catch((err: Error) => {
+        this.pumping = undefined;
+        this.emit('warning', err);
+        void this.scheduleWake();
       });
   }
 
-  private async pump(): Promise<void> {
+  /**
+   * Claims and dispatches due messages until none is due (resolves true) or the submits in
+   * flight reach the concurrency limit (false: each one that finishes kicks again).
+   */
+  private async pump(): Promise<boolean> {
     while (this.running && this.inFlight.size < this.concurrency) {
       const due = await this.store.claimDue(Date.now(), this.concurrency - this.inFlight.size, this.owner, this.leaseMs);
-      if (due.length === 0) return;
+      if (due.length === 0) return true;
       for (const record of due) {
         const dispatch = this.dispatch(record)
           .catch((err: Error) => void this.emit('warning', err))
@@ -360,6 +368,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         this.inFlight.add(dispatch);
       }
     }
+    return false;
   }
 
   /** Sleeps until the next retry is due, or the poll interval, whichever comes first. */

@@ -15,6 +15,8 @@ interface Lease {
 export class MemoryStore implements Store {
   readonly type = 'memory';
   private readonly messages = new Map<string, MessageRecord>();
+  /** QUEUED ids by priority (index 0..3), each in the order they were queued. */
+  private readonly queued: Set<string>[] = [new Set(), new Set(), new Set(), new Set()];
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly leases = new Map<string, Lease>();
   private readonly providerLinks = new Map<string, ProviderLink>();
@@ -29,6 +31,7 @@ export class MemoryStore implements Store {
     const holder = key === null ? undefined : this.byIdempotencyKey.get(key);
     if (holder !== undefined) return { record: structuredClone(this.messages.get(holder)!), created: false };
     this.messages.set(record.id, structuredClone(record));
+    this.requeue(record);
     if (key !== null) this.byIdempotencyKey.set(key, record.id);
     return { record: structuredClone(record), created: true };
   }
@@ -47,17 +50,29 @@ export class MemoryStore implements Store {
     const next = change(structuredClone(current));
     if (next === undefined) return structuredClone(current);
     this.messages.set(id, structuredClone(next));
+    this.requeue(next);
     this.leases.delete(id);
     return structuredClone(next);
   }
 
+  /** Keeps the per-priority queues in step with a record that was stored. */
+  private requeue(record: MessageRecord): void {
+    for (const queue of this.queued) queue.delete(record.id);
+    if (record.state === 'QUEUED') this.queued[record.priority]!.add(record.id);
+  }
+
   async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
-    const due = [...this.messages.values()]
-      .filter((m) => m.state === 'QUEUED' && m.nextAttemptAt <= now && !this.isLeased(m.id, now))
-      .sort((a, b) => b.priority - a.priority || a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt)
-      .slice(0, limit);
-    for (const m of due) this.leases.set(m.id, { owner, until: now + leaseMs });
-    return due.map((m) => structuredClone(m));
+    const due: MessageRecord[] = [];
+    for (let priority = this.queued.length - 1; priority >= 0 && due.length < limit; priority--) {
+      for (const id of this.queued[priority]!) {
+        const message = this.messages.get(id)!;
+        if (message.nextAttemptAt > now || this.isLeased(id, now)) continue;
+        this.leases.set(id, { owner, until: now + leaseMs });
+        due.push(structuredClone(message));
+        if (due.length === limit) break;
+      }
+    }
+    return due;
   }
 
   private isLeased(id: string, now: number): boolean {
@@ -86,8 +101,11 @@ export class MemoryStore implements Store {
 
   async nextDue(): Promise<number | null> {
     let earliest: number | null = null;
-    for (const m of this.messages.values()) {
-      if (m.state === 'QUEUED' && (earliest === null || m.nextAttemptAt < earliest)) earliest = m.nextAttemptAt;
+    for (const queue of this.queued) {
+      for (const id of queue) {
+        const at = this.messages.get(id)!.nextAttemptAt;
+        if (earliest === null || at < earliest) earliest = at;
+      }
     }
     return earliest;
   }

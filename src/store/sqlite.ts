@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS messages (
   lease_until INTEGER,
   doc TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS messages_due ON messages (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS messages_due ON messages (state, priority DESC, next_attempt_at);
 CREATE TABLE IF NOT EXISTS provider_ids (
   transport_id TEXT NOT NULL,
   provider_id TEXT NOT NULL,
@@ -161,7 +161,7 @@ export class SqliteStore implements Store {
       const rows = this.sql(
         `SELECT id, doc FROM messages
          WHERE state = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-         ORDER BY priority DESC, next_attempt_at, created_at LIMIT ?`,
+         ORDER BY priority DESC, next_attempt_at LIMIT ?`,
       ).all(now, now, limit);
       const lease = this.sql('UPDATE messages SET lease_owner = ?, lease_until = ? WHERE id = ?');
       for (const row of rows) lease.run(owner, now + leaseMs, row.id as string);

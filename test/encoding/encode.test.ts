@@ -230,7 +230,8 @@ describe('encodeMessage: refusals', () => {
   it('refuses more segments than maxSegments (default 10), naming the count and the limit', () => {
     assert.equal(encodeMessage('a'.repeat(1530)).segments.length, 10);
     assertSmsGateError(() => encodeMessage('a'.repeat(1531)), 'TEXT_TOO_MANY_SEGMENTS', /needs 11 segments.*limit of 10/);
-    assertSmsGateError(() => encodeMessage('a'.repeat(400), { maxSegments: 2 }), 'TEXT_TOO_MANY_SEGMENTS', /needs 3 segments.*limit of 2/);
+    const threeSegments = () => encodeMessage('a'.repeat(400), { maxSegments: 2 });
+    assertSmsGateError(threeSegments, 'TEXT_TOO_MANY_SEGMENTS', /needs 3 segments.*limit of 2/);
     assert.equal(encodeMessage('a'.repeat(400), { maxSegments: 3 }).segments.length, 3);
   });
 

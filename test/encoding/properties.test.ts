@@ -12,6 +12,10 @@ import {
   type EncodeOptions,
   type NationalLanguage,
 } from '../../src/encoding';
+import { gsm7Capacity } from '../../src/encoding/capacity';
+import { nationalCharsets } from '../../src/encoding/plan';
+import { segmentStarts } from '../../src/encoding/segmenter';
+import { udhLength } from '../../src/encoding/udh';
 
 const GSM_BASIC = [...'@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡AZÄÖÑÜ§¿azäöñüà'];
 const GSM_EXTENSION = [...'\f^{}\\[~]|€'];
@@ -52,7 +56,7 @@ const text = fc.oneof(
   ),
 ).map((units) => units.join(''));
 const options = fc.record({
-  nationalLanguages: fc.subarray(NATIONAL_LANGUAGES),
+  nationalLanguages: fc.subarray([...NATIONAL_LANGUAGES]),
   reference16: fc.boolean(),
 });
 
@@ -70,7 +74,8 @@ function encode(text: string, extra: EncodeOptions = {}): EncodedMessage {
 function firstPieceUnits(message: EncodedMessage, index: number): number {
   const segment = message.segments[index];
   if (message.encoding === 'GSM7') return segment.payload[0] === 0x1b ? 2 : 1;
-  return isHighSurrogate(segment.payload.readUInt16BE(0)) && segment.payload.length >= 4 && isLowSurrogate(segment.payload.readUInt16BE(2)) ? 2 : 1;
+  const pair = segment.payload.length >= 4 && isHighSurrogate(segment.payload.readUInt16BE(0));
+  return pair && isLowSurrogate(segment.payload.readUInt16BE(2)) ? 2 : 1;
 }
 
 describe('encoding properties', () => {
@@ -106,8 +111,9 @@ describe('encoding properties', () => {
             reassembled = unpacked.text;
             return;
           }
-          assert.deepEqual(concat, { reference: message.reference, total: message.segments.length, sequence: index + 1, ref16: opts.reference16 });
-          const result = reassembler.add({ key: 'sender', reference: concat!.reference, total: concat!.total, sequence: concat!.sequence, text: unpacked.text });
+          const total = message.segments.length;
+          assert.deepEqual(concat, { reference: message.reference, total, sequence: index + 1, ref16: opts.reference16 });
+          const result = reassembler.add({ key: 'sender', ...concat!, text: unpacked.text });
           if (result.complete) reassembled = result.text;
         });
         assert.equal(reassembled, original);
@@ -175,11 +181,34 @@ describe('encoding properties', () => {
         }
         assert.ok(count <= encode(original, { ...opts, encoding: 'ucs2' }).segments.length);
         const plain = encode(original, { reference16: opts.reference16 });
-        if (isGsm7(original)) assert.ok(count <= encode(original, { ...opts, encoding: 'gsm7', nationalLanguages: [] }).segments.length);
+        if (isGsm7(original)) {
+          assert.ok(count <= encode(original, { ...opts, encoding: 'gsm7', nationalLanguages: [] }).segments.length);
+        }
         // National tables only ever save segments, and are used only when they do.
         assert.ok(count <= plain.segments.length);
         if (message.language) assert.ok(count < plain.segments.length);
         else assert.equal(count, plain.segments.length);
+      }),
+      RUNS,
+    );
+  });
+
+  it('finds the fewest segments over every combination of the allowed tables', () => {
+    // Brute force: segment the text with each combination, no pruning.
+    const segmentsWith = (codePoints: number[], charset: ReturnType<typeof nationalCharsets>[number], ref16: boolean) => {
+      const sizes = codePoints.map((codePoint) => charset.cost(codePoint));
+      if (sizes.includes(0)) return Infinity;
+      const units = sizes.reduce((sum, size) => sum + size, 0);
+      if (units <= gsm7Capacity(udhLength(undefined, charset.shiftTables))) return 1;
+      return segmentStarts(sizes, gsm7Capacity(udhLength({ ref16 }, charset.shiftTables))).length;
+    };
+    fc.assert(
+      fc.property(text, options, (original, opts) => {
+        const codePoints = [...original].map((character) => character.codePointAt(0)!);
+        const plain = encode(original, { reference16: opts.reference16 }).segments.length;
+        const charsets = nationalCharsets(opts.nationalLanguages);
+        const national = Math.min(...charsets.map((charset) => segmentsWith(codePoints, charset, opts.reference16)));
+        assert.equal(encode(original, opts).segments.length, Math.min(plain, national));
       }),
       RUNS,
     );

@@ -32,7 +32,7 @@ describe('packSeptets / unpackSeptets (TS 23.040 §9.2.3.24, TS 23.038 §6.1.2.1
   it('refuses values that are no septet and data too short for the count', () => {
     assertSmsGateError(() => packSeptets(Buffer.from([0x41, 0x80])), 'OPTION_INVALID', /0x80 at offset 1/);
     assertSmsGateError(() => packSeptets(Buffer.from([0x41]), 7), 'OPTION_INVALID', /fillBits/);
-    assertSmsGateError(() => unpackSeptets(Buffer.from([0xe8, 0x32]), 3), 'TEXT_NOT_ENCODABLE', /need 3 octets.*has 2/);
+    assertSmsGateError(() => unpackSeptets(Buffer.from([0xe8, 0x32]), 3), 'USER_DATA_INVALID', /need 3 octets.*has 2/);
     assertSmsGateError(() => unpackSeptets(Buffer.from([]), -1), 'OPTION_INVALID', /septetCount/);
   });
 });
@@ -72,10 +72,12 @@ describe('parseUdh (TS 23.040 §9.2.3.24)', () => {
   });
 
   it('refuses a missing, truncated or overlong UDH, naming the offset', () => {
-    assertSmsGateError(() => parseUdh(Buffer.alloc(0)), 'TEXT_NOT_ENCODABLE', /no UDHL/);
-    assertSmsGateError(() => parseUdh(Buffer.from('050003CC02', 'hex')), 'TEXT_NOT_ENCODABLE', /UDHL 5 runs past the data: only 4 octets/);
-    assertSmsGateError(() => parseUdh(Buffer.from('0400030102', 'hex')), 'TEXT_NOT_ENCODABLE', /IE 0x00 \(concatenation\) at offset 1 declares 3 octets, only 2 remain/);
-    assertSmsGateError(() => parseUdh(Buffer.from('0400020102', 'hex')), 'TEXT_NOT_ENCODABLE', /must have 3 data octets, has 2/);
-    assertSmsGateError(() => parseUdh(Buffer.from('012501', 'hex')), 'TEXT_NOT_ENCODABLE', /offset 1 is cut off before its length octet/);
+    const refused = (hex: string, pattern: RegExp) =>
+      assertSmsGateError(() => parseUdh(Buffer.from(hex, 'hex')), 'USER_DATA_INVALID', pattern);
+    refused('', /no UDHL/);
+    refused('050003CC02', /UDHL 5 runs past the data: only 4 octets/);
+    refused('0400030102', /IE 0x00 \(concatenation\) at offset 1 declares 3 octets, only 2 remain/);
+    refused('0400020102', /must have 3 data octets, has 2/);
+    refused('012501', /offset 1 is cut off before its length octet/);
   });
 });
