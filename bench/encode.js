@@ -7,6 +7,7 @@
  * smsgate does more per message than the calculator: it also builds each segment's UDH and
  * payload (the septets or UTF-16BE octets to send), which the calculator does not.
  */
+const { random } = require('./lib/random');
 const { performance } = require('node:perf_hooks');
 const os = require('node:os');
 const { SegmentedMessage } = require('sms-segments-calculator');
@@ -19,16 +20,6 @@ const MIN_ROUNDS = 5;
 const MIN_MEASURED_MS = 3000;
 /** Enough for every corpus text: the calculator has no limit, so neither should the comparison. */
 const MAX_SEGMENTS = 255;
-
-/** Deterministic PRNG (mulberry32) so every run measures the same corpus. */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Word pools by script; texts are random runs of these words cut to a target length. */
 const WORDS = {

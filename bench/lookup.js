@@ -4,20 +4,11 @@
  * libphonenumber-js (parsePhoneNumberFromString + isValid() + getType(), max metadata) on one
  * mixed corpus. Build first (`tsc -p tsconfig.json`); prints one JSON document.
  */
+const { random } = require('./lib/random');
 const { performance } = require('node:perf_hooks');
 const { getCountries, getExampleNumber, parsePhoneNumberFromString } = require('libphonenumber-js/max');
 const examples = require('libphonenumber-js/mobile/examples');
 const { parseNumber, lookupNumber, CachedCarrierLookup, PrefixCarrierLookup } = require('../dist/numbers');
-
-/** Deterministic PRNG (mulberry32) so every run measures the same corpus. */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A region whose international prefix is 00, other than the number's own. */
 const abroad = (region) => (region === 'DE' ? 'FR' : 'DE');

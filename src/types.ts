@@ -53,13 +53,7 @@ export const MESSAGE_STATES = [
 ] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
-/** The states a message leaves no more. */
-export const FINAL_STATES: ReadonlySet<MessageState> = new Set([
-  'DELIVERED',
-  'UNDELIVERED',
-  'EXPIRED',
-  'REJECTED',
-  'DELETED',
-  'UNKNOWN',
-  'FAILED',
-]);
+/** The states a message leaves no more: all but QUEUED and SUBMITTED. */
+export const FINAL_STATES: ReadonlySet<MessageState> = new Set(
+  MESSAGE_STATES.filter((state) => state !== 'QUEUED' && state !== 'SUBMITTED'),
+);

@@ -13,7 +13,6 @@ export type {
   SmppTransportConfig,
   SqliteStoreConfig,
   StoreConfig,
-  TextEncoding,
   TransportConfig,
   TransportType,
 } from './types';

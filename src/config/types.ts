@@ -2,6 +2,7 @@
  * The gateway configuration as the rest of smsgate sees it: validated, every default filled in,
  * relative paths resolved. The file format itself is fixed in the shared contract.
  */
+import type { EncodingChoice } from '../encoding';
 import type { RouteConfig, RouteStrategy } from '../routing/router';
 import type { ResolvedGuardConfig } from '../routing/guard';
 import type { FinalReceiptStatus } from '../transport/receipt-status';
@@ -28,8 +29,6 @@ export interface MemoryStoreConfig {
   type: 'memory';
 }
 
-export type TextEncoding = 'auto' | 'gsm7' | 'ucs2';
-
 export interface DefaultsConfig {
   from?: string;
   /** ISO region for numbers written without a country code. */
@@ -39,7 +38,7 @@ export interface DefaultsConfig {
   maxSegments: number;
   /** Replace typographic characters with GSM look-alikes so texts stay GSM 7-bit. */
   smart: boolean;
-  encoding: TextEncoding;
+  encoding: EncodingChoice;
 }
 
 export type TransportConfig = SmppTransportConfig | ModemTransportConfig | LoopbackTransportConfig;

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { NATIONAL_LANGUAGES } from '../encoding';
 import { SmsGateError } from '../errors';
+import { DEFAULT_SEND } from '../gateway/gateway';
 import { resolveGuardConfig, type GuardConfig } from '../routing/guard';
 import type { RouteMatch, RouteStrategy } from '../routing/router';
 import { FINAL_RECEIPT_STATUSES } from '../transport/receipt-status';
@@ -99,15 +100,15 @@ function readDefaults(f: Fields): DefaultsConfig {
   return {
     from: f.optional('from', text()),
     region: f.optional('region', regionCode),
-    deliveryReport: f.defaulted('deliveryReport', boolean, true),
+    deliveryReport: f.defaulted('deliveryReport', boolean, DEFAULT_SEND.deliveryReport),
     // 48 hours, what most SMSCs apply themselves. Bounds: 1 minute, and 63 weeks, the longest
     // validity a GSM relative validity period can express.
-    validitySeconds: f.defaulted('validitySeconds', integer(60, 63 * 7 * 86400), 48 * 3600),
+    validitySeconds: f.defaulted('validitySeconds', integer(60, 63 * 7 * 86400), DEFAULT_SEND.validitySeconds),
     // 10 segments (about 1 500 GSM characters) stops a runaway template costing 255 SMS.
-    maxSegments: f.defaulted('maxSegments', integer(1, 255), 10),
+    maxSegments: f.defaulted('maxSegments', integer(1, 255), DEFAULT_SEND.maxSegments),
     // Off: changing what the user wrote must be asked for.
-    smart: f.defaulted('smart', boolean, false),
-    encoding: f.defaulted('encoding', oneOf(['auto', 'gsm7', 'ucs2']), 'auto'),
+    smart: f.defaulted('smart', boolean, DEFAULT_SEND.smart),
+    encoding: f.defaulted('encoding', oneOf(['auto', 'gsm7', 'ucs2']), DEFAULT_SEND.encoding),
   };
 }
 

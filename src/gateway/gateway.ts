@@ -12,6 +12,7 @@ import { encodeMessage, type EncodedMessage, type EncodingChoice, type NationalL
 import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
 import { lookupNumber, parseNumber, parseSender, type CarrierLookup } from '../numbers';
 import { Guard, optOutKeyword, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
+import type { DefaultsConfig } from '../config/types';
 import type { MessageRecord, Store, StoredInbound } from '../store/types';
 import type {
   DeliveryReport,
@@ -25,15 +26,8 @@ import { FINAL_STATES, type MessageState, type NumberInfo, type SenderKind } fro
 import { applySegmentReport, markFailed, markRetry, markSubmitted } from './lifecycle';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry';
 
-export interface SendDefaults {
-  from?: string;
-  region?: string;
-  deliveryReport: boolean;
-  validitySeconds: number;
-  maxSegments: number;
-  smart: boolean;
-  encoding: EncodingChoice;
-}
+/** What a message gets when its request leaves it out; a config file's `defaults` overrides these. */
+export type SendDefaults = DefaultsConfig;
 
 export const DEFAULT_SEND: SendDefaults = {
   deliveryReport: true,
