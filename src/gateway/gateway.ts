@@ -8,7 +8,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { encodeMessage, type EncodedMessage, type EncodingChoice, type NationalLanguage } from '../encoding';
+import { encodeMessage, type EncodedMessage, type EncodingChoice } from '../encoding';
 import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
 import { lookupNumber, parseNumber, parseSender, type CarrierLookup } from '../numbers';
 import { Guard, optOutKeyword, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
@@ -197,7 +197,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       throw new SmsGateError('OPTION_INVALID', `priority must be 0, 1, 2 or 3, got ${priority}`, { field: 'priority' });
     }
     const reference16 = request.reference16 ?? false;
-    const nationalLanguages = (route instanceof SmsGateError ? [] : (route.nationalLanguages ?? [])) as NationalLanguage[];
+    const nationalLanguages = route instanceof SmsGateError ? [] : (route.nationalLanguages ?? []);
     const encodingChoice = request.encoding ?? this.defaults.encoding;
     const smart = request.smart ?? this.defaults.smart;
     const encoded = encodeMessage(request.text, {

@@ -3,6 +3,7 @@
  * whose `match` holds wins, so specific routes go first and a catch-all (no `match`) goes last.
  */
 import { SmsGateError } from '../errors';
+import type { NationalLanguage } from '../encoding';
 import type { NumberInfo, NumberType } from '../types';
 
 /**
@@ -40,7 +41,7 @@ export interface RouteConfig {
   /** Required for `weighted`, parallel to `transports`: non-negative, not all zero. */
   weights?: number[];
   /** GSM national language shift tables the encoder may use for messages on this route. */
-  nationalLanguages?: string[];
+  nationalLanguages?: NationalLanguage[];
 }
 
 export interface RouteDecision {
@@ -48,7 +49,7 @@ export interface RouteDecision {
   routeIndex: number;
   /** Candidate transports in the order to try them. */
   transports: string[];
-  nationalLanguages?: string[];
+  nationalLanguages?: NationalLanguage[];
 }
 
 export interface RoutedMessage {
