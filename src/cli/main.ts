@@ -7,17 +7,20 @@ import { SmsGateError } from '../errors';
 import { ENCODE_USAGE, encodeCommand } from './commands/encode';
 import { LOOKUP_USAGE, lookupCommand } from './commands/lookup';
 import { SEND_USAGE, sendCommand } from './commands/send';
+import { SIMULATE_USAGE, simulateCommand } from './commands/simulate';
 import { createOutput, errorDocument, EXIT, exitCodeFor, type ExitCode } from './io';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<ExitCode>> = {
   lookup: lookupCommand,
   encode: encodeCommand,
   send: sendCommand,
+  simulate: simulateCommand,
 };
 
 const USAGE = `usage: ${LOOKUP_USAGE}
        ${ENCODE_USAGE}
-       ${SEND_USAGE}`;
+       ${SEND_USAGE}
+       ${SIMULATE_USAGE}`;
 
 async function main(argv: string[]): Promise<ExitCode> {
   const [name, ...rest] = argv;

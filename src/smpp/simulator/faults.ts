@@ -1,0 +1,90 @@
+/**
+ * The ways the simulator can misbehave on purpose, so a transport's error handling can be tested
+ * against each of them. All can be changed while it runs (SmscSimulator.setFaults).
+ */
+import { randomBytes } from 'node:crypto';
+import { encodePdu } from './pdu';
+import { COMMAND, HEADER_LENGTH } from './protocol';
+
+export type MalformedKind = 'bad-length' | 'truncated' | 'oversized' | 'unknown-command' | 'garbage';
+
+export const MALFORMED_KINDS: readonly MalformedKind[] = [
+  'bad-length',
+  'truncated',
+  'oversized',
+  'unknown-command',
+  'garbage',
+];
+
+export interface Faults {
+  /**
+   * The Nth submit_sm received from the moment this is set (on any session) makes the simulator
+   * destroy that connection at once: the Nth and any submit still waiting for its response go
+   * unanswered (the Nth is still recorded, with commandStatus null). Fires once, then resets to
+   * null, so a reconnecting client can finish.
+   */
+  dropAfterSubmits: number | null;
+  /** Delay before each submit_sm_resp. The receipt delay counts from when the response is sent. */
+  delayResponsesMs: number;
+  /** Answer no submit_sm at all (they are recorded with commandStatus null, no receipt follows). */
+  withholdResponses: boolean;
+  /** Answer every bind with this command_status (e.g. 0x0D ESME_RBINDFAIL). */
+  rejectBinds: number | null;
+  /** Answer the next submit_sm with this malformed PDU instead of its response; fires once. */
+  malformedPdu: MalformedKind | null;
+  /** Send the delivery receipt immediately, before the submit_sm_resp. */
+  receiptBeforeResp: boolean;
+  /** Answer every submit_sm with this command_status (e.g. 0x45 ESME_RSUBMITFAIL, 0x14 ESME_RMSGQFUL). */
+  submitStatus: number | null;
+  /**
+   * A throttling storm: the next N submit_sm are answered ESME_RTHROTTLED whatever the rate, then
+   * service resumes (the count goes down as they arrive).
+   */
+  throttleNext: number;
+}
+
+export const NO_FAULTS: Readonly<Faults> = {
+  dropAfterSubmits: null,
+  delayResponsesMs: 0,
+  withholdResponses: false,
+  rejectBinds: null,
+  malformedPdu: null,
+  receiptBeforeResp: false,
+  submitStatus: null,
+  throttleNext: 0,
+};
+
+/** The octets of one malformed PDU; `thenClose` when the simulator must close the connection after them. */
+export interface MalformedPdu {
+  bytes: Buffer;
+  thenClose: boolean;
+}
+
+const GARBAGE_LENGTH = 64;
+/** 100 MB: far above what any client should buffer. */
+const OVERSIZED_LENGTH = 100 * 1024 * 1024;
+
+export function malformedPdu(kind: MalformedKind, sequenceNumber: number): MalformedPdu {
+  switch (kind) {
+    case 'bad-length': {
+      // A whole header, but command_length says 8: shorter than the header itself.
+      const bytes = encodePdu(COMMAND.enquire_link, 0, sequenceNumber);
+      bytes.writeUInt32BE(8, 0);
+      return { bytes, thenClose: false };
+    }
+    case 'truncated': {
+      // The header promises a 64-octet deliver_sm; the connection closes after 20 octets.
+      const bytes = encodePdu(COMMAND.deliver_sm, 0, sequenceNumber, Buffer.alloc(48)).subarray(0, HEADER_LENGTH + 4);
+      return { bytes, thenClose: true };
+    }
+    case 'oversized': {
+      const bytes = encodePdu(COMMAND.deliver_sm, 0, sequenceNumber, Buffer.alloc(16));
+      bytes.writeUInt32BE(OVERSIZED_LENGTH, 0);
+      return { bytes, thenClose: false };
+    }
+    case 'unknown-command':
+      return { bytes: encodePdu(0x000000ff, 0, sequenceNumber), thenClose: false };
+    case 'garbage':
+      return { bytes: randomBytes(GARBAGE_LENGTH), thenClose: false };
+  }
+}
