@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import {
+  alternateMessageIds,
+  MessageIdMatcher,
+  messageIdKeys,
+  normaliseMessageId,
+} from '../../../src/smpp/protocol/message-id';
+import { assertSmsGateError } from '../../encoding/helpers';
+
+/** How SMSCs write one id number (the four forms the simulator offers). */
+const FORMATS = {
+  hex: (n: number) => n.toString(16).padStart(8, '0'),
+  'hex-upper': (n: number) => n.toString(16).toUpperCase().padStart(8, '0'),
+  decimal: (n: number) => n.toString(10),
+  'decimal-padded': (n: number) => n.toString(10).padStart(10, '0'),
+};
+type Format = keyof typeof FORMATS;
+const FORMAT_NAMES = Object.keys(FORMATS) as Format[];
+
+/** The first key under which `receiptId` finds a stored id, as a transport without a matcher looks up. */
+function lookUp(stored: ReadonlyMap<string, number>, receiptId: string): number | undefined {
+  const key = messageIdKeys(receiptId).find((candidate) => stored.has(candidate));
+  return key === undefined ? undefined : stored.get(key);
+}
+
+describe('message ids', () => {
+  it('normalises case, surrounding space and leading zeros', () => {
+    assert.equal(normaliseMessageId('0000a1b2'), 'A1B2');
+    assert.equal(normaliseMessageId(' a1b2 '), 'A1B2');
+    assert.equal(normaliseMessageId('0000000042'), '42');
+    assert.equal(normaliseMessageId('000'), '0');
+    assert.equal(normaliseMessageId('5516a151-4970-45b6'), '5516A151-4970-45B6');
+    assertSmsGateError(() => normaliseMessageId('  '), 'USER_DATA_INVALID', /empty/);
+  });
+
+  it('gives the cross-base keys after the primary one', () => {
+    assert.deepEqual(messageIdKeys('A1B2'), ['A1B2', '41394']);
+    // All-decimal is also hex: twelve-ish both ways.
+    assert.deepEqual(messageIdKeys('41394'), ['41394', 'A1B2', '267156']);
+    assert.deepEqual(messageIdKeys('12'), ['12', 'C', '18']);
+    assert.deepEqual(messageIdKeys('7'), ['7']);
+    assert.deepEqual(messageIdKeys('msg-1'), ['MSG-1']);
+    assert.deepEqual(alternateMessageIds('0000a1b2'), ['41394']);
+    assert.deepEqual(alternateMessageIds('9'), []);
+    // Beyond 2^53 (here 2^64 + 1), still exact.
+    assert.deepEqual(messageIdKeys('18446744073709551617').slice(0, 2), ['18446744073709551617', '10000000000000001']);
+  });
+
+  it('matches hex and decimal forms of one id either way, whatever the case and padding', () => {
+    const pairs: [string, string][] = [
+      ['A1B2', '41394'],
+      ['41394', 'A1B2'],
+      ['0000a1b2', 'A1B2'],
+      ['0000a1b2', '0000041394'],
+      ['0000000000041394', 'a1b2'],
+      ['1d305b4c', '0489708364'], // python-smpplib's captured receipt: TLV hex, text decimal
+    ];
+    for (const [submitted, received] of pairs) {
+      const stored = new Map([[normaliseMessageId(submitted), 1]]);
+      assert.equal(lookUp(stored, received), 1, `${submitted} ~ ${received}`);
+    }
+  });
+
+  it('never matches an unrelated id among 10 000 random ids of one SMSC, whatever the two forms', () => {
+    // Uniform over 32 bits (noBias: fast-check otherwise favours small numbers, which no SMSC
+    // with random ids gives). Seeded, so the sample is the same on every run.
+    const ids = fc.array(fc.noBias(fc.integer({ min: 0, max: 0xffffffff })), { minLength: 10_000, maxLength: 10_000 });
+    fc.assert(
+      fc.property(ids, (numbers) => {
+        const unique = [...new Set(numbers)];
+        for (const resp of FORMAT_NAMES) {
+          const stored = new Map(unique.map((n) => [normaliseMessageId(FORMATS[resp](n)), n]));
+          for (const receipt of FORMAT_NAMES) {
+            const wrong = unique.find((n) => lookUp(stored, FORMATS[receipt](n)) !== n);
+            assert.equal(wrong, undefined, `${resp} / ${receipt}: ${wrong}`);
+          }
+        }
+      }),
+      { seed: 20260115, numRuns: 3 },
+    );
+    const uuids = Array.from({ length: 10_000 }, () => randomUUID());
+    const stored = new Map(uuids.map((id, index) => [normaliseMessageId(id), index]));
+    assert.ok(uuids.every((id, index) => lookUp(stored, id.toUpperCase()) === index));
+  });
+
+  it('learns the forms of small sequential ids, where the primary key alone picks wrong, and then never errs', () => {
+    // The worst case: ids 1, 2, 3, ... as a fresh SMSC (or the simulator) counts, 2 000 in flight,
+    // receipts in random order. Hex `16` is 22 and decimal `16` is hex `10`: both are in flight.
+    const cases: [Format, Format, string, number][] = [
+      ['hex', 'decimal', 'decimal-to-hex', 22],
+      ['decimal-padded', 'hex-upper', 'hex-to-decimal', 10],
+      ['hex', 'hex-upper', 'same', 16],
+      ['decimal', 'decimal-padded', 'same', 16],
+    ];
+    for (const [resp, receipt, relation, primaryFirst] of cases) {
+      const label = `${resp} / ${receipt}`;
+      const inFlight = new Map<string, number>();
+      const submit = (n: number) => inFlight.set(normaliseMessageId(FORMATS[resp](n)), n);
+      for (let n = 1; n <= 2_000; n++) submit(n);
+      assert.equal(lookUp(inFlight, FORMATS[receipt](16)), primaryFirst, label);
+
+      const matcher = new MessageIdMatcher();
+      const random = seededRandom(7);
+      let next = 2_001;
+      let settledAfter: number | undefined;
+      for (let received = 1; inFlight.size > 0; received++) {
+        const waiting = [...inFlight.values()];
+        const n = waiting[Math.floor(random() * waiting.length)];
+        const key = matcher.resolve(FORMATS[receipt](n), (candidate) => inFlight.has(candidate));
+        if (matcher.relation !== undefined) {
+          settledAfter ??= received;
+          assert.equal(inFlight.get(key), n, `${label}: receipt ${received} for ${n}`);
+        }
+        inFlight.delete(normaliseMessageId(FORMATS[resp](n)));
+        if (next <= 10_000) submit(next++);
+      }
+      assert.equal(matcher.relation, relation, label);
+      assert.ok(settledAfter !== undefined && settledAfter <= 20, `${label}: settled after ${settledAfter} receipts`);
+    }
+  });
+
+  it('settles only on a lead of three votes, and then converts whether the id is in flight or not', () => {
+    const matcher = new MessageIdMatcher();
+    const inFlight = new Set(['A', 'B', 'C', 'D']);
+    // Receipts 10..13 (decimal) for ids A..D (hex): only the decimal-to-hex key is in flight.
+    assert.equal(matcher.resolve('10', (key) => inFlight.has(key)), 'A');
+    assert.equal(matcher.resolve('11', (key) => inFlight.has(key)), 'B');
+    assert.equal(matcher.relation, undefined);
+    assert.equal(matcher.resolve('12', (key) => inFlight.has(key)), 'C');
+    assert.equal(matcher.relation, 'decimal-to-hex');
+    // Settled: nothing in flight (after a restart, say), the id is still converted.
+    assert.equal(matcher.resolve('0000000255', () => false), 'FF');
+    // An id the relation cannot convert can only be itself.
+    assert.equal(matcher.resolve('abc', () => false), 'ABC');
+  });
+
+  it('does not vote on ids whose keys agree, nor on ambiguous ones, and resolves those primary first', () => {
+    const matcher = new MessageIdMatcher();
+    for (let i = 0; i < 10; i++) assert.equal(matcher.resolve('7', () => true), '7');
+    assert.equal(matcher.relation, undefined);
+    for (let i = 0; i < 10; i++) assert.equal(matcher.resolve('12', (key) => key === '12' || key === 'C'), '12');
+    assert.equal(matcher.relation, undefined);
+    assert.equal(matcher.resolve('12', () => false), '12');
+  });
+});
+
+/** mulberry32: a small seeded PRNG, so the random order is the same on every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
