@@ -17,3 +17,7 @@ export type * from './transport/types';
 export { SmsGateError, isSmsGateError } from './errors';
 export type { ErrorCode, ErrorInfo } from './errors';
 export * from './types';
+export { SmppTransport } from './smpp/transport';
+export type { SmppBind, SmppTransportOptions } from './smpp/transport';
+export { SmscSimulator } from './smpp/simulator';
+export type { Faults, MoMessage, SmscSimulatorOptions } from './smpp/simulator';

@@ -137,6 +137,15 @@ export function falseOr<T>(check: Check<T>): Check<T | false> {
   };
 }
 
+/** `true` or `false`, or whatever `check` accepts (a feature on with its settings). */
+export function booleanOr<T extends object>(check: Check<T>): Check<boolean | T> {
+  return (value, path, problems) => {
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return check(value, path, problems);
+    return fail(problems, path, `expected true, false or an object, got ${describe(value)}`);
+  };
+}
+
 /** A JSON object read by `read`; see Fields. */
 export function objectOf<T extends object>(read: (fields: Fields) => T | undefined): Check<T> {
   return (value, path, problems) => {

@@ -10,6 +10,7 @@ export type {
   ModemTransportConfig,
   ResolvedRouteConfig,
   SmppBindMode,
+  SmppTlsConfig,
   SmppTransportConfig,
   SqliteStoreConfig,
   StoreConfig,

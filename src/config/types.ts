@@ -61,7 +61,23 @@ export interface SmppTransportConfig {
   window: number;
   /** 0 means unlimited. */
   maxPerSecond: number;
-  tls: boolean;
+  /** true: TLS with the system's CAs; an object: with these files. */
+  tls: boolean | SmppTlsConfig;
+  addressRange: string;
+  serviceType: string;
+  /** How messages longer than one segment travel: UDH (default), SAR TLVs or message_payload. */
+  longMessages: 'udh' | 'sar' | 'payload';
+  /** `latin1` sends texts Latin-1 can carry with data_coding 3, for SMSCs that want it. */
+  dataCoding: 'default' | 'latin1';
+}
+
+export interface SmppTlsConfig {
+  /** PEM files, absolute (relative ones in the file are taken from its directory). */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
 }
 
 export interface ModemTransportConfig {

@@ -13,6 +13,7 @@ import { FINAL_RECEIPT_STATUSES } from '../transport/receipt-status';
 import type { NumberType } from '../types';
 import {
   boolean,
+  booleanOr,
   falseOr,
   integer,
   listOf,
@@ -31,6 +32,7 @@ import type {
   LoopbackTransportConfig,
   ModemTransportConfig,
   ResolvedRouteConfig,
+  SmppTlsConfig,
   SmppTransportConfig,
   StoreConfig,
   TransportConfig,
@@ -121,7 +123,7 @@ function readTransport(f: Fields, ids: Map<string, string>, baseDir: string): Tr
   const id = f.required('id', uniqueId(ids));
   switch (f.discriminator('type', ['smpp', 'modem', 'loopback'])) {
     case 'smpp':
-      return readSmpp(f, id);
+      return readSmpp(f, id, baseDir);
     case 'modem':
       return readModem(f, id);
     case 'loopback':
@@ -132,7 +134,7 @@ function readTransport(f: Fields, ids: Map<string, string>, baseDir: string): Tr
 }
 
 /** Field lengths are SMPP 3.4's C-Octet String limits less the terminating NUL. */
-function readSmpp(f: Fields, id: string): SmppTransportConfig {
+function readSmpp(f: Fields, id: string, baseDir: string): SmppTransportConfig {
   return {
     id,
     type: 'smpp',
@@ -145,7 +147,22 @@ function readSmpp(f: Fields, id: string): SmppTransportConfig {
     bind: f.defaulted('bind', oneOf(['transmitter', 'receiver', 'transceiver', 'transmitter+receiver']), 'transceiver'),
     window: f.defaulted('window', integer(1, 10000), 50),
     maxPerSecond: f.defaulted('maxPerSecond', number(0), 0),
-    tls: f.defaulted('tls', boolean, false),
+    tls: f.defaulted('tls', booleanOr(objectOf((t) => readTls(t, baseDir))), false),
+    addressRange: f.defaulted('addressRange', text({ allowEmpty: true, maxLength: 40 }), ''),
+    serviceType: f.defaulted('serviceType', text({ allowEmpty: true, maxLength: 5 }), ''),
+    longMessages: f.defaulted('longMessages', oneOf(['udh', 'sar', 'payload']), 'udh'),
+    dataCoding: f.defaulted('dataCoding', oneOf(['default', 'latin1']), 'default'),
+  };
+}
+
+/** TLS toward the SMSC: files (PEM) for a private CA or a client certificate. */
+function readTls(f: Fields, baseDir: string): SmppTlsConfig {
+  return {
+    ca: f.optional('ca', filePath(baseDir)),
+    cert: f.optional('cert', filePath(baseDir)),
+    key: f.optional('key', filePath(baseDir)),
+    servername: f.optional('servername', text()),
+    rejectUnauthorized: f.defaulted('rejectUnauthorized', boolean, true),
   };
 }
 

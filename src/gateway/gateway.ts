@@ -13,7 +13,7 @@ import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
 import { lookupNumber, parseNumber, parseSender, type CarrierLookup } from '../numbers';
 import { Guard, optOutKeyword, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
 import type { DefaultsConfig } from '../config/types';
-import type { MessageRecord, Store, StoredInbound } from '../store/types';
+import type { MessageRecord, ProviderLink, Store, StoredInbound } from '../store/types';
 import type {
   DeliveryReport,
   InboundMessage,
@@ -46,12 +46,14 @@ export interface GatewayOptions {
   defaults?: Partial<SendDefaults>;
   carrierLookup?: CarrierLookup;
   retry?: Partial<RetryPolicy>;
-  /** Submits in flight at once across all transports. */
+  /** Submits in flight at once across all transports; default: their capacities, at least 100. */
   concurrency?: number;
   /** How long a claimed message stays reserved to this process without news from it. */
   leaseMs?: number;
   /** How often to look for work that other processes sharing the store queued. */
   pollMs?: number;
+  /** How long a delivery report for an unknown provider id waits for its submit to be stored. */
+  reportHoldMs?: number;
 }
 
 export interface SendRequest {
@@ -94,6 +96,11 @@ export interface GatewayEvents {
   warning: [Error];
 }
 
+interface StateWaiter {
+  reached(state: MessageState): boolean;
+  finish(message: MessageRecord): void;
+}
+
 /** Gateways alive in this process, so a restarted one can tell its own dead leases. */
 const liveLeaseOwners = new Set<string>();
 const HOST = hostname();
@@ -110,6 +117,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly reportHoldMs: number;
+  /** Reports waiting for their provider id to be linked, by transport and provider id. */
+  private readonly reportWaiters = new Map<string, (() => void)[]>();
   private readonly owner = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   private running = false;
@@ -117,6 +127,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private pumpAgain = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** waitFor() callers by message id; one 'state' listener serves them all. */
+  private readonly stateWaiters = new Map<string, Set<StateWaiter>>();
+  private waiterPoll: NodeJS.Timeout | undefined;
 
   constructor(options: GatewayOptions) {
     super();
@@ -142,9 +155,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.defaults = { ...DEFAULT_SEND, ...options.defaults };
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.carrierLookup = options.carrierLookup;
-    this.concurrency = options.concurrency ?? 100;
+    // Enough submits in flight to fill every transport's window, and never fewer than 100.
+    const capacity = options.transports.reduce((sum, t) => sum + (t.capacity ?? 1), 0);
+    this.concurrency = options.concurrency ?? Math.max(100, capacity);
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1000;
+    this.reportHoldMs = options.reportHoldMs ?? 10_000;
+    this.on('state', ({ message }) => this.wakeWaiters(message));
   }
 
   async start(): Promise<void> {
@@ -164,8 +181,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     clearTimeout(this.wakeTimer);
     await this.pumping;
     await Promise.allSettled([...this.inFlight]);
+    for (const waiters of this.reportWaiters.values()) for (const wake of waiters) wake();
     await Promise.allSettled([...this.transports.values()].map((t) => t.stop()));
     liveLeaseOwners.delete(this.owner);
+    // Whoever still waits learns where their message stands now.
+    for (const [id, waiters] of [...this.stateWaiters]) {
+      const current = await this.store.getMessage(id).catch(() => undefined);
+      if (current !== undefined) for (const waiter of [...waiters]) waiter.finish(current);
+    }
     await this.store.close();
   }
 
@@ -288,29 +311,40 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const initial = await this.store.getMessage(id);
     if (initial === undefined) throw new SmsGateError('MESSAGE_NOT_FOUND', `no message with id ${id}`, { field: 'id' });
     if (reached(initial.state)) return initial;
-    return new Promise<MessageRecord>((resolve, reject) => {
-      const finish = (result: MessageRecord | Error) => {
-        clearTimeout(deadline);
-        clearInterval(poll);
-        this.off('state', onState);
-        if (result instanceof Error) reject(result);
-        else resolve(result);
+    return new Promise<MessageRecord>((resolve) => {
+      const waiter: StateWaiter = {
+        reached,
+        finish: (message) => {
+          clearTimeout(deadline);
+          const waiters = this.stateWaiters.get(id)!;
+          waiters.delete(waiter);
+          if (waiters.size === 0) this.stateWaiters.delete(id);
+          if (this.stateWaiters.size === 0) clearInterval(this.waiterPoll);
+          resolve(message);
+        },
       };
-      const onState = ({ message }: StateChange) => {
-        if (message.id === id && reached(message.state)) finish(message);
-      };
-      const check = async (timedOut: boolean) => {
-        try {
-          const current = await this.store.getMessage(id);
-          if (current !== undefined && (timedOut || reached(current.state))) finish(current);
-        } catch (err) {
-          finish(err as Error);
-        }
-      };
-      const deadline = setTimeout(() => void check(true), timeoutMs);
-      const poll = setInterval(() => void check(false), this.pollMs);
-      this.on('state', onState);
+      const deadline = setTimeout(() => {
+        void this.store.getMessage(id).then((current) => waiter.finish(current ?? initial), () => waiter.finish(initial));
+      }, timeoutMs);
+      if (this.stateWaiters.size === 0) {
+        this.waiterPoll = setInterval(() => void this.pollWaiters(), this.pollMs);
+      }
+      this.stateWaiters.set(id, (this.stateWaiters.get(id) ?? new Set()).add(waiter));
     });
+  }
+
+  private wakeWaiters(message: MessageRecord): void {
+    for (const waiter of this.stateWaiters.get(message.id) ?? []) {
+      if (waiter.reached(message.state)) waiter.finish(message);
+    }
+  }
+
+  /** Other processes sharing the store change messages without events here: look now and then. */
+  private async pollWaiters(): Promise<void> {
+    for (const id of [...this.stateWaiters.keys()]) {
+      const current = await this.store.getMessage(id).catch(() => undefined);
+      if (current !== undefined) this.wakeWaiters(current);
+    }
   }
 
   /** The link state of each transport and the number of messages in each state. */
@@ -327,7 +361,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.pumpAgain = true;
       return;
     }
-    this.pumping = this.pump()
+    // The pump starts from the event loop, so that however fast submits fail, I/O and timers
+    // (a transport's reconnect among them) still get their turn.
+    this.pumping = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.pump())
       .then((drained) => {
         this.pumping = undefined;
         if (this.pumpAgain) {
@@ -392,6 +429,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
       const { providerIds } = await transport.submit(this.outbound(record));
       await this.store.linkProviderIds(transportId, record.id, providerIds);
+      this.linked(transportId, providerIds);
       await this.transition(record.id, (current) => markSubmitted(current, transportId, providerIds, Date.now()));
     } catch (err) {
       await this.transition(record.id, (current) => this.afterFailure(current, err));
@@ -453,7 +491,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       );
       return markFailed(record, exhausted.toJSON(), now);
     }
-    const at = now + retryDelay(Math.max(1, attempts), this.retry);
+    // A link that is down gets looked at again after a poll interval (or when it reconnects).
+    const wait = retryDelay(Math.max(1, attempts), this.retry);
+    const at = now + (error.code === 'TRANSPORT_UNAVAILABLE' ? Math.max(wait, this.pollMs) : wait);
     if (at >= record.validUntil) {
       const expired = new SmsGateError('VALIDITY_EXPIRED', `the validity period ends before the next attempt; last error: ${error.message}`);
       return markFailed(record, expired.toJSON(), now);
@@ -497,7 +537,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private async onReport(report: DeliveryReport): Promise<void> {
-    const link = await this.store.findByProviderId(report.transportId, report.providerId);
+    const link = await this.findReported(report);
     if (link === undefined) {
       this.emit('report', { report });
       return;
@@ -513,6 +553,54 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     this.emit('report', { report, message });
     if (previous !== undefined && message.state !== previous) this.emit('state', { message, previous });
+  }
+
+  /**
+   * The message a report is about. An SMSC may send the receipt before the submit's response
+   * has been stored: such a report waits (up to `reportHoldMs`) for one of its ids to be
+   * linked, and only then is it answered.
+   *
+   * The id as the transport resolved it is trusted. Other spellings (hex read as decimal, or
+   * the reverse) are a last resort after the wait, and only for a segment still waiting for its
+   * report: with small sequential ids, `66` in one base is another message's id in the other.
+   */
+  private async findReported(report: DeliveryReport): Promise<ProviderLink | undefined> {
+    const exact = () => this.store.findByProviderId(report.transportId, report.providerId);
+    const found = await exact();
+    if (found !== undefined) return found;
+    const alternates = report.alternateIds ?? [];
+    if (this.reportHoldMs > 0) {
+      const keys = [report.providerId, ...alternates].map((id) => providerKey(report.transportId, id));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.reportHoldMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        for (const key of keys) this.reportWaiters.set(key, [...(this.reportWaiters.get(key) ?? []), done]);
+      });
+      for (const key of keys) this.reportWaiters.delete(key);
+      const linked = await exact();
+      if (linked !== undefined) return linked;
+    }
+    for (const id of alternates) {
+      const link = await this.store.findByProviderId(report.transportId, id);
+      if (link !== undefined && (await this.awaitsReport(link))) return link;
+    }
+    return undefined;
+  }
+
+  private async awaitsReport(link: ProviderLink): Promise<boolean> {
+    const message = await this.store.getMessage(link.messageId);
+    return message !== undefined && message.segmentStates[link.segment] === null;
+  }
+
+  /** Wakes reports that arrived before their provider ids were linked. */
+  private linked(transportId: string, providerIds: string[]): void {
+    if (this.reportWaiters.size === 0) return;
+    for (const id of providerIds) {
+      for (const wake of this.reportWaiters.get(providerKey(transportId, id)) ?? []) wake();
+    }
   }
 
   private async onInbound(message: InboundMessage): Promise<void> {
@@ -535,6 +623,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return from;
     }
   }
+}
+
+function providerKey(transportId: string, providerId: string): string {
+  return `${transportId}\u0000${providerId}`;
 }
 
 function toErrorInfo(err: unknown): ErrorInfo {

@@ -1,9 +1,12 @@
 /**
  * Which transport type builds which Transport. The gateway and the CLI go through here, so a
- * new protocol is one module plus one line.
+ * new protocol is one module plus one case.
  */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { SmppTlsConfig, TransportConfig } from '../config';
 import { SmsGateError } from '../errors';
-import type { TransportConfig } from '../config';
+import { SmppTransport } from '../smpp/transport';
 import { LoopbackTransport } from './loopback';
 import type { Transport } from './types';
 
@@ -11,6 +14,8 @@ export function createTransport(config: TransportConfig, index: number): Transpo
   switch (config.type) {
     case 'loopback':
       return new LoopbackTransport(config);
+    case 'smpp':
+      return new SmppTransport({ ...config, tls: tlsOptions(config.tls, `transports[${index}].tls`) });
     default:
       throw new SmsGateError(
         'TRANSPORT_UNAVAILABLE',
@@ -18,4 +23,24 @@ export function createTransport(config: TransportConfig, index: number): Transpo
         { field: `transports[${index}].type` },
       );
   }
+}
+
+function tlsOptions(tls: boolean | SmppTlsConfig, field: string): boolean | ConnectionOptions {
+  if (typeof tls === 'boolean') return tls;
+  const read = (key: 'ca' | 'cert' | 'key') => {
+    const path = tls[key];
+    if (path === undefined) return {};
+    try {
+      return { [key]: readFileSync(path) };
+    } catch (cause) {
+      throw new SmsGateError('CONFIG_INVALID', `${field}.${key}: cannot read ${path}`, { field: `${field}.${key}`, cause });
+    }
+  };
+  return {
+    ...read('ca'),
+    ...read('cert'),
+    ...read('key'),
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
 }

@@ -26,6 +26,11 @@ export interface SubmitResult {
 export interface DeliveryReport {
   transportId: string;
   providerId: string;
+  /**
+   * Other spellings the provider may have used for the same id at submit time (an SMSC that
+   * answers in hex and reports in decimal); tried after `providerId`.
+   */
+  alternateIds?: string[];
   state: MessageState;
   /** The provider's error code (SMPP receipt `err`, TS 23.040 TP-ST), when it gave one. */
   errorCode?: string;
@@ -66,6 +71,8 @@ export interface TransportSink {
 export interface Transport {
   readonly id: string;
   readonly type: string;
+  /** How many submits it can usefully have in flight (an SMPP window); the gateway sizes its own by it. */
+  readonly capacity?: number;
   start(sink: TransportSink): Promise<void>;
   /** Resolves when the link is closed; submits in flight settle before. */
   stop(): Promise<void>;

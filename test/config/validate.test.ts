@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { validateConfig } from '../../src/config/validate';
+import type { SmppTransportConfig } from '../../src/config/types';
 import { SmsGateError } from '../../src/errors';
 
 const baseDir = resolve('/etc/smsgate');
@@ -82,6 +83,10 @@ describe('validateConfig', () => {
             window: 50,
             maxPerSecond: 0,
             tls: false,
+            addressRange: '',
+            serviceType: '',
+            longMessages: 'udh',
+            dataCoding: 'default',
           },
           { id: 'gsm1', type: 'modem', path: '/dev/ttyUSB0', baudRate: 115200, pin: '1234' },
         ],
@@ -123,6 +128,17 @@ describe('validateConfig', () => {
       assert.deepEqual(validateConfig({ store: { type: 'memory' }, transports: [loopback] }).store, { type: 'memory' });
     });
 
+    it('reads TLS settings with their files relative to the config file', () => {
+      const config = validateConfig(withTransport({ ...smpp, tls: { ca: 'certs/ca.pem', servername: 'smsc.example.net' } }), {
+        baseDir: '/etc/smsgate',
+      });
+      assert.deepEqual((config.transports[0] as SmppTransportConfig).tls, {
+        ca: '/etc/smsgate/certs/ca.pem',
+        servername: 'smsc.example.net',
+        rejectUnauthorized: true,
+      });
+    });
+
     it('fills in the smpp defaults', () => {
       assert.deepEqual(validateConfig(withTransport(smpp)).transports[0], {
         id: 'smsc1',
@@ -136,6 +152,10 @@ describe('validateConfig', () => {
         window: 50,
         maxPerSecond: 0,
         tls: false,
+        addressRange: '',
+        serviceType: '',
+        longMessages: 'udh',
+        dataCoding: 'default',
       });
     });
 
@@ -226,7 +246,9 @@ describe('validateConfig', () => {
     it('wrong type', () => {
       assertProblem(withTransport({ ...smpp, port: '2775' }), 'transports[0].port', 'expected an integer 1..65535, got "2775"');
       assertProblem(withTransport({ ...smpp, port: 27.5 }), 'transports[0].port', 'expected an integer 1..65535, got 27.5');
-      assertProblem(withTransport({ ...smpp, tls: 'yes' }), 'transports[0].tls', 'expected true or false, got "yes"');
+      assertProblem(withTransport({ ...smpp, tls: 'yes' }), 'transports[0].tls', 'expected true, false or an object, got "yes"');
+      assertProblem(withTransport({ ...smpp, tls: { ca: 7 } }), 'transports[0].tls.ca', 'expected a non-empty string, got 7');
+      assertProblem(withTransport({ ...smpp, longMessages: 'split' }), 'transports[0].longMessages', 'expected one of "udh", "sar", "payload", got "split"');
       assertProblem(withTransport({ ...smpp, host: 42 }), 'transports[0].host', 'expected a non-empty string, got 42');
       assertProblem(withTransport({ ...smpp, host: '' }), 'transports[0].host', 'expected a non-empty string, got an empty string');
       assertProblem({ transports: [loopback], store: 'memory' }, 'store', 'expected an object, got "memory"');
@@ -353,7 +375,7 @@ describe('validateConfig', () => {
       assertProblem(
         withTransport({ ...smpp, prot: 2775 }),
         'transports[0].prot',
-        'unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls)',
+        'unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding)',
       );
       // A field of another transport type is unknown here too.
       assertProblem(withTransport({ ...loopback, baudRate: 9600 }), 'transports[0].baudRate', 'unknown field (expected one of: id, type, dlrDelayMs, dlrStatus, submitDelayMs, log, failWith)');
@@ -445,7 +467,7 @@ describe('validateConfig', () => {
       [
         '5 problems in the config:',
         '  transports[0].port: expected 1..65535, got 0',
-        '  transports[0].prot: unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls)',
+        '  transports[0].prot: unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding)',
         '  transports[1].path: missing required field',
         '  routes[0].transports[0]: no transport has the id "nope" (known: smsc1, gsm)',
         '  extra: unknown field (expected one of: store, defaults, transports, routes, guard)',

@@ -1,0 +1,233 @@
+/**
+ * One SMPP session toward an SMSC: TCP (or TLS), the bind, enquire_link both ways, unbind, and
+ * the PDUs the SMSC sends us. The `smpp` package frames the PDUs; this class decides what a
+ * session does with them, and ends the session on anything it cannot trust.
+ */
+import { EventEmitter } from 'node:events';
+import * as smpp from 'smpp';
+import { SmsGateError } from '../errors';
+import { smppError } from './protocol/status';
+
+export type BindType = 'transmitter' | 'receiver' | 'transceiver';
+
+export interface LinkOptions {
+  host: string;
+  port: number;
+  systemId: string;
+  password: string;
+  systemType: string;
+  addressRange: string;
+  bindType: BindType;
+  tls: false | smpp.ConnectOptions;
+  /** Idle time after which we send enquire_link; also how long we wait for any response. */
+  enquireLinkMs: number;
+  responseTimeoutMs: number;
+}
+
+/** An inbound PDU the owner must answer; `reply` sends its response. */
+export interface IncomingPdu {
+  pdu: smpp.Pdu;
+  reply(commandStatus?: number): void;
+}
+
+export interface LinkEvents {
+  bound: [];
+  /** deliver_sm or data_sm: a receipt or an inbound message. */
+  deliver: [IncomingPdu];
+  /** The session is over; `error` says why when it was not our own unbind. */
+  closed: [SmsGateError | undefined];
+}
+
+const INTERFACE_VERSION = 0x34;
+const ESME_RINVCMDID = 0x03;
+
+/**
+ * The `smpp` package decodes short_message and message_payload into text as it parses, with
+ * known charset and UDH bugs. While this link's PDUs are parsed, its decode step is swapped for
+ * one that keeps the octets as received; the swap is synchronous, so other users of the
+ * package in the process never see it.
+ */
+function parseWithRawUserData(session: smpp.Session): void {
+  const internal = session as unknown as { _extractPDUs: () => void };
+  const extract = internal._extractPDUs.bind(session);
+  internal._extractPDUs = () => {
+    const decode = smpp.filters.message.decode;
+    smpp.filters.message.decode = (value) => value;
+    try {
+      extract();
+    } finally {
+      smpp.filters.message.decode = decode;
+    }
+  };
+  session.socket.removeAllListeners('readable');
+  session.socket.on('readable', internal._extractPDUs);
+}
+
+export class SmppLink extends EventEmitter<LinkEvents> {
+  private session: smpp.Session | undefined;
+  private bound = false;
+  private closing = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly pending = new Map<number, { timer: NodeJS.Timeout; reject: (err: SmsGateError) => void }>();
+
+  constructor(private readonly options: LinkOptions) {
+    super();
+  }
+
+  get isBound(): boolean {
+    return this.bound;
+  }
+
+  /** Connects and binds; rejects with the bind's error (the SMSC's command_status when it gave one). */
+  open(): Promise<void> {
+    const { host, port, tls } = this.options;
+    return new Promise<void>((resolve, reject) => {
+      const session = smpp.connect({ ...(tls === false ? {} : tls), host, port, tls: tls !== false });
+      this.session = session;
+      parseWithRawUserData(session);
+      let settled = false;
+      const fail = (err: SmsGateError) => {
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+        this.end(err);
+      };
+      session.on('error', (err: Error) => fail(toLinkError(err, host, port)));
+      session.on('close', () => fail(new SmsGateError('TRANSPORT_UNAVAILABLE', `the SMSC at ${host}:${port} closed the connection`)));
+      session.on(tls === false ? 'connect' : 'secureConnect', () => {
+        this.request(`bind_${this.options.bindType}`, {
+          system_id: this.options.systemId,
+          password: this.options.password,
+          system_type: this.options.systemType,
+          interface_version: INTERFACE_VERSION,
+          address_range: this.options.addressRange,
+        }).then(
+          () => {
+            settled = true;
+            this.bound = true;
+            this.touch();
+            this.emit('bound');
+            resolve();
+          },
+          (err: SmsGateError) => fail(err),
+        );
+      });
+      session.on('pdu', (pdu: smpp.Pdu) => this.onPdu(pdu));
+    });
+  }
+
+  /**
+   * Sends a request and resolves with its response; a response with an error status rejects
+   * with the SMPP error (its command_status as providerCode). No response in time rejects
+   * with TRANSPORT_TEMPORARY.
+   */
+  request(command: string, fields: Record<string, unknown>): Promise<smpp.Pdu> {
+    return new Promise((resolve, reject) => {
+      const session = this.session;
+      if (session === undefined || this.closing) {
+        reject(new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session is not open'));
+        return;
+      }
+      const pdu = new smpp.PDU(command, fields);
+      const written = session.send(pdu, (response) => {
+        const waiting = this.pending.get(pdu.sequence_number);
+        if (waiting === undefined) return;
+        clearTimeout(waiting.timer);
+        this.pending.delete(pdu.sequence_number);
+        if (response.command_status === 0) resolve(response);
+        else reject(smppError(response.command_status, command));
+      });
+      if (!written) {
+        // The socket failed (it is destroyed a tick later): the session is over now, so that
+        // nobody keeps writing to it in the meantime.
+        const error = new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP connection is not writable');
+        this.end(error);
+        reject(error);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(pdu.sequence_number);
+        reject(
+          new SmsGateError('TRANSPORT_TEMPORARY', `no ${command}_resp within ${this.options.responseTimeoutMs} ms`),
+        );
+      }, this.options.responseTimeoutMs);
+      this.pending.set(pdu.sequence_number, { timer, reject });
+      this.touch();
+    });
+  }
+
+  /** Unbinds politely (waiting briefly for unbind_resp), then closes the connection. */
+  async close(): Promise<void> {
+    if (this.session === undefined) return;
+    if (this.bound && !this.closing) {
+      await this.request('unbind', {}).catch(() => undefined);
+    }
+    this.end(undefined);
+  }
+
+  /** Ends the session at once: requests in flight reject with `reason`. */
+  end(reason: SmsGateError | undefined): void {
+    const session = this.session;
+    if (session === undefined) return;
+    this.session = undefined;
+    this.closing = true;
+    this.bound = false;
+    clearTimeout(this.idleTimer);
+    const failure = reason ?? new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session was closed');
+    for (const { timer, reject } of this.pending.values()) {
+      clearTimeout(timer);
+      reject(failure);
+    }
+    this.pending.clear();
+    session.removeAllListeners();
+    session.on('error', () => undefined);
+    session.destroy();
+    this.emit('closed', reason);
+  }
+
+  private onPdu(pdu: smpp.Pdu): void {
+    this.touch();
+    if (pdu.isResponse()) return;
+    const session = this.session;
+    if (session === undefined) return;
+    const reply = (commandStatus = 0) => {
+      if (this.session === session) session.send(pdu.response({ command_status: commandStatus }));
+    };
+    switch (pdu.command) {
+      case 'enquire_link':
+        return reply();
+      case 'unbind':
+        reply();
+        return this.end(new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMSC unbound the session'));
+      case 'deliver_sm':
+      case 'data_sm':
+        this.emit('deliver', { pdu, reply });
+        return;
+      case 'alert_notification':
+        return; // has no response
+      default:
+        // An unknown command id gets generic_nack (the package builds it), any other request
+        // an ESME has no business receiving is refused the same way.
+        return reply(ESME_RINVCMDID);
+    }
+  }
+
+  /** Traffic seen: the next enquire_link is due one idle period from now. */
+  private touch(): void {
+    clearTimeout(this.idleTimer);
+    if (this.session === undefined) return;
+    this.idleTimer = setTimeout(() => {
+      if (!this.bound) return;
+      this.request('enquire_link', {}).catch((err: SmsGateError) =>
+        this.end(new SmsGateError('TRANSPORT_UNAVAILABLE', `enquire_link unanswered: ${err.message}`)),
+      );
+    }, this.options.enquireLinkMs);
+  }
+}
+
+function toLinkError(err: Error, host: string, port: number): SmsGateError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const what = code === 'ECONNREFUSED' ? 'refused the connection' : code ?? err.message;
+  return new SmsGateError('TRANSPORT_UNAVAILABLE', `SMSC ${host}:${port}: ${what}`, { cause: err });
+}

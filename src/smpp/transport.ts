@@ -1,0 +1,366 @@
+/**
+ * The SMPP transport: smsgate as an ESME toward one SMSC account.
+ *
+ * It keeps its binds up (reconnecting with backoff and jitter), submits within a window of
+ * unacknowledged submit_sm and an exact per-second rate, slows down and resends in order when
+ * the SMSC throttles, resubmits what was in flight when a connection drops (at-least-once),
+ * and hands receipts and inbound messages to the gateway, answering the SMSC only once they
+ * are stored.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import { Reassembler } from '../encoding';
+import { SmsGateError } from '../errors';
+import { FINAL_STATES } from '../types';
+import type {
+  LinkStatus,
+  OutboundMessage,
+  SubmitResult,
+  Transport,
+  TransportSink,
+} from '../transport/types';
+import { SmppLink, type BindType, type IncomingPdu } from './link';
+import {
+  buildSubmitPdus,
+  classifyStatus,
+  deliverSmFields,
+  isReceipt,
+  MessageIdMatcher,
+  messageIdKeys,
+  moPartFromDeliverSm,
+  normaliseMessageId,
+  receiptFromDeliverSm,
+  type SubmitSmFields,
+} from './protocol';
+import { SubmitRate } from './submit-rate';
+
+export type SmppBind = BindType | 'transmitter+receiver';
+
+export interface SmppTransportOptions {
+  id: string;
+  host: string;
+  port: number;
+  systemId: string;
+  password: string;
+  systemType?: string;
+  addressRange?: string;
+  bind?: SmppBind;
+  /** submit_sm sent and not yet answered, at most. */
+  window?: number;
+  /** Segments per second, exact over any one-second span; 0 = no limit. */
+  maxPerSecond?: number;
+  /** true, or the TLS options (ca, cert, key, servername, rejectUnauthorized). */
+  tls?: boolean | ConnectionOptions;
+  /** How messages longer than one segment travel. */
+  longMessages?: 'udh' | 'sar' | 'payload';
+  /** `latin1`: data_coding 3 for texts Latin-1 can carry, for SMSCs that want it. */
+  dataCoding?: 'default' | 'latin1';
+  serviceType?: string;
+  enquireLinkMs?: number;
+  responseTimeoutMs?: number;
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  /** The first pause after a throttling answer; it doubles while the SMSC keeps throttling. */
+  throttleBackoffMs?: number;
+  /** How long the parts of an inbound message wait for the rest before going on incomplete. */
+  reassemblyTimeoutMs?: number;
+}
+
+/** A segment waiting for, or in, the window. `order` keeps resends in their first order. */
+interface QueuedSegment {
+  order: number;
+  fields: SubmitSmFields;
+  resolve(messageId: string): void;
+  reject(err: SmsGateError): void;
+}
+
+/** ESME_RX_T_APPN: "try again later", so the SMSC resends a PDU we could not store. */
+const ESME_RX_T_APPN = 0x64;
+const ESME_RSYSERR = 0x08;
+const MAX_AWAITING_RECEIPT = 200_000;
+
+export class SmppTransport implements Transport {
+  readonly type = 'smpp';
+  readonly id: string;
+  readonly capacity: number;
+  private readonly options: Required<Omit<SmppTransportOptions, 'tls' | 'serviceType'>> &
+    Pick<SmppTransportOptions, 'serviceType'> & { tls: false | ConnectionOptions };
+  private sink: TransportSink | undefined;
+  private running = false;
+  /** The link that submits (transmitter or transceiver) and the one that receives. */
+  private txLink: SmppLink | undefined;
+  private readonly links = new Set<SmppLink>();
+  private readonly wakeups = new Set<NodeJS.Timeout>();
+
+  private readonly queue: QueuedSegment[] = [];
+  private readonly inFlight = new Set<QueuedSegment>();
+  private nextOrder = 0;
+  private readonly rate: SubmitRate;
+  private pausedUntil = 0;
+  private throttleStreak = 0;
+  private pumpTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Ids the SMSC gave in submit_sm_resp that still wait for a final receipt, so the matcher can
+   * learn which spelling (same, hex or decimal) this SMSC's receipts use. Bounded: the oldest
+   * are forgotten first.
+   */
+  private readonly awaitingReceipt = new Set<string>();
+  private readonly messageIds = new MessageIdMatcher();
+
+  private readonly reassembler: Reassembler;
+  private readonly partAddresses = new Map<string, { from: string; to: string }>();
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: SmppTransportOptions) {
+    this.id = options.id;
+    this.options = {
+      systemType: '',
+      addressRange: '',
+      bind: 'transceiver',
+      window: 50,
+      maxPerSecond: 0,
+      longMessages: 'udh',
+      dataCoding: 'default',
+      enquireLinkMs: 30_000,
+      responseTimeoutMs: 10_000,
+      reconnectBaseMs: 1000,
+      reconnectMaxMs: 60_000,
+      throttleBackoffMs: 1000,
+      reassemblyTimeoutMs: 60_000,
+      ...options,
+      tls: options.tls === true ? {} : (options.tls ?? false),
+    };
+    this.capacity = this.options.window;
+    this.rate = new SubmitRate(this.options.maxPerSecond);
+    this.reassembler = new Reassembler({ timeoutMs: this.options.reassemblyTimeoutMs });
+  }
+
+  async start(sink: TransportSink): Promise<void> {
+    this.sink = sink;
+    this.running = true;
+    const roles: BindType[] =
+      this.options.bind === 'transmitter+receiver' ? ['transmitter', 'receiver'] : [this.options.bind];
+    for (const role of roles) void this.keepBound(role, 0);
+    this.expiryTimer = setInterval(() => this.deliverExpiredParts(), Math.min(1000, this.options.reassemblyTimeoutMs));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const timer of this.wakeups) clearTimeout(timer);
+    this.wakeups.clear();
+    clearTimeout(this.pumpTimer);
+    clearInterval(this.expiryTimer);
+    // Answers to what is in flight still count; give them the response timeout to arrive.
+    await this.drainInFlight();
+    await Promise.all([...this.links].map((link) => link.close()));
+    const stopped = new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id} is stopped`);
+    for (const segment of this.queue.splice(0)) segment.reject(stopped);
+    this.status({ state: 'disconnected' });
+  }
+
+  submit(message: OutboundMessage): Promise<SubmitResult> {
+    if (!this.running || this.txLink === undefined || !this.txLink.isBound) {
+      return Promise.reject(
+        new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id} has no bound SMPP session to submit on`),
+      );
+    }
+    const pdus = buildSubmitPdus(message, {
+      longMessages: this.options.longMessages,
+      dataCoding: this.options.dataCoding,
+      ...(this.options.serviceType === undefined ? {} : { serviceType: this.options.serviceType }),
+    });
+    const segments = pdus.map(
+      (fields) =>
+        new Promise<string>((resolve, reject) => {
+          this.queue.push({ order: this.nextOrder++, fields, resolve, reject });
+        }),
+    );
+    this.pump();
+    return Promise.all(segments).then((ids) => ({ providerIds: ids.map(normaliseMessageId) }));
+  }
+
+  // --- binds ---------------------------------------------------------------------------------
+
+  /** Binds `role` and rebinds it whenever it drops, until the transport stops. */
+  private async keepBound(role: BindType, failures: number): Promise<void> {
+    if (!this.running) return;
+    const link = new SmppLink({
+      host: this.options.host,
+      port: this.options.port,
+      systemId: this.options.systemId,
+      password: this.options.password,
+      systemType: this.options.systemType,
+      addressRange: this.options.addressRange,
+      bindType: role,
+      tls: this.options.tls === false ? false : { ...this.options.tls, host: this.options.host, port: this.options.port },
+      enquireLinkMs: this.options.enquireLinkMs,
+      responseTimeoutMs: this.options.responseTimeoutMs,
+    });
+    this.links.add(link);
+    link.on('deliver', (incoming) => void this.onDeliver(incoming));
+    this.status({ state: failures === 0 ? 'connecting' : 'reconnecting' });
+    try {
+      await link.open();
+    } catch (err) {
+      this.links.delete(link);
+      const error = err as SmsGateError;
+      this.status({ state: 'error', detail: error.message });
+      return this.retryBind(role, failures + 1);
+    }
+    if (!this.running) return link.close();
+    if (role !== 'receiver') this.txLink = link;
+    this.status({ state: 'connected', detail: `bound as ${role}` });
+    link.once('closed', (reason) => {
+      this.links.delete(link);
+      if (this.txLink === link) this.txLink = undefined;
+      if (!this.running) return;
+      this.status({ state: 'reconnecting', detail: reason?.message ?? 'session closed' });
+      void this.retryBind(role, 1);
+    });
+    this.pump();
+  }
+
+  /** Exponential backoff with full jitter, so a fleet of gateways does not rebind in step. */
+  private retryBind(role: BindType, failures: number): Promise<void> {
+    const ceiling = Math.min(this.options.reconnectMaxMs, this.options.reconnectBaseMs * 2 ** (failures - 1));
+    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeups.delete(timer);
+        resolve(this.keepBound(role, failures));
+      }, delay);
+      this.wakeups.add(timer);
+    });
+  }
+
+  // --- the window ----------------------------------------------------------------------------
+
+  /** Sends queued segments while the window, the rate and any throttling pause allow. */
+  private pump(): void {
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    const link = this.txLink;
+    while (this.queue.length > 0 && link?.isBound && this.inFlight.size < this.options.window) {
+      const now = Date.now();
+      const wait = Math.max(this.pausedUntil - now, this.rate.waitMs(now));
+      if (wait > 0) {
+        this.pumpTimer = setTimeout(() => this.pump(), wait);
+        return;
+      }
+      const segment = this.queue.shift()!;
+      this.rate.record(now);
+      this.inFlight.add(segment);
+      link.request('submit_sm', segment.fields).then(
+        (response) => this.answered(segment, response.message_id as string),
+        (err: SmsGateError) => this.refused(segment, err),
+      );
+    }
+  }
+
+  private answered(segment: QueuedSegment, messageId: string): void {
+    this.inFlight.delete(segment);
+    this.awaitReceipt(normaliseMessageId(messageId));
+    if (this.throttleStreak > 0) {
+      this.throttleStreak = 0;
+      this.status({ state: 'connected' });
+    }
+    segment.resolve(messageId);
+    this.pump();
+  }
+
+  private awaitReceipt(key: string): void {
+    this.awaitingReceipt.add(key);
+    if (this.awaitingReceipt.size > MAX_AWAITING_RECEIPT) {
+      this.awaitingReceipt.delete(this.awaitingReceipt.values().next().value!);
+    }
+  }
+
+  private refused(segment: QueuedSegment, err: SmsGateError): void {
+    this.inFlight.delete(segment);
+    const verdict = err.code === 'TRANSPORT_UNAVAILABLE' ? 'resend' : classifyStatus(Number(err.providerCode ?? -1));
+    if (verdict === 'throttled') {
+      // Slow down, then send the same segments again in their first order.
+      this.pausedUntil = Date.now() + this.options.throttleBackoffMs * 2 ** Math.min(this.throttleStreak++, 3);
+      this.status({ state: 'throttled', detail: err.message });
+      this.requeue(segment);
+    } else if (verdict === 'resend' && this.running) {
+      // The connection dropped before the answer: resend after the rebind (at-least-once).
+      this.requeue(segment);
+    } else {
+      segment.reject(err);
+    }
+    // Through the event loop: a resend must not chase a dying socket in one microtask chain.
+    setImmediate(() => this.pump());
+  }
+
+  private requeue(segment: QueuedSegment): void {
+    let index = this.queue.findIndex((queued) => queued.order > segment.order);
+    if (index === -1) index = this.queue.length;
+    this.queue.splice(index, 0, segment);
+  }
+
+  private async drainInFlight(): Promise<void> {
+    const deadline = Date.now() + this.options.responseTimeoutMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline && this.txLink?.isBound) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  // --- what the SMSC sends -------------------------------------------------------------------
+
+  /** Receipts and inbound messages, answered only once the gateway has stored them. */
+  private async onDeliver({ pdu, reply }: IncomingPdu): Promise<void> {
+    const sink = this.sink;
+    if (sink === undefined) return reply(ESME_RX_T_APPN);
+    try {
+      const fields = deliverSmFields(pdu);
+      if (isReceipt(fields.esm_class)) {
+        const receipt = receiptFromDeliverSm(fields);
+        if (receipt !== null) {
+          const providerId = this.messageIds.resolve(receipt.providerId, (key) => this.awaitingReceipt.has(key));
+          if (FINAL_STATES.has(receipt.state)) this.awaitingReceipt.delete(providerId);
+          await sink.report({
+            transportId: this.id,
+            ...receipt,
+            providerId,
+            alternateIds: messageIdKeys(receipt.providerId).filter((key) => key !== providerId),
+          });
+        }
+        return reply();
+      }
+      const part = moPartFromDeliverSm(fields);
+      if (part.concat === undefined) {
+        await sink.inbound({ transportId: this.id, from: part.from, to: part.to, text: part.text, receivedAt: Date.now() });
+        return reply();
+      }
+      const key = `${part.from}\u0000${part.to}`;
+      this.partAddresses.set(key, { from: part.from, to: part.to });
+      const added = this.reassembler.add({ key, text: part.text, ...part.concat });
+      if (added.complete) {
+        await sink.inbound({ transportId: this.id, from: part.from, to: part.to, text: added.text, receivedAt: Date.now() });
+      }
+      return reply();
+    } catch (err) {
+      // A PDU we cannot read is refused for good; one we could not store, for now.
+      const unreadable = err instanceof SmsGateError && err.kind === 'input';
+      this.status({ state: 'connected', detail: `deliver_sm refused: ${(err as Error).message}` });
+      return reply(unreadable ? ESME_RSYSERR : ESME_RX_T_APPN);
+    }
+  }
+
+  /** Parts whose siblings never came go on as incomplete messages rather than being dropped. */
+  private deliverExpiredParts(): void {
+    for (const expired of this.reassembler.expire()) {
+      const address = this.partAddresses.get(expired.key);
+      if (address === undefined) continue;
+      void this.sink
+        ?.inbound({ transportId: this.id, ...address, text: expired.text, receivedAt: Date.now(), incomplete: true })
+        .catch(() => undefined);
+    }
+    if (this.reassembler.size === 0) this.partAddresses.clear();
+  }
+
+  private status(status: LinkStatus): void {
+    this.sink?.status(status);
+  }
+}

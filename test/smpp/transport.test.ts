@@ -1,0 +1,277 @@
+/**
+ * The SMPP transport inside a real Gateway, against the SMSC simulator over real TCP (and TLS).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Gateway } from '../../src/gateway/gateway';
+import { MemoryStore } from '../../src/store/memory';
+import { SqliteStore } from '../../src/store/sqlite';
+import type { Store } from '../../src/store/types';
+import { SmscSimulator, type SmscSimulatorOptions } from '../../src/smpp/simulator';
+import { SmppTransport, type SmppTransportOptions } from '../../src/smpp/transport';
+import type { LinkStatus } from '../../src/transport/types';
+import type { MessageRecord } from '../../src/store/types';
+
+const TO = '+447400123456';
+
+describe('SMPP transport against the simulator', function () {
+  this.timeout(60_000);
+  const gateways: Gateway[] = [];
+  const simulators: SmscSimulator[] = [];
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-smpp-'));
+  });
+  afterEach(async () => {
+    await Promise.all(gateways.splice(0).map((g) => g.stop()));
+    await Promise.all(simulators.splice(0).map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function simulator(options: SmscSimulatorOptions = {}): Promise<{ sim: SmscSimulator; port: number }> {
+    const sim = new SmscSimulator({ port: 0, systemId: 'test', password: 'secret', dlrDelayMs: 20, ...options });
+    const { port } = await sim.start();
+    simulators.push(sim);
+    return { sim, port };
+  }
+
+  async function gateway(
+    port: number,
+    options: Partial<SmppTransportOptions> = {},
+    store: Store = new MemoryStore(),
+  ): Promise<{ gateway: Gateway; transport: SmppTransport; statuses: LinkStatus[] }> {
+    const transport = new SmppTransport({
+      id: 'smsc',
+      host: '127.0.0.1',
+      port,
+      systemId: 'test',
+      password: 'secret',
+      reconnectBaseMs: 50,
+      reconnectMaxMs: 400,
+      throttleBackoffMs: 50,
+      responseTimeoutMs: 2000,
+      ...options,
+    });
+    const gw = new Gateway({
+      store,
+      transports: [transport],
+      guard: { enabled: false },
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      pollMs: 50,
+      concurrency: 200,
+    });
+    const statuses: LinkStatus[] = [];
+    gw.on('transport-status', ({ status }) => statuses.push(status));
+    gateways.push(gw);
+    await gw.start();
+    await until(() => statuses.some((s) => s.state === 'connected'), 5000, 'the bind');
+    return { gateway: gw, transport, statuses };
+  }
+
+  async function sendAll(gw: Gateway, count: number, text = (i: number) => `message ${i}`): Promise<MessageRecord[]> {
+    const accepted: MessageRecord[] = [];
+    for (let i = 0; i < count; i++) accepted.push(await gw.send({ to: TO, text: text(i) }));
+    return Promise.all(accepted.map((m) => gw.waitFor(m.id, 'final', 30_000)));
+  }
+
+  it('binds, submits GSM 7-bit with the destination as an international number, and folds the receipt', async () => {
+    const { sim, port } = await simulator();
+    const { gateway: gw } = await gateway(port);
+    const [done] = await sendAll(gw, 1, () => 'Price: 10€ {ok}');
+    assert.equal(done!.state, 'DELIVERED');
+    const submit = sim.submits[0]!;
+    assert.equal(submit.text, 'Price: 10€ {ok}');
+    assert.equal(submit.dataCoding, 0);
+    assert.deepEqual(submit.destination, { addr: '447400123456', ton: 1, npi: 1 });
+    assert.equal(submit.registeredDelivery & 0x03, 1);
+    assert.deepEqual(done!.providerIds, [submit.messageId!.toUpperCase().replace(/^0+(?=.)/, '')]);
+  });
+
+  it('sends a three-part UCS-2 message with UDH and calls it DELIVERED when every part is', async () => {
+    const { sim, port } = await simulator();
+    const { gateway: gw } = await gateway(port);
+    const text = 'Привет 👋 '.repeat(20);
+    const [done] = await sendAll(gw, 1, () => text);
+    assert.equal(done!.segments, 3);
+    assert.equal(done!.state, 'DELIVERED');
+    assert.deepEqual(sim.submits.map((s) => s.concat?.sequence), [1, 2, 3]);
+    assert.ok(sim.submits.every((s) => s.dataCoding === 8 && s.concat?.via === 'udh'));
+    assert.equal(sim.submits.map((s) => s.text).join(''), text);
+  });
+
+  it('carries long messages in SAR TLVs or message_payload when configured', async () => {
+    const { sim, port } = await simulator();
+    const { gateway: sar } = await gateway(port, { longMessages: 'sar' });
+    const text = 'x'.repeat(200);
+    await sendAll(sar, 1, () => text);
+    assert.deepEqual(sim.submits.map((s) => s.concat?.via), ['sar', 'sar']);
+    assert.equal(sim.submits.map((s) => s.text).join(''), text);
+  });
+
+  it('reports a bind refused for a wrong password with its code, and retries with backoff', async () => {
+    const { sim, port } = await simulator();
+    let binds = 0;
+    sim.on('bind-rejected', () => binds++);
+    const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId: 'test', password: 'wrong', reconnectBaseMs: 100, reconnectMaxMs: 400 });
+    const gw = new Gateway({ store: new MemoryStore(), transports: [transport] });
+    const statuses: LinkStatus[] = [];
+    gw.on('transport-status', ({ status }) => statuses.push(status));
+    gateways.push(gw);
+    await gw.start();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.ok(statuses.some((s) => s.state === 'error' && /ESME_RINVPASWD/.test(s.detail ?? '')), JSON.stringify(statuses));
+    assert.ok(binds >= 2 && binds <= 8, `bind attempts in 1 s: ${binds}`);
+    assert.ok(statuses.every((s) => !(s.detail ?? '').includes('wrong')), 'the password never shows in a status');
+  });
+
+  it('gets 1000 messages through an SMSC that drops the connection mid-window', async () => {
+    const { sim, port } = await simulator({ dlrDelayMs: 5 });
+    sim.setFaults({ dropAfterSubmits: 300 });
+    const { gateway: gw, statuses } = await gateway(port, { window: 100 });
+    const done = await sendAll(gw, 1000);
+    assert.ok(statuses.some((s) => s.state === 'reconnecting'), 'the drop was seen');
+    assert.deepEqual(done.filter((m) => m.state !== 'DELIVERED').map((m) => m.state), []);
+    const reached = new Set(sim.submits.map((s) => s.text));
+    for (let i = 0; i < 1000; i++) assert.ok(reached.has(`message ${i}`), `message ${i} never reached the SMSC`);
+  });
+
+  it('rides out a throttling storm in order, failing nothing', async () => {
+    const { sim, port } = await simulator({ dlrDelayMs: 5 });
+    const { gateway: gw, statuses } = await gateway(port, { window: 1 });
+    sim.setFaults({ throttleNext: 20 });
+    const done = await sendAll(gw, 60);
+    assert.deepEqual(done.filter((m) => m.state !== 'DELIVERED').map((m) => m.state), []);
+    assert.ok(statuses.some((s) => s.state === 'throttled'));
+    const accepted = sim.submits.filter((s) => s.commandStatus === 0).map((s) => s.text);
+    assert.deepEqual(accepted, done.map((_, i) => `message ${i}`), 'accepted in the order sent');
+  });
+
+  it('holds the transport to maxPerSecond over any one-second span', async () => {
+    const { sim, port } = await simulator({ dlrDelayMs: 5 });
+    const { gateway: gw } = await gateway(port, { window: 50, maxPerSecond: 20 });
+    await sendAll(gw, 50);
+    // Measured where they arrive, so network jitter may bring two of them a little closer.
+    const times = sim.submits.map((s) => s.receivedAt.getTime());
+    for (let i = 20; i < times.length; i++) {
+      assert.ok(times[i]! - times[i - 20]! >= 950, `submits ${i - 20} and ${i} are ${times[i]! - times[i - 20]!} ms apart`);
+    }
+    assert.ok(times.at(-1)! - times[0]! >= 2 * 950, 'fifty submits at twenty a second take over two seconds');
+  });
+
+  it('fails a message the SMSC refuses for good, with the SMPP code', async () => {
+    const { sim, port } = await simulator();
+    sim.setFaults({ submitStatus: 0x0b });
+    const { gateway: gw } = await gateway(port);
+    const [done] = await sendAll(gw, 1);
+    assert.equal(done!.state, 'FAILED');
+    assert.equal(done!.error?.providerCode, 0x0b);
+    assert.match(done!.error!.message, /ESME_RINVDSTADR/);
+  });
+
+  it('matches a receipt that arrives before the submit_sm_resp', async () => {
+    const { sim, port } = await simulator();
+    sim.setFaults({ receiptBeforeResp: true });
+    const { gateway: gw } = await gateway(port);
+    const done = await sendAll(gw, 5);
+    assert.deepEqual(done.map((m) => m.state), Array(5).fill('DELIVERED'));
+  });
+
+  it('correlates hex ids in responses with decimal ids in receipts', async () => {
+    const { port } = await simulator({ messageIdFormat: 'hex', receiptIdFormat: 'decimal', receiptTlvs: false });
+    const { gateway: gw } = await gateway(port);
+    const done = await sendAll(gw, 3);
+    assert.deepEqual(done.map((m) => m.state), Array(3).fill('DELIVERED'));
+  });
+
+  it('still correlates a receipt that arrives after the gateway restarted (sqlite)', async () => {
+    const { port } = await simulator({ dlrDelayMs: 1500 });
+    const path = join(dir, 'gw.db');
+    const first = await gateway(port, {}, new SqliteStore(path));
+    const accepted = await first.gateway.send({ to: TO, text: 'across a restart', correlation: 'c-1' });
+    const submitted = await first.gateway.waitFor(accepted.id, 'submitted', 5000);
+    assert.equal(submitted.state, 'SUBMITTED');
+    await first.gateway.stop();
+
+    const second = await gateway(port, {}, new SqliteStore(path));
+    const done = await second.gateway.waitFor(accepted.id, 'final', 10_000);
+    assert.equal(done.state, 'DELIVERED');
+    assert.equal(done.correlation, 'c-1');
+  });
+
+  it('reassembles multipart inbound messages (UDH and SAR), and delivers lost parts as incomplete', async () => {
+    const { sim, port } = await simulator();
+    const { gateway: gw } = await gateway(port, { reassemblyTimeoutMs: 300 });
+    const inbound: { text: string; from: string; incomplete?: boolean }[] = [];
+    gw.on('inbound', (m) => inbound.push(m));
+    const long = 'Hello from a handset, this message is long enough to need three parts. '.repeat(6);
+    await sim.injectMo({ from: '447400123456', to: '60000', text: long, concat: 'udh8', order: [3, 1, 2] });
+    await sim.injectMo({ from: '447400123457', to: '60000', text: 'Ünïcödé 👋 '.repeat(10), concat: 'sar' });
+    await sim.injectMo({ from: '447400123458', to: '60000', text: long, concat: 'udh16', dropParts: [2] });
+    await until(() => inbound.length === 3, 5000, 'three inbound messages');
+    assert.equal(inbound[0]!.text, long);
+    assert.equal(inbound[0]!.from, '+447400123456');
+    assert.equal(inbound[1]!.text, 'Ünïcödé 👋 '.repeat(10));
+    assert.equal(inbound[2]!.incomplete, true);
+    assert.ok(long.startsWith(inbound[2]!.text.slice(0, 100)));
+    assert.equal((await gw.store.listInbound(10)).length, 3);
+  });
+
+  for (const kind of ['bad-length', 'truncated', 'oversized', 'unknown-command', 'garbage'] as const) {
+    it(`survives a malformed PDU (${kind}) from the SMSC and keeps sending`, async () => {
+      const { sim, port } = await simulator();
+      const { gateway: gw } = await gateway(port);
+      sim.setFaults({ malformedPdu: kind });
+      const done = await sendAll(gw, 3);
+      assert.deepEqual(done.map((m) => m.state), Array(3).fill('DELIVERED'));
+    });
+  }
+
+  it('sends enquire_link when idle and unbinds on stop', async () => {
+    const { sim, port } = await simulator();
+    let unbinds = 0;
+    sim.on('unbind', () => unbinds++);
+    const { gateway: gw, statuses } = await gateway(port, { enquireLinkMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(statuses.filter((s) => s.state === 'reconnecting').length, 0, 'enquire_link kept the session');
+    await gw.stop();
+    assert.equal(unbinds, 1);
+    assert.equal(sim.sessions(), 0);
+  });
+
+  describe('over TLS', () => {
+    let key: Buffer;
+    let cert: Buffer;
+
+    before(() => {
+      const certDir = mkdtempSync(join(tmpdir(), 'smsgate-tls-'));
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'), '-days', '1',
+        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      ], { stdio: 'ignore' });
+      key = readFileSync(join(certDir, 'key.pem'));
+      cert = readFileSync(join(certDir, 'cert.pem'));
+      rmSync(certDir, { recursive: true, force: true });
+    });
+
+    it('binds with the SMSC certificate verified and submits', async () => {
+      const { sim, port } = await simulator({ tls: { key, cert } });
+      const { gateway: gw } = await gateway(port, { tls: { ca: cert } });
+      const [done] = await sendAll(gw, 1, () => 'over TLS');
+      assert.equal(done!.state, 'DELIVERED');
+      assert.equal(sim.submits[0]!.text, 'over TLS');
+    });
+  });
+});
+
+async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
