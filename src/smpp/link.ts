@@ -66,6 +66,7 @@ function parseWithRawUserData(session: smpp.Session): void {
 export class SmppLink extends EventEmitter<LinkEvents> {
   private session: smpp.Session | undefined;
   private bound = false;
+  private corked = false;
   private closing = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<number, { timer: NodeJS.Timeout; reject: (err: SmsGateError) => void }>();
@@ -130,6 +131,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         return;
       }
       const pdu = new smpp.PDU(command, fields);
+      this.batchWrites(session);
       const written = session.send(pdu, (response) => {
         const waiting = this.pending.get(pdu.sequence_number);
         if (waiting === undefined) return;
@@ -154,6 +156,20 @@ export class SmppLink extends EventEmitter<LinkEvents> {
       }, this.options.responseTimeoutMs);
       this.pending.set(pdu.sequence_number, { timer, reject });
       this.touch();
+    });
+  }
+
+  /**
+   * The package writes each PDU with its own socket.write; corking the socket until the end of
+   * this tick sends all PDUs of a burst in one TCP segment instead of one each.
+   */
+  private batchWrites(session: smpp.Session): void {
+    if (this.corked) return;
+    this.corked = true;
+    session.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      session.socket.uncork();
     });
   }
 
@@ -192,7 +208,9 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     const session = this.session;
     if (session === undefined) return;
     const reply = (commandStatus = 0) => {
-      if (this.session === session) session.send(pdu.response({ command_status: commandStatus }));
+      if (this.session !== session) return;
+      this.batchWrites(session);
+      session.send(pdu.response({ command_status: commandStatus }));
     };
     switch (pdu.command) {
       case 'enquire_link':

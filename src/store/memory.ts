@@ -29,16 +29,16 @@ export class MemoryStore implements Store {
   async insertMessage(record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }> {
     const key = record.idempotencyKey;
     const holder = key === null ? undefined : this.byIdempotencyKey.get(key);
-    if (holder !== undefined) return { record: structuredClone(this.messages.get(holder)!), created: false };
-    this.messages.set(record.id, structuredClone(record));
+    if (holder !== undefined) return { record: copy(this.messages.get(holder)!), created: false };
+    this.messages.set(record.id, copy(record));
     this.requeue(record);
     if (key !== null) this.byIdempotencyKey.set(key, record.id);
-    return { record: structuredClone(record), created: true };
+    return { record: copy(record), created: true };
   }
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {
     const record = this.messages.get(id);
-    return record && structuredClone(record);
+    return record && copy(record);
   }
 
   async updateMessage(
@@ -47,12 +47,12 @@ export class MemoryStore implements Store {
   ): Promise<MessageRecord | undefined> {
     const current = this.messages.get(id);
     if (current === undefined) return undefined;
-    const next = change(structuredClone(current));
-    if (next === undefined) return structuredClone(current);
-    this.messages.set(id, structuredClone(next));
+    const next = change(copy(current));
+    if (next === undefined) return copy(current);
+    this.messages.set(id, copy(next));
     this.requeue(next);
     this.leases.delete(id);
-    return structuredClone(next);
+    return copy(next);
   }
 
   /** Keeps the per-priority queues in step with a record that was stored. */
@@ -68,7 +68,7 @@ export class MemoryStore implements Store {
         const message = this.messages.get(id)!;
         if (message.nextAttemptAt > now || this.isLeased(id, now)) continue;
         this.leases.set(id, { owner, until: now + leaseMs });
-        due.push(structuredClone(message));
+        due.push(copy(message));
         if (due.length === limit) break;
       }
     }
@@ -145,6 +145,23 @@ export class MemoryStore implements Store {
   async isOptedOut(e164: string): Promise<boolean> {
     return this.optedOut.has(e164);
   }
+}
+
+/**
+ * A copy deep enough that neither side can change the other's record: faster than
+ * structuredClone, which dominated the gateway's profile.
+ */
+function copy(record: MessageRecord): MessageRecord {
+  return {
+    ...record,
+    recipient: { ...record.recipient },
+    sender: record.sender && { ...record.sender },
+    nationalLanguages: [...record.nationalLanguages],
+    transports: [...record.transports],
+    providerIds: [...record.providerIds],
+    segmentStates: [...record.segmentStates],
+    error: record.error && { ...record.error },
+  };
 }
 
 function providerKey(transportId: string, providerId: string): string {
