@@ -98,6 +98,7 @@ export class SmppTransport implements Transport {
   private pausedUntil = 0;
   private throttleStreak = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
+  private firstBindOutcome: (() => void) | undefined;
 
   /**
    * Ids the SMSC gave in submit_sm_resp that still wait for a final receipt, so the matcher can
@@ -140,7 +141,13 @@ export class SmppTransport implements Transport {
     this.running = true;
     const roles: BindType[] =
       this.options.bind === 'transmitter+receiver' ? ['transmitter', 'receiver'] : [this.options.bind];
+    // Resolve once the first bind has succeeded or failed, so the gateway's first submits find
+    // a bound session rather than a retry delay; a dead SMSC does not hold the start up longer.
+    const firstOutcome = new Promise<void>((resolve) => (this.firstBindOutcome = resolve));
     for (const role of roles) void this.keepBound(role, 0);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([firstOutcome, new Promise((resolve) => (timer = setTimeout(resolve, this.options.responseTimeoutMs)))]);
+    clearTimeout(timer);
     this.expiryTimer = setInterval(() => this.deliverExpiredParts(), Math.min(1000, this.options.reassemblyTimeoutMs));
   }
 
@@ -198,7 +205,7 @@ export class SmppTransport implements Transport {
     });
     this.links.add(link);
     link.on('deliver', (incoming) => void this.onDeliver(incoming));
-    this.status({ state: failures === 0 ? 'connecting' : 'reconnecting' });
+    this.status(failures === 0 ? { state: 'connecting' } : { state: 'reconnecting', detail: `bind attempt ${failures + 1}` });
     try {
       await link.open();
     } catch (err) {
@@ -361,6 +368,7 @@ export class SmppTransport implements Transport {
   }
 
   private status(status: LinkStatus): void {
+    if (status.state === 'connected' || status.state === 'error') this.firstBindOutcome?.();
     this.sink?.status(status);
   }
 }
