@@ -16,7 +16,7 @@ const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require('../dist');
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
-const WINDOWS = [1, 10, 100, 500];
+const WINDOWS = (process.env.BENCH_WINDOWS ?? '1,10,100,500').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
 
 function startSimulator() {

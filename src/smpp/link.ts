@@ -86,6 +86,8 @@ export class SmppLink extends EventEmitter<LinkEvents> {
       const session = smpp.connect({ ...(tls === false ? {} : tls), host, port, tls: tls !== false });
       this.session = session;
       parseWithRawUserData(session);
+      // Writes are batched per tick (batchWrites); Nagle's algorithm would only add delay.
+      session.socket.setNoDelay(true);
       let settled = false;
       const fail = (err: SmsGateError) => {
         if (!settled) {

@@ -97,6 +97,8 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     const accept = (socket: Socket) => this.acceptConnection(socket);
     const server = tls === undefined ? createTcpServer(accept) : createTlsServer(tls, accept);
     server.on('connection', (socket: Socket) => {
+      // Each response goes out at once: Nagle's algorithm would hold it for the client's ACK.
+      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
