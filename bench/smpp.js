@@ -4,7 +4,8 @@
  * another process (`smsgate simulate smsc`), with delivery receipts on. For each store and
  * window: messages/s until every message is SUBMITTED, submit latency (send() called →
  * SUBMITTED) p50/p99, and RSS. Beside it the ceiling: a bare `smpp` package submit loop
- * against the same simulator. Then RSS with 100 000 messages queued, and the bulk CLI.
+ * against the same simulator. Then RSS with 100 000 messages queued (bench/queued-rss.js), and
+ * the bulk CLI.
  * Build first (`npm run build`); prints one JSON document.
  */
 const { spawn, spawnSync } = require('node:child_process');
@@ -101,16 +102,11 @@ function bareLoop(port, window, count) {
   });
 }
 
-/** RSS of a gateway holding 100 000 accepted messages that cannot be submitted yet. */
-async function queuedRss() {
-  const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port: 1, systemId: 'x', password: 'x', reconnectBaseMs: 60_000 });
-  const gateway = new Gateway({ store: new MemoryStore(), transports: [transport], guard: { enabled: false } });
-  await gateway.start();
-  for (let i = 0; i < 100_000; i++) await gateway.send({ to: `+4474001${String(i).padStart(5, '0')}`, text: `queued message ${i}` });
-  global.gc?.();
-  const rssMb = Math.round(process.memoryUsage().rss / 1048576);
-  await gateway.stop();
-  return { queued: 100_000, store: 'memory', rssMb };
+/** RSS with 100 000 messages queued, each store in a fresh process so nothing else counts. */
+function queuedRss(storeKind) {
+  const run = spawnSync(process.execPath, ['--expose-gc', join(__dirname, 'queued-rss.js'), storeKind, dir], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`queued-rss ${storeKind}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
 }
 
 function bulkCli(port, count) {
@@ -145,7 +141,7 @@ async function main() {
       bareSmppLoop: bare,
       gateway,
       versusBareAtWindow100: { memory: +(at100('memory') / ceiling).toFixed(2), sqlite: +(at100('sqlite') / ceiling).toFixed(2) },
-      queued: await queuedRss(),
+      queued: [queuedRss('memory'), queuedRss('sqlite')],
       bulkCli: bulkCli(port, MESSAGES),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
