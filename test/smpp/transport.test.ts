@@ -150,6 +150,33 @@ describe('SMPP transport against the simulator', function () {
     assert.deepEqual(accepted, done.map((_, i) => `message ${i}`), 'accepted in the order sent');
   });
 
+  it('binds a transmitter and a receiver as a pair: submits on one, receipts and MO on the other', async () => {
+    const { sim, port } = await simulator();
+    const binds: string[] = [];
+    sim.on('bind', ({ mode }) => binds.push(mode));
+    const { gateway: gw } = await gateway(port, { bind: 'transmitter+receiver', systemType: 'SMSG', addressRange: '^44' });
+    await until(() => binds.length === 2, 5000, 'both binds');
+    assert.deepEqual(binds.sort(), ['receiver', 'transmitter']);
+    const inbound: string[] = [];
+    gw.on('inbound', (m) => inbound.push(m.text));
+    const [done] = await sendAll(gw, 1);
+    assert.equal(done!.state, 'DELIVERED');
+    await sim.injectMo({ from: '447400123456', to: '60000', text: 'reply' });
+    await until(() => inbound.length === 1, 5000, 'the MO');
+  });
+
+  it('retries a submit whose response never comes, and one that comes late', async () => {
+    const { sim, port } = await simulator();
+    sim.setFaults({ withholdResponses: true });
+    const { gateway: gw } = await gateway(port, { responseTimeoutMs: 200 });
+    const accepted = await gw.send({ to: TO, text: 'withheld' });
+    await until(() => sim.submits.length >= 2, 5000, 'a second try');
+    sim.setFaults({ withholdResponses: false, delayResponsesMs: 100 });
+    const done = await gw.waitFor(accepted.id, 'final', 10_000);
+    assert.equal(done.state, 'DELIVERED');
+    assert.ok(done.attempts >= 2, `attempts ${done.attempts}`);
+  });
+
   it('holds the transport to maxPerSecond over any one-second span', async () => {
     const { sim, port } = await simulator({ dlrDelayMs: 5 });
     const { gateway: gw } = await gateway(port, { window: 50, maxPerSecond: 20 });
