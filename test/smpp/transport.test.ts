@@ -2,8 +2,7 @@
  * The SMPP transport inside a real Gateway, against the SMSC simulator over real TCP (and TLS).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway } from '../../src/gateway/gateway';
@@ -14,6 +13,7 @@ import { SmscSimulator, type SmscSimulatorOptions } from '../../src/smpp/simulat
 import { SmppTransport, type SmppTransportOptions } from '../../src/smpp/transport';
 import type { LinkStatus } from '../../src/transport/types';
 import type { MessageRecord } from '../../src/store/types';
+import { selfSignedCertificate } from '../helpers/tls';
 
 const TO = '+447400123456';
 
@@ -274,15 +274,7 @@ describe('SMPP transport against the simulator', function () {
     let cert: Buffer;
 
     before(() => {
-      const certDir = mkdtempSync(join(tmpdir(), 'smsgate-tls-'));
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'), '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      ], { stdio: 'ignore' });
-      key = readFileSync(join(certDir, 'key.pem'));
-      cert = readFileSync(join(certDir, 'cert.pem'));
-      rmSync(certDir, { recursive: true, force: true });
+      ({ key, cert } = selfSignedCertificate());
     });
 
     it('binds with the SMSC certificate verified and submits', async () => {

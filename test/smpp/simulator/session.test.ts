@@ -1,11 +1,8 @@
 /** Binding, the session state machine and the PDUs every SMSC answers, seen from the client. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SmsGateError } from '../../../src/errors';
 import { SmscSimulator } from '../../../src/smpp/simulator';
+import { selfSignedCertificate } from '../../helpers/tls';
 import { Esme, RawEsme, startSimulator, stopAll, waitForEvent } from './helpers';
 
 const ESME_RINVBNDSTS = 0x04;
@@ -152,21 +149,12 @@ describe('SMSC simulator: sessions', () => {
   });
 
   describe('over TLS', () => {
-    let dir: string;
     let key: Buffer;
     let cert: Buffer;
 
     before(() => {
-      dir = mkdtempSync(join(tmpdir(), 'smsgate-sim-tls-'));
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      ], { stdio: 'ignore' });
-      key = readFileSync(join(dir, 'key.pem'));
-      cert = readFileSync(join(dir, 'cert.pem'));
+      ({ key, cert } = selfSignedCertificate());
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
 
     it('binds and submits over TLS with a certificate the client verifies', async () => {
       const { sim, port } = await startSimulator({ tls: { key, cert } });
