@@ -25,6 +25,8 @@ import type {
 import { FINAL_STATES, type MessageState, type NumberInfo, type SenderKind } from '../types';
 import { applySegmentReport, markFailed, markRetry, markSubmitted } from './lifecycle';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry';
+import { ReportHold } from './report-hold';
+import { StateWaiters } from './state-waiters';
 
 /** What a message gets when its request leaves it out; a config file's `defaults` overrides these. */
 export type SendDefaults = DefaultsConfig;
@@ -96,11 +98,6 @@ export interface GatewayEvents {
   warning: [Error];
 }
 
-interface StateWaiter {
-  reached(state: MessageState): boolean;
-  finish(message: MessageRecord): void;
-}
-
 /** Gateways alive in this process, so a restarted one can tell its own dead leases. */
 const liveLeaseOwners = new Set<string>();
 const HOST = hostname();
@@ -118,8 +115,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly reportHoldMs: number;
-  /** Reports waiting for their provider id to be linked, by transport and provider id. */
-  private readonly reportWaiters = new Map<string, (() => void)[]>();
+  private readonly reportHold = new ReportHold();
   private readonly owner = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   private running = false;
@@ -127,9 +123,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private pumpAgain = false;
   private wakeTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  /** waitFor() callers by message id; one 'state' listener serves them all. */
-  private readonly stateWaiters = new Map<string, Set<StateWaiter>>();
-  private waiterPoll: NodeJS.Timeout | undefined;
+  private readonly waiters: StateWaiters;
 
   constructor(options: GatewayOptions) {
     super();
@@ -161,7 +155,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1000;
     this.reportHoldMs = options.reportHoldMs ?? 10_000;
-    this.on('state', ({ message }) => this.wakeWaiters(message));
+    this.waiters = new StateWaiters(this.store, this.pollMs);
+    this.on('state', ({ message }) => this.waiters.changed(message));
   }
 
   async start(): Promise<void> {
@@ -181,14 +176,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     clearTimeout(this.wakeTimer);
     await this.pumping;
     await Promise.allSettled([...this.inFlight]);
-    for (const waiters of this.reportWaiters.values()) for (const wake of waiters) wake();
+    this.reportHold.releaseAll();
     await Promise.allSettled([...this.transports.values()].map((t) => t.stop()));
     liveLeaseOwners.delete(this.owner);
-    // Whoever still waits learns where their message stands now.
-    for (const [id, waiters] of [...this.stateWaiters]) {
-      const current = await this.store.getMessage(id).catch(() => undefined);
-      if (current !== undefined) for (const waiter of [...waiters]) waiter.finish(current);
-    }
+    await this.waiters.finishAll();
     await this.store.close();
   }
 
@@ -310,41 +301,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const reached = (state: MessageState) => (until === 'final' ? FINAL_STATES.has(state) : state !== 'QUEUED');
     const initial = await this.store.getMessage(id);
     if (initial === undefined) throw new SmsGateError('MESSAGE_NOT_FOUND', `no message with id ${id}`, { field: 'id' });
-    if (reached(initial.state)) return initial;
-    return new Promise<MessageRecord>((resolve) => {
-      const waiter: StateWaiter = {
-        reached,
-        finish: (message) => {
-          clearTimeout(deadline);
-          const waiters = this.stateWaiters.get(id)!;
-          waiters.delete(waiter);
-          if (waiters.size === 0) this.stateWaiters.delete(id);
-          if (this.stateWaiters.size === 0) clearInterval(this.waiterPoll);
-          resolve(message);
-        },
-      };
-      const deadline = setTimeout(() => {
-        void this.store.getMessage(id).then((current) => waiter.finish(current ?? initial), () => waiter.finish(initial));
-      }, timeoutMs);
-      if (this.stateWaiters.size === 0) {
-        this.waiterPoll = setInterval(() => void this.pollWaiters(), this.pollMs);
-      }
-      this.stateWaiters.set(id, (this.stateWaiters.get(id) ?? new Set()).add(waiter));
-    });
-  }
-
-  private wakeWaiters(message: MessageRecord): void {
-    for (const waiter of this.stateWaiters.get(message.id) ?? []) {
-      if (waiter.reached(message.state)) waiter.finish(message);
-    }
-  }
-
-  /** Other processes sharing the store change messages without events here: look now and then. */
-  private async pollWaiters(): Promise<void> {
-    for (const id of [...this.stateWaiters.keys()]) {
-      const current = await this.store.getMessage(id).catch(() => undefined);
-      if (current !== undefined) this.wakeWaiters(current);
-    }
+    return reached(initial.state) ? initial : this.waiters.wait(initial, reached, timeoutMs);
   }
 
   /** The link state of each transport and the number of messages in each state. */
@@ -429,7 +386,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
       const { providerIds } = await transport.submit(this.outbound(record));
       await this.store.linkProviderIds(transportId, record.id, providerIds);
-      this.linked(transportId, providerIds);
+      this.reportHold.linked(transportId, providerIds);
       await this.transition(record.id, (current) => markSubmitted(current, transportId, providerIds, Date.now()));
     } catch (err) {
       await this.transition(record.id, (current) => this.afterFailure(current, err));
@@ -570,16 +527,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (found !== undefined) return found;
     const alternates = report.alternateIds ?? [];
     if (this.reportHoldMs > 0) {
-      const keys = [report.providerId, ...alternates].map((id) => providerKey(report.transportId, id));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.reportHoldMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        for (const key of keys) this.reportWaiters.set(key, [...(this.reportWaiters.get(key) ?? []), done]);
-      });
-      for (const key of keys) this.reportWaiters.delete(key);
+      await this.reportHold.wait(report.transportId, [report.providerId, ...alternates], this.reportHoldMs);
       const linked = await exact();
       if (linked !== undefined) return linked;
     }
@@ -593,14 +541,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private async awaitsReport(link: ProviderLink): Promise<boolean> {
     const message = await this.store.getMessage(link.messageId);
     return message !== undefined && message.segmentStates[link.segment] === null;
-  }
-
-  /** Wakes reports that arrived before their provider ids were linked. */
-  private linked(transportId: string, providerIds: string[]): void {
-    if (this.reportWaiters.size === 0) return;
-    for (const id of providerIds) {
-      for (const wake of this.reportWaiters.get(providerKey(transportId, id)) ?? []) wake();
-    }
   }
 
   private async onInbound(message: InboundMessage): Promise<void> {
@@ -623,10 +563,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return from;
     }
   }
-}
-
-function providerKey(transportId: string, providerId: string): string {
-  return `${transportId}\u0000${providerId}`;
 }
 
 function toErrorInfo(err: unknown): ErrorInfo {
