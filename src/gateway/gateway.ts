@@ -8,7 +8,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { encodeMessage, type EncodedMessage, type EncodingChoice } from '../encoding';
+import { DEFAULT_REASSEMBLY_TIMEOUT_MS, encodeMessage, type EncodedMessage, type EncodingChoice } from '../encoding';
 import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
 import { lookupNumber, parseNumber, parseSender, type CarrierLookup } from '../numbers';
 import { Guard, optOutKeyword, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
@@ -17,6 +17,7 @@ import type { MessageRecord, ProviderLink, Store, StoredInbound } from '../store
 import type {
   DeliveryReport,
   InboundMessage,
+  InboundPart,
   LinkStatus,
   OutboundMessage,
   Transport,
@@ -56,6 +57,8 @@ export interface GatewayOptions {
   pollMs?: number;
   /** How long a delivery report for an unknown provider id waits for its submit to be stored. */
   reportHoldMs?: number;
+  /** How long the parts of an inbound message wait for the rest before going on incomplete. */
+  reassemblyTimeoutMs?: number;
 }
 
 export interface SendRequest {
@@ -115,6 +118,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly reportHoldMs: number;
+  private readonly reassemblyTimeoutMs: number;
+  private partSweep: NodeJS.Timeout | undefined;
   private readonly reportHold = new ReportHold();
   private readonly owner = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -155,6 +160,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1000;
     this.reportHoldMs = options.reportHoldMs ?? 10_000;
+    this.reassemblyTimeoutMs = options.reassemblyTimeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS;
     this.waiters = new StateWaiters(this.store, this.pollMs);
     this.on('state', ({ message }) => this.waiters.changed(message));
   }
@@ -166,6 +172,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     liveLeaseOwners.add(this.owner);
     await this.releaseDeadLeases();
     await Promise.all([...this.transports.values()].map((t) => t.start(this.sinkFor(t))));
+    this.partSweep = setInterval(
+      () => void this.deliverStaleParts().catch((err: Error) => this.emit('warning', err)),
+      Math.min(10_000, this.reassemblyTimeoutMs / 4),
+    );
     this.kick();
   }
 
@@ -174,6 +184,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.wakeTimer);
+    clearInterval(this.partSweep);
     await this.pumping;
     await Promise.allSettled([...this.inFlight]);
     this.reportHold.releaseAll();
@@ -485,6 +496,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return {
       report: (report) => this.onReport(report),
       inbound: (message) => this.onInbound(message),
+      inboundPart: (part) => this.onInboundPart(part),
       status: (status) => {
         this.linkStatus.set(transport.id, status);
         this.emit('transport-status', { transportId: transport.id, status });
@@ -552,6 +564,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.emit('inbound', stored);
   }
 
+  private async onInboundPart(part: InboundPart): Promise<void> {
+    const parts = await this.store.addInboundPart(part);
+    if (parts !== null) await this.onInbound(joinParts(parts, false));
+  }
+
+  /** Parts whose siblings never came go on as an incomplete message rather than being dropped. */
+  private async deliverStaleParts(): Promise<void> {
+    for (const parts of await this.store.takeStaleInboundParts(Date.now() - this.reassemblyTimeoutMs)) {
+      await this.onInbound(joinParts(parts, true));
+    }
+  }
+
   /**
    * Opt-outs are kept by E.164 so they match the recipients that send() normalises. Transports
    * give international senders with a `+`; others are read in the default region.
@@ -563,6 +587,18 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return from;
     }
   }
+}
+
+function joinParts(parts: InboundPart[], incomplete: boolean): InboundMessage {
+  const [first] = parts as [InboundPart];
+  const message: InboundMessage = {
+    transportId: first.transportId,
+    from: first.from,
+    to: first.to,
+    text: parts.map((part) => part.text).join(''),
+    receivedAt: Math.max(...parts.map((part) => part.receivedAt)),
+  };
+  return incomplete ? { ...message, incomplete } : message;
 }
 
 function toErrorInfo(err: unknown): ErrorInfo {

@@ -8,7 +8,6 @@
  * are stored.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { Reassembler } from '../encoding';
 import { SmsGateError } from '../errors';
 import { FINAL_STATES } from '../types';
 import type {
@@ -61,8 +60,6 @@ export interface SmppTransportOptions {
   reconnectMaxMs?: number;
   /** The first pause after a throttling answer; it doubles while the SMSC keeps throttling. */
   throttleBackoffMs?: number;
-  /** How long the parts of an inbound message wait for the rest before going on incomplete. */
-  reassemblyTimeoutMs?: number;
 }
 
 /** A segment waiting for, or in, the window. `order` keeps resends in their first order. */
@@ -108,9 +105,6 @@ export class SmppTransport implements Transport {
   private readonly awaitingReceipt = new Set<string>();
   private readonly messageIds = new MessageIdMatcher();
 
-  private readonly reassembler: Reassembler;
-  private readonly partAddresses = new Map<string, { from: string; to: string }>();
-  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SmppTransportOptions) {
     this.id = options.id;
@@ -127,13 +121,11 @@ export class SmppTransport implements Transport {
       reconnectBaseMs: 1000,
       reconnectMaxMs: 60_000,
       throttleBackoffMs: 1000,
-      reassemblyTimeoutMs: 60_000,
       ...options,
       tls: options.tls === true ? {} : (options.tls ?? false),
     };
     this.capacity = this.options.window;
     this.rate = new SubmitRate(this.options.maxPerSecond);
-    this.reassembler = new Reassembler({ timeoutMs: this.options.reassemblyTimeoutMs });
   }
 
   async start(sink: TransportSink): Promise<void> {
@@ -148,7 +140,6 @@ export class SmppTransport implements Transport {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([firstOutcome, new Promise((resolve) => (timer = setTimeout(resolve, this.options.responseTimeoutMs)))]);
     clearTimeout(timer);
-    this.expiryTimer = setInterval(() => this.deliverExpiredParts(), Math.min(1000, this.options.reassemblyTimeoutMs));
   }
 
   async stop(): Promise<void> {
@@ -156,7 +147,6 @@ export class SmppTransport implements Transport {
     for (const timer of this.wakeups) clearTimeout(timer);
     this.wakeups.clear();
     clearTimeout(this.pumpTimer);
-    clearInterval(this.expiryTimer);
     // Answers to what is in flight still count; give them the response timeout to arrive.
     await this.drainInFlight();
     await Promise.all([...this.links].map((link) => link.close()));
@@ -340,12 +330,14 @@ export class SmppTransport implements Transport {
         await sink.inbound({ transportId: this.id, from: part.from, to: part.to, text: part.text, receivedAt: Date.now() });
         return reply();
       }
-      const key = `${part.from}\u0000${part.to}`;
-      this.partAddresses.set(key, { from: part.from, to: part.to });
-      const added = this.reassembler.add({ key, text: part.text, ...part.concat });
-      if (added.complete) {
-        await sink.inbound({ transportId: this.id, from: part.from, to: part.to, text: added.text, receivedAt: Date.now() });
-      }
+      await sink.inboundPart({
+        transportId: this.id,
+        from: part.from,
+        to: part.to,
+        text: part.text,
+        receivedAt: Date.now(),
+        ...part.concat,
+      });
       return reply();
     } catch (err) {
       // A PDU we cannot read is refused for good; one we could not store, for now.
@@ -353,18 +345,6 @@ export class SmppTransport implements Transport {
       this.status({ state: 'connected', detail: `deliver_sm refused: ${(err as Error).message}` });
       return reply(unreadable ? ESME_RSYSERR : ESME_RX_T_APPN);
     }
-  }
-
-  /** Parts whose siblings never came go on as incomplete messages rather than being dropped. */
-  private deliverExpiredParts(): void {
-    for (const expired of this.reassembler.expire()) {
-      const address = this.partAddresses.get(expired.key);
-      if (address === undefined) continue;
-      void this.sink
-        ?.inbound({ transportId: this.id, ...address, text: expired.text, receivedAt: Date.now(), incomplete: true })
-        .catch(() => undefined);
-    }
-    if (this.reassembler.size === 0) this.partAddresses.clear();
   }
 
   private status(status: LinkStatus): void {

@@ -3,7 +3,8 @@
  * restart. Records are copied in and out so callers see the same semantics as a real store.
  */
 import { randomUUID } from 'node:crypto';
-import type { InboundMessage } from '../transport/types';
+import type { InboundMessage, InboundPart } from '../transport/types';
+import { inboundGroupKey } from './inbound-parts';
 import type { MessageState } from '../types';
 import type { MessageRecord, ProviderLink, Store, StoredInbound } from './types';
 
@@ -21,6 +22,8 @@ export class MemoryStore implements Store {
   private readonly leases = new Map<string, Lease>();
   private readonly providerLinks = new Map<string, ProviderLink>();
   private readonly inbound: StoredInbound[] = [];
+  /** Parts of concatenated inbound messages by group, each group by sequence number. */
+  private readonly inboundParts = new Map<string, Map<number, InboundPart>>();
   private readonly optedOut = new Set<string>();
 
   async open(): Promise<void> {}
@@ -131,6 +134,27 @@ export class MemoryStore implements Store {
     const stored = { ...message, id: randomUUID() };
     this.inbound.push(stored);
     return { ...stored };
+  }
+
+  async addInboundPart(part: InboundPart): Promise<InboundPart[] | null> {
+    const key = inboundGroupKey(part);
+    const group = this.inboundParts.get(key) ?? new Map<number, InboundPart>();
+    this.inboundParts.set(key, group);
+    if (!group.has(part.sequence)) group.set(part.sequence, { ...part });
+    if (group.size < part.total) return null;
+    this.inboundParts.delete(key);
+    return [...group.values()].sort((a, b) => a.sequence - b.sequence);
+  }
+
+  async takeStaleInboundParts(cutoff: number): Promise<InboundPart[][]> {
+    const stale: InboundPart[][] = [];
+    for (const [key, group] of this.inboundParts) {
+      const parts = [...group.values()].sort((a, b) => a.sequence - b.sequence);
+      if (Math.min(...parts.map((p) => p.receivedAt)) >= cutoff) continue;
+      this.inboundParts.delete(key);
+      stale.push(parts);
+    }
+    return stale;
   }
 
   async listInbound(limit: number): Promise<StoredInbound[]> {

@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { SmsGateError } from '../errors';
-import type { InboundMessage } from '../transport/types';
+import type { InboundMessage, InboundPart } from '../transport/types';
+import { inboundGroupKey } from './inbound-parts';
 import type { MessageState } from '../types';
 import type { MessageRecord, ProviderLink, Store, StoredInbound } from './types';
 
@@ -40,6 +41,13 @@ CREATE TABLE IF NOT EXISTS inbound (
   received_at INTEGER NOT NULL,
   doc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS inbound_parts (
+  group_key TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (group_key, sequence)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS opt_out (
   e164 TEXT PRIMARY KEY,
   at INTEGER NOT NULL
@@ -225,6 +233,36 @@ export class SqliteStore implements Store {
       JSON.stringify(stored),
     );
     return stored;
+  }
+
+  async addInboundPart(part: InboundPart): Promise<InboundPart[] | null> {
+    const key = inboundGroupKey(part);
+    return this.transaction(() => {
+      this.sql('INSERT OR IGNORE INTO inbound_parts (group_key, sequence, received_at, doc) VALUES (?, ?, ?, ?)').run(
+        key,
+        part.sequence,
+        part.receivedAt,
+        JSON.stringify(part),
+      );
+      const { n } = this.sql('SELECT COUNT(*) AS n FROM inbound_parts WHERE group_key = ?').get(key)!;
+      return Number(n) < part.total ? null : this.removeGroup(key);
+    });
+  }
+
+  async takeStaleInboundParts(cutoff: number): Promise<InboundPart[][]> {
+    return this.transaction(() =>
+      this.sql('SELECT group_key FROM inbound_parts GROUP BY group_key HAVING MIN(received_at) < ?')
+        .all(cutoff)
+        .map((row) => this.removeGroup(row.group_key as string)),
+    );
+  }
+
+  private removeGroup(key: string): InboundPart[] {
+    const parts = this.sql('SELECT doc FROM inbound_parts WHERE group_key = ? ORDER BY sequence')
+      .all(key)
+      .map((row) => JSON.parse(row.doc as string) as InboundPart);
+    this.sql('DELETE FROM inbound_parts WHERE group_key = ?').run(key);
+    return parts;
   }
 
   async listInbound(limit: number): Promise<StoredInbound[]> {

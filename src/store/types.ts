@@ -8,7 +8,7 @@
  */
 import type { Encoding, EncodingChoice, NationalLanguage } from '../encoding';
 import type { ErrorInfo } from '../errors';
-import type { InboundMessage } from '../transport/types';
+import type { InboundMessage, InboundPart } from '../transport/types';
 import type { MessageState, NumberInfo, SenderAddress } from '../types';
 
 export interface MessageRecord {
@@ -95,6 +95,13 @@ export interface Store {
   findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined>;
 
   saveInbound(message: InboundMessage): Promise<StoredInbound>;
+  /**
+   * Keeps a part of a concatenated inbound message (a repeated part is ignored). When it
+   * completes its message, atomically removes and returns all the parts in order; else null.
+   */
+  addInboundPart(part: InboundPart): Promise<InboundPart[] | null>;
+  /** Removes and returns, part by part in order, the messages whose first part came before `cutoff`. */
+  takeStaleInboundParts(cutoff: number): Promise<InboundPart[][]>;
   listInbound(limit: number): Promise<StoredInbound[]>;
 
   setOptOut(e164: string, optedOut: boolean): Promise<void>;

@@ -50,6 +50,20 @@ export interface InboundMessage {
   incomplete?: boolean;
 }
 
+/** One part of a concatenated inbound message, as the network delivered it. */
+export interface InboundPart {
+  transportId: string;
+  from: string;
+  to: string;
+  /** The text this part carries. */
+  text: string;
+  receivedAt: number;
+  reference: number;
+  total: number;
+  /** 1-based. */
+  sequence: number;
+}
+
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'throttled' | 'disconnected' | 'error';
 
 export interface LinkStatus {
@@ -65,6 +79,12 @@ export interface LinkStatus {
 export interface TransportSink {
   report(report: DeliveryReport): Promise<void>;
   inbound(message: InboundMessage): Promise<void>;
+  /**
+   * A part of a concatenated inbound message. The gateway keeps it in the store and hands the
+   * whole message on once every part is there (or, incomplete, after a timeout), so parts
+   * survive a restart and transports need no reassembly of their own.
+   */
+  inboundPart(part: InboundPart): Promise<void>;
   status(status: LinkStatus): void;
 }
 

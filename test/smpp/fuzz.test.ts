@@ -62,6 +62,7 @@ describe('SMPP transport against a peer sending random bytes', function () {
     await transport.start({
       report: async () => undefined,
       inbound: async () => undefined,
+      inboundPart: async () => undefined,
       status: (status) => statuses.push(status),
     });
     const deadline = Date.now() + 20_000;

@@ -63,6 +63,7 @@ describe('SMPP transport against the simulator', function () {
       retry: { baseDelayMs: 20, maxDelayMs: 200 },
       pollMs: 50,
       concurrency: 200,
+      reassemblyTimeoutMs: 300,
     });
     const statuses: LinkStatus[] = [];
     gw.on('transport-status', ({ status }) => statuses.push(status));
@@ -231,7 +232,7 @@ describe('SMPP transport against the simulator', function () {
 
   it('reassembles multipart inbound messages (UDH and SAR), and delivers lost parts as incomplete', async () => {
     const { sim, port } = await simulator();
-    const { gateway: gw } = await gateway(port, { reassemblyTimeoutMs: 300 });
+    const { gateway: gw } = await gateway(port);
     const inbound: { text: string; from: string; incomplete?: boolean }[] = [];
     gw.on('inbound', (m) => inbound.push(m));
     const long = 'Hello from a handset, this message is long enough to need three parts. '.repeat(6);
@@ -245,6 +246,23 @@ describe('SMPP transport against the simulator', function () {
     assert.equal(inbound[2]!.incomplete, true);
     assert.ok(long.startsWith(inbound[2]!.text.slice(0, 100)));
     assert.equal((await gw.store.listInbound(10)).length, 3);
+  });
+
+  it('keeps the parts of an inbound message across a gateway restart (sqlite)', async () => {
+    const { sim, port } = await simulator();
+    const path = join(dir, 'gw.db');
+    const long = 'Parts one and two arrive before the restart and part three after it, all the same. '.repeat(5);
+    const first = await gateway(port, {}, new SqliteStore(path));
+    await sim.injectMo({ from: '447400123456', to: '60000', text: long, reference: 77, dropParts: [3] });
+    await first.gateway.stop();
+
+    const second = await gateway(port, {}, new SqliteStore(path));
+    const inbound: { text: string; incomplete?: boolean }[] = [];
+    second.gateway.on('inbound', (m) => inbound.push(m));
+    await sim.injectMo({ from: '447400123456', to: '60000', text: long, reference: 77, dropParts: [1, 2] });
+    await until(() => inbound.length === 1, 5000, 'the whole message');
+    assert.equal(inbound[0]!.text, long);
+    assert.equal(inbound[0]!.incomplete, undefined);
   });
 
   for (const kind of ['bad-length', 'truncated', 'oversized', 'unknown-command', 'garbage'] as const) {

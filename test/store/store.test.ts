@@ -99,6 +99,23 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(await store.findByProviderId('smsc2', 'A2'), undefined);
     });
 
+    it('keeps the parts of inbound messages until all are there, or they grow stale', async () => {
+      const part = (sequence: number, from = '+447400123456', receivedAt = 1000) => ({
+        transportId: 't', from, to: '60000', text: `p${sequence}`, receivedAt, reference: 9, total: 3, sequence,
+      });
+      assert.equal(await store.addInboundPart(part(2)), null);
+      assert.equal(await store.addInboundPart(part(2)), null, 'a repeated part is ignored');
+      assert.equal(await store.addInboundPart(part(1, '+447400999999', 5000)), null, 'another sender is another message');
+      assert.equal(await store.addInboundPart(part(3)), null);
+      const whole = await store.addInboundPart(part(1));
+      assert.deepEqual(whole?.map((p) => p.text), ['p1', 'p2', 'p3']);
+
+      assert.deepEqual(await store.takeStaleInboundParts(5000), [], 'the other message is not stale yet');
+      const stale = await store.takeStaleInboundParts(5001);
+      assert.deepEqual(stale.map((parts) => parts.map((p) => p.from)), [['+447400999999']]);
+      assert.deepEqual(await store.takeStaleInboundParts(Infinity), [], 'taken parts are gone');
+    });
+
     it('keeps inbound messages newest first, and the opt-out list', async () => {
       await store.saveInbound({ transportId: 't', from: '+447400123456', to: '123', text: 'one', receivedAt: 1 });
       await store.saveInbound({ transportId: 't', from: '+447400123456', to: '123', text: 'two', receivedAt: 2 });
