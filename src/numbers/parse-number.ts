@@ -7,6 +7,7 @@ import {
 } from 'libphonenumber-js/max';
 import { SmsGateError, type ErrorCode } from '../errors';
 import type { NumberInfo } from '../types';
+import { numberType } from './number-type';
 import { quote } from './quote';
 import { resolveRegion } from './region';
 
@@ -28,7 +29,8 @@ export type ParsedNumber = Omit<NumberInfo, 'carrier'>;
  * It runs once per message, so the valid path does the minimum: one parse and one type match.
  * The max metadata has type patterns for every region, and with them libphonenumber's own
  * `isValid()` is "some type matches", so calling it after `getType()` would only repeat the same
- * regular expressions (a property test holds parseNumber to `isValid()`). Classifying a failure
+ * regular expressions (a property test holds parseNumber to `isValid()`), and the type match is
+ * number-type.ts's cached-RegExp copy of `getType()`. Classifying a failure
  * costs a second parse, but only failures pay it.
  */
 export function parseNumber(input: string, options: ParseNumberOptions = {}): ParsedNumber {
@@ -45,7 +47,8 @@ export function parseNumber(input: string, options: ParseNumberOptions = {}): Pa
       field,
     });
   }
-  const type = phone.getType();
+  // phone.getType(), with its regular expressions compiled once (see number-type.ts).
+  const type = numberType(phone);
   if (type === undefined) throw invalidNumber(input, region, phone, field);
   return { input, e164: phone.number, country: phone.country ?? null, type };
 }
