@@ -9,7 +9,7 @@ export * from './encoding';
 export * from './numbers';
 export * from './routing';
 export { createStore, MemoryStore, SqliteStore } from './store';
-export type { MessageRecord, ProviderLink, Store, StoredInbound, StoreConfig } from './store';
+export type { MessageRecord, ProviderLink, Store, StoredInbound, StoreConfig, UpdateOptions } from './store';
 export { LoopbackTransport } from './transport/loopback';
 export type { LoopbackOptions } from './transport/loopback';
 export { RECEIPT_STATUS } from './transport/receipt-status';

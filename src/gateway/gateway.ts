@@ -13,7 +13,7 @@ import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
 import { lookupNumber, parseNumber, parseSender, type CarrierLookup } from '../numbers';
 import { Guard, optOutKeyword, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
 import type { DefaultsConfig } from '../config/types';
-import type { MessageRecord, ProviderLink, Store, StoredInbound } from '../store/types';
+import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from '../store/types';
 import type {
   DeliveryReport,
   InboundMessage,
@@ -396,9 +396,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         throw new SmsGateError('TRANSPORT_PERMANENT', `transport "${transportId}" is no longer configured`);
       }
       const { providerIds } = await transport.submit(this.outbound(record));
-      await this.store.linkProviderIds(transportId, record.id, providerIds);
+      await this.transition(record.id, (current) => markSubmitted(current, transportId, providerIds, Date.now()), {
+        link: { transportId, providerIds },
+      });
       this.reportHold.linked(transportId, providerIds);
-      await this.transition(record.id, (current) => markSubmitted(current, transportId, providerIds, Date.now()));
     } catch (err) {
       await this.transition(record.id, (current) => this.afterFailure(current, err));
     }
@@ -470,12 +471,20 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /** Applies a change to a stored message and announces the state it moves to. */
-  private async transition(id: string, change: (current: MessageRecord) => MessageRecord | undefined): Promise<void> {
+  private async transition(
+    id: string,
+    change: (current: MessageRecord) => MessageRecord | undefined,
+    options?: UpdateOptions,
+  ): Promise<void> {
     let previous: MessageState | undefined;
-    const updated = await this.store.updateMessage(id, (current) => {
-      previous = current.state;
-      return change(current);
-    });
+    const updated = await this.store.updateMessage(
+      id,
+      (current) => {
+        previous = current.state;
+        return change(current);
+      },
+      options,
+    );
     if (updated !== undefined && previous !== undefined && updated.state !== previous) {
       this.emit('state', { message: updated, previous });
     }

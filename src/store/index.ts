@@ -9,4 +9,4 @@ export function createStore(config: StoreConfig): Store {
 }
 
 export { MemoryStore, SqliteStore };
-export type { MessageRecord, ProviderLink, Store, StoredInbound } from './types';
+export type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from './types';

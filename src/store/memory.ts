@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
 import type { MessageState } from '../types';
-import type { MessageRecord, ProviderLink, Store, StoredInbound } from './types';
+import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from './types';
 
 interface Lease {
   owner: string;
@@ -47,7 +47,9 @@ export class MemoryStore implements Store {
   async updateMessage(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
+    options: UpdateOptions = {},
   ): Promise<MessageRecord | undefined> {
+    if (options.link !== undefined) this.link(id, options.link.transportId, options.link.providerIds);
     const current = this.messages.get(id);
     if (current === undefined) return undefined;
     const next = change(copy(current));
@@ -119,7 +121,7 @@ export class MemoryStore implements Store {
     return counts;
   }
 
-  async linkProviderIds(transportId: string, messageId: string, providerIds: string[]): Promise<void> {
+  private link(messageId: string, transportId: string, providerIds: string[]): void {
     providerIds.forEach((providerId, segment) =>
       this.providerLinks.set(providerKey(transportId, providerId), { messageId, segment }),
     );

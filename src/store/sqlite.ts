@@ -14,7 +14,7 @@ import { SmsGateError } from '../errors';
 import type { InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
 import type { MessageState } from '../types';
-import type { MessageRecord, ProviderLink, Store, StoredInbound } from './types';
+import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from './types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -152,8 +152,10 @@ export class SqliteStore implements Store {
   async updateMessage(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
+    options: UpdateOptions = {},
   ): Promise<MessageRecord | undefined> {
     return this.transaction(() => {
+      if (options.link !== undefined) this.link(id, options.link.transportId, options.link.providerIds);
       const row = this.sql('SELECT doc FROM messages WHERE id = ?').get(id);
       if (row === undefined) return undefined;
       const current = JSON.parse(row.doc as string) as MessageRecord;
@@ -208,13 +210,11 @@ export class SqliteStore implements Store {
     return counts;
   }
 
-  async linkProviderIds(transportId: string, messageId: string, providerIds: string[]): Promise<void> {
-    this.transaction(() => {
-      const link = this.sql(
-        'INSERT OR REPLACE INTO provider_ids (transport_id, provider_id, message_id, segment) VALUES (?, ?, ?, ?)',
-      );
-      providerIds.forEach((providerId, segment) => link.run(transportId, providerId, messageId, segment));
-    });
+  private link(messageId: string, transportId: string, providerIds: string[]): void {
+    const link = this.sql(
+      'INSERT OR REPLACE INTO provider_ids (transport_id, provider_id, message_id, segment) VALUES (?, ?, ?, ?)',
+    );
+    providerIds.forEach((providerId, segment) => link.run(transportId, providerId, messageId, segment));
   }
 
   async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {

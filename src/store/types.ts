@@ -57,6 +57,14 @@ export interface ProviderLink {
   segment: number;
 }
 
+export interface UpdateOptions {
+  /**
+   * Links these provider ids (one per segment, in order) to the message in the same atomic
+   * step, so a delivery report finds it by them, across restarts.
+   */
+  link?: { transportId: string; providerIds: string[] };
+}
+
 export interface StoredInbound extends InboundMessage {
   id: string;
 }
@@ -76,6 +84,7 @@ export interface Store {
   updateMessage(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
+    options?: UpdateOptions,
   ): Promise<MessageRecord | undefined>;
   /**
    * Takes up to `limit` QUEUED messages whose time has come and that nobody else holds, and
@@ -91,7 +100,6 @@ export interface Store {
   nextDue(): Promise<number | null>;
   countByState(): Promise<Partial<Record<MessageState, number>>>;
 
-  linkProviderIds(transportId: string, messageId: string, providerIds: string[]): Promise<void>;
   findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined>;
 
   saveInbound(message: InboundMessage): Promise<StoredInbound>;

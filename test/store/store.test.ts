@@ -92,8 +92,15 @@ for (const kind of ['memory', 'sqlite'] as const) {
     });
 
     it('correlates provider ids per transport and segment', async () => {
-      await store.linkProviderIds('smsc1', 'msg-1', ['A1', 'A2']);
-      await store.linkProviderIds('smsc2', 'msg-2', ['A1']);
+      const one = sampleRecord({ id: 'msg-1', segments: 2, segmentStates: [null, null] });
+      const two = sampleRecord({ id: 'msg-2' });
+      await store.insertMessage(one);
+      await store.insertMessage(two);
+      const updated = await store.updateMessage('msg-1', (r) => ({ ...r, state: 'SUBMITTED' }), {
+        link: { transportId: 'smsc1', providerIds: ['A1', 'A2'] },
+      });
+      assert.equal(updated?.state, 'SUBMITTED', 'the link and the change land together');
+      await store.updateMessage('msg-2', () => undefined, { link: { transportId: 'smsc2', providerIds: ['A1'] } });
       assert.deepEqual(await store.findByProviderId('smsc1', 'A2'), { messageId: 'msg-1', segment: 1 });
       assert.deepEqual(await store.findByProviderId('smsc2', 'A1'), { messageId: 'msg-2', segment: 0 });
       assert.equal(await store.findByProviderId('smsc2', 'A2'), undefined);
@@ -141,13 +148,13 @@ describe('sqlite store across a reopen', () => {
       await first.open();
       const record = sampleRecord();
       await first.insertMessage(record);
-      await first.linkProviderIds('smsc1', record.id, ['0a1b']);
+      await first.updateMessage(record.id, (r) => ({ ...r, state: 'SUBMITTED' }), { link: { transportId: 'smsc1', providerIds: ['0a1b'] } });
       await first.setOptOut('+447400000001', true);
       await first.close();
 
       const second = new SqliteStore(path);
       await second.open();
-      assert.deepEqual(await second.getMessage(record.id), record);
+      assert.deepEqual(await second.getMessage(record.id), { ...record, state: 'SUBMITTED' });
       assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), { messageId: record.id, segment: 0 });
       assert.equal(await second.isOptedOut('+447400000001'), true);
       await second.close();
