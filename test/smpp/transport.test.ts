@@ -92,6 +92,27 @@ describe('SMPP transport against the simulator', function () {
     assert.deepEqual(done!.providerIds, [submit.messageId!.toUpperCase().replace(/^0+(?=.)/, '')]);
   });
 
+  it('carries the validity period, priority, service type and registered_delivery of each message', async () => {
+    const { sim, port } = await simulator();
+    const { gateway: gw } = await gateway(port, { serviceType: 'WAP' });
+    const before = Date.now();
+    const urgent = await gw.send({ to: TO, text: 'urgent', priority: 3, validitySeconds: 3600 });
+    await gw.waitFor(urgent.id, 'final', 5000);
+    const quiet = await gw.send({ to: TO, text: 'no report', deliveryReport: false });
+    await gw.waitFor(quiet.id, 'submitted', 5000);
+    const [first, second] = sim.submits;
+    assert.equal(first!.priorityFlag, 3);
+    assert.equal(first!.serviceType, 'WAP');
+    assert.equal(first!.registeredDelivery & 0x03, 1);
+    assert.equal(second!.registeredDelivery & 0x03, 0);
+    // Absolute time in UTC, YYMMDDhhmmsstnn+, an hour from the send (to the second).
+    const match = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)\d00\+$/.exec(first!.validityPeriod);
+    assert.ok(match, first!.validityPeriod);
+    const [, yy, mo, dd, hh, mi, ss] = match.map(Number) as number[];
+    const validUntil = Date.UTC(2000 + yy!, mo! - 1, dd, hh, mi, ss);
+    assert.ok(Math.abs(validUntil - (before + 3_600_000)) < 5000, `validity ${first!.validityPeriod}`);
+  });
+
   it('sends a three-part UCS-2 message with UDH and calls it DELIVERED when every part is', async () => {
     const { sim, port } = await simulator();
     const { gateway: gw } = await gateway(port);
