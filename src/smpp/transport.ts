@@ -105,7 +105,6 @@ export class SmppTransport implements Transport {
   private readonly awaitingReceipt = new Set<string>();
   private readonly messageIds = new MessageIdMatcher();
 
-
   constructor(options: SmppTransportOptions) {
     this.id = options.id;
     this.options = {
