@@ -75,6 +75,8 @@ export interface SendRequest {
   validitySeconds?: number;
   /** 0 (normal) to 3 (highest); higher goes out first. */
   priority?: number;
+  /** Deliver no earlier than this (a Date or epoch ms); it must fall within the validity period. */
+  scheduleAt?: Date | number;
   encoding?: EncodingChoice;
   smart?: boolean;
   maxSegments?: number;
@@ -221,6 +223,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (!Number.isInteger(priority) || priority < 0 || priority > 3) {
       throw new SmsGateError('OPTION_INVALID', `priority must be 0, 1, 2 or 3, got ${priority}`, { field: 'priority' });
     }
+    const now = Date.now();
+    const scheduledAt = scheduleTime(request.scheduleAt, now, validitySeconds);
     const reference16 = request.reference16 ?? false;
     const nationalLanguages = route instanceof SmsGateError ? [] : (route.nationalLanguages ?? []);
     const encodingChoice = request.encoding ?? this.defaults.encoding;
@@ -234,7 +238,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       reference: randomInt(reference16 ? 0x10000 : 0x100),
     });
 
-    const now = Date.now();
     const record: MessageRecord = {
       id: randomUUID(),
       idempotencyKey: request.idempotencyKey ?? null,
@@ -252,6 +255,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       correlation: request.correlation ?? null,
       deliveryReport: request.deliveryReport ?? this.defaults.deliveryReport,
       priority,
+      scheduledAt,
       transports: route instanceof SmsGateError ? [] : route.transports,
       transportId: null,
       state: 'QUEUED',
@@ -391,6 +395,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     const transportId = this.pickTransport(record.transports, record.attempts);
     const transport = this.transports.get(transportId);
+    if (record.scheduledAt !== null && record.scheduledAt > now && transport?.schedules !== true) {
+      // This transport cannot hand the carrier a delivery time: the message waits here instead.
+      return this.transition(record.id, (current) =>
+        current.state === 'QUEUED' ? { ...current, nextAttemptAt: record.scheduledAt!, updatedAt: now } : undefined,
+      );
+    }
     try {
       if (transport === undefined) {
         throw new SmsGateError('TRANSPORT_PERMANENT', `transport "${transportId}" is no longer configured`);
@@ -427,6 +437,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       deliveryReport: record.deliveryReport,
       validUntil: record.validUntil,
       priority: record.priority,
+      scheduledAt: record.scheduledAt,
     };
   }
 
@@ -608,6 +619,25 @@ function joinParts(parts: InboundPart[], incomplete: boolean): InboundMessage {
     receivedAt: Math.max(...parts.map((part) => part.receivedAt)),
   };
   return incomplete ? { ...message, incomplete } : message;
+}
+
+/** The requested delivery time as epoch ms, null when none or already past; refused when after the validity period. */
+function scheduleTime(scheduleAt: Date | number | undefined, now: number, validitySeconds: number): number | null {
+  if (scheduleAt === undefined) return null;
+  const at = scheduleAt instanceof Date ? scheduleAt.getTime() : scheduleAt;
+  if (typeof at !== 'number' || !Number.isFinite(at)) {
+    throw new SmsGateError('OPTION_INVALID', `scheduleAt must be a date or epoch milliseconds, got ${String(scheduleAt)}`, {
+      field: 'scheduleAt',
+    });
+  }
+  if (at > now + validitySeconds * 1000) {
+    throw new SmsGateError(
+      'OPTION_INVALID',
+      `scheduleAt ${new Date(at).toISOString()} is after the end of the validity period (${validitySeconds} s from now)`,
+      { field: 'scheduleAt' },
+    );
+  }
+  return at > now ? at : null;
 }
 
 function toErrorInfo(err: unknown): ErrorInfo {

@@ -79,6 +79,7 @@ export class SmppTransport implements Transport {
   readonly type = 'smpp';
   readonly id: string;
   readonly capacity: number;
+  readonly schedules = true;
   private readonly options: Required<Omit<SmppTransportOptions, 'tls' | 'serviceType'>> &
     Pick<SmppTransportOptions, 'serviceType'> & { tls: false | ConnectionOptions };
   private sink: TransportSink | undefined;
@@ -164,6 +165,9 @@ export class SmppTransport implements Transport {
       longMessages: this.options.longMessages,
       dataCoding: this.options.dataCoding,
       ...(this.options.serviceType === undefined ? {} : { serviceType: this.options.serviceType }),
+      ...(message.scheduledAt !== null && message.scheduledAt > Date.now()
+        ? { scheduleDelivery: new Date(message.scheduledAt) }
+        : {}),
     });
     const segments = pdus.map(
       (fields) =>

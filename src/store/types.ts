@@ -32,6 +32,8 @@ export interface MessageRecord {
   correlation: string | null;
   deliveryReport: boolean;
   priority: number;
+  /** Epoch ms before which it must not be delivered; null: at once. */
+  scheduledAt: number | null;
   /** Transport ids the route allows, in the order to try them. */
   transports: string[];
   /** The transport that accepted it. */

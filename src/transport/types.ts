@@ -15,6 +15,8 @@ export interface OutboundMessage {
   /** Epoch ms after which the carrier should give up (SMPP validity_period, TP-VP). */
   validUntil: number;
   priority: number;
+  /** Epoch ms before which the carrier should not deliver it; null: at once. */
+  scheduledAt: number | null;
 }
 
 export interface SubmitResult {
@@ -91,6 +93,11 @@ export interface TransportSink {
 export interface Transport {
   readonly id: string;
   readonly type: string;
+  /**
+   * True when the protocol can hand the carrier a delivery time (SMPP schedule_delivery_time);
+   * the gateway holds scheduled messages in its outbox for transports that cannot.
+   */
+  readonly schedules?: boolean;
   /** How many submits it can usefully have in flight (an SMPP window); the gateway sizes its own by it. */
   readonly capacity?: number;
   start(sink: TransportSink): Promise<void>;

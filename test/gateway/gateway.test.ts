@@ -97,6 +97,29 @@ describe('Gateway', () => {
     assert.equal((await gateway.getMessage(accepted.id))?.state, 'UNDELIVERED');
   });
 
+  it('holds a scheduled message in the outbox when the transport cannot schedule', async () => {
+    const transport = new ScriptedTransport('t1');
+    const gateway = await startGateway({ transports: [transport] });
+    const at = Date.now() + 300;
+    const accepted = await gateway.send({ to: UK_MOBILE, text: 'later', scheduleAt: new Date(at) });
+    assert.equal(accepted.scheduledAt, at);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(transport.submitted.length, 0, 'not before its time');
+    const done = await gateway.waitFor(accepted.id, 'submitted', 2000);
+    assert.ok(done.submittedAt! >= at, `submitted ${done.submittedAt! - at} ms after the time`);
+    assert.equal(transport.submitted[0]!.scheduledAt, at);
+  });
+
+  it('refuses a schedule beyond the validity period or that is no time at all', async () => {
+    const gateway = await startGateway({ transports: [new ScriptedTransport('t1')] });
+    for (const scheduleAt of [Date.now() + 7_200_000, Number.NaN]) {
+      await assert.rejects(gateway.send({ to: UK_MOBILE, text: 'x', validitySeconds: 3600, scheduleAt }), {
+        code: 'OPTION_INVALID',
+        field: 'scheduleAt',
+      });
+    }
+  });
+
   it('does not send twice for one idempotency key', async () => {
     const transport = new ScriptedTransport('t1');
     const gateway = await startGateway({ transports: [transport] });

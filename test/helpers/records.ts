@@ -20,6 +20,7 @@ export function sampleRecord(overrides: Partial<MessageRecord> = {}): MessageRec
     correlation: null,
     deliveryReport: true,
     priority: 0,
+    scheduledAt: null,
     transports: ['t1'],
     transportId: null,
     state: 'QUEUED',

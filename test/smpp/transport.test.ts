@@ -113,6 +113,18 @@ describe('SMPP transport against the simulator', function () {
     assert.ok(Math.abs(validUntil - (before + 3_600_000)) < 5000, `validity ${first!.validityPeriod}`);
   });
 
+  it('hands a scheduled message to the SMSC at once, with schedule_delivery_time', async () => {
+    const { sim, port } = await simulator();
+    const { gateway: gw } = await gateway(port);
+    const at = Date.now() + 3_600_000;
+    const accepted = await gw.send({ to: TO, text: 'in an hour', scheduleAt: at });
+    await gw.waitFor(accepted.id, 'submitted', 5000);
+    const match = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)\d00\+$/.exec(sim.submits[0]!.scheduleDeliveryTime);
+    assert.ok(match, sim.submits[0]!.scheduleDeliveryTime);
+    const [, yy, mo, dd, hh, mi, ss] = match.map(Number) as number[];
+    assert.ok(Math.abs(Date.UTC(2000 + yy!, mo! - 1, dd, hh, mi, ss) - at) < 1000);
+  });
+
   it('sends a three-part UCS-2 message with UDH and calls it DELIVERED when every part is', async () => {
     const { sim, port } = await simulator();
     const { gateway: gw } = await gateway(port);

@@ -16,6 +16,7 @@ function outbound(text: string, encode: EncodeOptions = {}, overrides: Partial<O
     deliveryReport: true,
     validUntil: VALID_UNTIL,
     priority: 1,
+    scheduledAt: null,
     ...overrides,
   };
 }
