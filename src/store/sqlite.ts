@@ -19,7 +19,7 @@ import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions }
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
   id TEXT PRIMARY KEY,
-  idempotency_key TEXT UNIQUE,
+  idempotency_key TEXT,
   state TEXT NOT NULL,
   priority INTEGER NOT NULL,
   next_attempt_at INTEGER NOT NULL,
@@ -28,7 +28,10 @@ CREATE TABLE IF NOT EXISTS messages (
   lease_until INTEGER,
   doc TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS messages_due ON messages (state, priority DESC, next_attempt_at);
+-- Partial indexes: only queued messages and messages with a key are in them, so the many
+-- state changes after QUEUED, and messages without a key, write no index pages.
+CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS messages_due ON messages (priority DESC, next_attempt_at) WHERE state = 'QUEUED';
 CREATE TABLE IF NOT EXISTS provider_ids (
   transport_id TEXT NOT NULL,
   provider_id TEXT NOT NULL,
