@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { getCountryCallingCode, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { deserialize } from 'bson';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -47,10 +47,10 @@ export class PrefixCarrierLookup implements CarrierLookup {
 
   async lookup(number: CarrierQuery): Promise<string | null> {
     if (number.type === null || !MOBILE_TYPES.has(number.type)) return null;
-    const phone = parsePhoneNumberFromString(number.e164);
-    if (phone === undefined) return null;
-    const table = await this.table(phone.countryCallingCode);
-    for (let prefix = phone.nationalNumber as string; prefix.length > 0; prefix = prefix.slice(0, -1)) {
+    const split = splitE164(number);
+    if (split === undefined) return null;
+    const table = await this.table(split.callingCode);
+    for (let prefix = split.nationalNumber; prefix.length > 0; prefix = prefix.slice(0, -1)) {
       const network = table[prefix];
       if (network !== undefined) return network;
     }
@@ -69,6 +69,20 @@ export class PrefixCarrierLookup implements CarrierLookup {
     }
     return table;
   }
+}
+
+/**
+ * Calling code and national number of a verified number. With its country known this is a
+ * metadata lookup, not a second parse (which cost as much as the first); numbers without a
+ * country (+800, +882, ...) are parsed.
+ */
+function splitE164(number: CarrierQuery): { callingCode: string; nationalNumber: string } | undefined {
+  if (number.country !== null) {
+    const callingCode = getCountryCallingCode(number.country as CountryCode);
+    return { callingCode, nationalNumber: number.e164.slice(1 + callingCode.length) };
+  }
+  const phone = parsePhoneNumberFromString(number.e164);
+  return phone && { callingCode: phone.countryCallingCode, nationalNumber: phone.nationalNumber };
 }
 
 export interface ChainedCarrierLookupOptions {
