@@ -156,7 +156,7 @@ function checkColumns(columns: string[], placeholders: string[]): void {
   }
 }
 
-export function fillTemplate(template: string, row: Record<string, string>): string {
+function fillTemplate(template: string, row: Record<string, string>): string {
   return template.replace(PLACEHOLDER, (_, name: string) => row[name] ?? '');
 }
 

@@ -84,7 +84,7 @@ async function sendOne(
   return succeeded ? EXIT.ok : EXIT.failed;
 }
 
-export function sendResult(record: MessageRecord) {
+function sendResult(record: MessageRecord) {
   return {
     id: record.id,
     to: record.recipient.e164,
