@@ -1,3 +1,4 @@
+export { AtEngine, type AtEngineOptions, type AtPort, type CommandOptions } from './engine';
 export {
   AtError,
   CME_ERRORS,
@@ -8,3 +9,5 @@ export {
   type AtErrorKind,
   type CmsErrorInfo,
 } from './errors';
+export { MAX_LINE_LENGTH } from './framing';
+export { type Urc } from './urc';
