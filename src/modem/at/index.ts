@@ -10,4 +10,21 @@ export {
   type CmsErrorInfo,
 } from './errors';
 export { MAX_LINE_LENGTH } from './framing';
+export {
+  CPIN_STATES,
+  parseCmgl,
+  parseCmgr,
+  parseCmgs,
+  parseCpin,
+  parseCreg,
+  parseCsq,
+  registrationStatus,
+  type CpinState,
+  type Registration,
+  type RegistrationStatus,
+  type SignalQuality,
+  type StoredMessage,
+  type StoredPdu,
+  type StoredText,
+} from './health';
 export { type Urc } from './urc';
