@@ -8,4 +8,5 @@ export type { DeliverPdu, DeliverPduInput } from './deliver';
 export { encodeStatusReportPdu } from './status-report';
 export type { StatusReportPdu, StatusReportPduInput } from './status-report';
 export { decodeMobileTerminatedPdu } from './mobile-terminated';
+export { statusReportOutcome } from './status';
 export { relativeValidityPeriod, relativeValiditySeconds } from './validity';
