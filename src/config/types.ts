@@ -88,6 +88,10 @@ export interface ModemTransportConfig {
   baudRate: number;
   /** SIM PIN, when the SIM asks for one. */
   pin?: string;
+  /** `auto`: PDU mode, text mode when the modem has no PDU mode. */
+  mode: 'auto' | 'pdu' | 'text';
+  /** SMSC number (international, `+...`) for SIMs that have none stored. */
+  smsc?: string;
 }
 
 export type LoopbackDlrStatus = FinalReceiptStatus;

@@ -176,6 +176,8 @@ function readModem(f: Fields, id: string): ModemTransportConfig {
     baudRate: f.defaulted('baudRate', oneOf(BAUD_RATES), 115200),
     // A string so leading zeros survive; a JSON number is refused.
     pin: f.optional('pin', text({ secret: true, pattern: { regex: /^\d{4,8}$/, expected: 'a string of 4-8 digits' } })),
+    mode: f.defaulted('mode', oneOf(['auto', 'pdu', 'text']), 'auto'),
+    smsc: f.optional('smsc', text({ pattern: { regex: /^\+\d{3,20}$/, expected: 'an international number, "+" and digits' } })),
   };
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SmppTlsConfig, TransportConfig } from '../config';
 import { SmsGateError } from '../errors';
+import { ModemTransport } from '../modem/transport';
 import { SmppTransport } from '../smpp/transport';
 import { LoopbackTransport } from './loopback';
 import type { Transport } from './types';
@@ -16,12 +17,8 @@ export function createTransport(config: TransportConfig, index: number): Transpo
       return new LoopbackTransport(config);
     case 'smpp':
       return new SmppTransport({ ...config, tls: tlsOptions(config.tls, `transports[${index}].tls`) });
-    default:
-      throw new SmsGateError(
-        'TRANSPORT_UNAVAILABLE',
-        `transports[${index}]: transport type "${config.type}" is not available in this version of smsgate`,
-        { field: `transports[${index}].type` },
-      );
+    case 'modem':
+      return new ModemTransport(config);
   }
 }
 

@@ -14,6 +14,7 @@ import { SmppTransport, type SmppTransportOptions } from '../../src/smpp/transpo
 import type { LinkStatus } from '../../src/transport/types';
 import type { MessageRecord } from '../../src/store/types';
 import { selfSignedCertificate } from '../helpers/tls';
+import { until } from '../helpers/until';
 
 const TO = '+447400123456';
 
@@ -337,11 +338,3 @@ describe('SMPP transport against the simulator', function () {
     });
   });
 });
-
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../../config';
+import { loadConfigFile, validateConfig, type GatewayConfig } from '../../config';
 import { SmsGateError } from '../../errors';
 import { createGateway } from '../../gateway/from-config';
 import type { Gateway, SendRequest } from '../../gateway/gateway';
@@ -10,7 +10,11 @@ import { sendBulk } from './bulk';
 export const SEND_USAGE = [
   'smsgate send --config FILE --to NUMBER --text TEXT [--from SENDER [--from-type KIND]] [--wait] [--timeout S] [--json]',
   'smsgate send --config FILE --csv FILE --text TEMPLATE [--out FILE.jsonl] [--json]',
+  'smsgate send --modem PATH [--baud-rate N] [--region CC] --to NUMBER --text TEXT [--wait] [--timeout S] [--json]',
 ].join('\n       ');
+
+/** `--modem`: the SIM PIN comes from the environment, never from the command line (ps shows that to everyone). */
+export const MODEM_PIN_VARIABLE = 'SMSGATE_MODEM_PIN';
 
 export type SenderOptions = Pick<SendRequest, 'from' | 'fromType'>;
 
@@ -20,6 +24,9 @@ const DEFAULT_TIMEOUT_SECONDS = 60;
 export async function sendCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parseCommandArgs('send', argv, {
     config: { type: 'string' },
+    modem: { type: 'string' },
+    'baud-rate': { type: 'string' },
+    region: { type: 'string' },
     to: { type: 'string' },
     text: { type: 'string' },
     from: { type: 'string' },
@@ -31,14 +38,13 @@ export async function sendCommand(argv: string[]): Promise<ExitCode> {
     json: { type: 'boolean' },
   });
   const out = createOutput(values.json === true);
-  const configPath = requireString(values.config, '--config', 'send');
   const text = requireString(values.text, '--text', 'send');
   const timeoutMs = parseSeconds(values.timeout as string | undefined, '--timeout', DEFAULT_TIMEOUT_SECONDS) * 1000;
   if (values.csv !== undefined && values.to !== undefined) {
     throw new SmsGateError('USAGE', 'smsgate send: give either --to or --csv, not both', { field: '--to' });
   }
   if (values.csv === undefined) requireString(values.to, '--to', 'send');
-  const config = loadConfigFile(configPath);
+  const config = readConfig(values);
   const sender = {
     ...(typeof values.from === 'string' ? { from: values.from } : {}),
     ...(typeof values['from-type'] === 'string' ? { fromType: values['from-type'] as SenderKind } : {}),
@@ -66,6 +72,41 @@ export async function sendCommand(argv: string[]): Promise<ExitCode> {
     });
   } finally {
     await gateway.stop();
+  }
+}
+
+/** A config file, or with --modem the one modem given, an in-memory outbox and no routing. */
+function readConfig(values: Record<string, string | boolean | undefined>): GatewayConfig {
+  if (values.modem === undefined) return loadConfigFile(requireString(values.config, '--config', 'send'));
+  if (values.config !== undefined) {
+    throw new SmsGateError('USAGE', 'smsgate send: give either --config or --modem, not both', { field: '--modem' });
+  }
+  const baudRate = values['baud-rate'] === undefined ? undefined : Number(values['baud-rate']);
+  const pin = process.env[MODEM_PIN_VARIABLE];
+  const raw = {
+    store: { type: 'memory' },
+    ...(values.region === undefined ? {} : { defaults: { region: values.region } }),
+    transports: [
+      {
+        id: 'modem',
+        type: 'modem',
+        path: requireString(values.modem, '--modem', 'send'),
+        ...(baudRate === undefined ? {} : { baudRate }),
+        ...(pin === undefined || pin === '' ? {} : { pin }),
+      },
+    ],
+  };
+  try {
+    return validateConfig(raw);
+  } catch (err) {
+    // Name the flag (or the variable) the user wrote, not the path in a config they never saw.
+    if (err instanceof SmsGateError && err.field !== undefined) {
+      const flag = { 'transports[0].baudRate': '--baud-rate', 'transports[0].pin': MODEM_PIN_VARIABLE, 'defaults.region': '--region' }[
+        err.field
+      ];
+      if (flag !== undefined) throw new SmsGateError(err.code, err.message.replace(err.field, flag), { field: flag });
+    }
+    throw err;
   }
 }
 
