@@ -42,6 +42,7 @@ export const DEFAULT_SEND: SendDefaults = {
 
 export interface GatewayOptions {
   store: Store;
+  /** The transports to start with; `addTransport` and `removeTransport` change the set later. */
   transports: Transport[];
   /** Default: one route over all transports, in the order given (failover). */
   routes?: RouteConfig[];
@@ -81,6 +82,12 @@ export interface SendRequest {
   smart?: boolean;
   maxSegments?: number;
   reference16?: boolean;
+  /**
+   * Transport ids in the order to try them (failover from the first), instead of the route
+   * table's choice; the guard still applies. An id that is not added (yet, or any more, as
+   * during a redeploy) is allowed: the message waits in the outbox until it is back.
+   */
+  transports?: string[];
 }
 
 export interface StateChange {
@@ -116,7 +123,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly defaults: SendDefaults;
   private readonly retry: RetryPolicy;
   private readonly carrierLookup: CarrierLookup | undefined;
-  private readonly concurrency: number;
+  /** Submits in flight at once; undefined: sized by the transports present (see `concurrency`). */
+  private readonly fixedConcurrency: number | undefined;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly reportHoldMs: number;
@@ -156,15 +164,21 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.defaults = { ...DEFAULT_SEND, ...options.defaults };
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.carrierLookup = options.carrierLookup;
-    // Enough submits in flight to fill every transport's window, and never fewer than 100.
-    const capacity = options.transports.reduce((sum, t) => sum + (t.capacity ?? 1), 0);
-    this.concurrency = options.concurrency ?? Math.max(100, capacity);
+    this.fixedConcurrency = options.concurrency;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1000;
     this.reportHoldMs = options.reportHoldMs ?? 10_000;
     this.reassemblyTimeoutMs = options.reassemblyTimeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS;
     this.waiters = new StateWaiters(this.store, this.pollMs);
     this.on('state', ({ message }) => this.waiters.changed(message));
+  }
+
+  /** Enough submits in flight to fill every transport's window, and never fewer than 100. */
+  private get concurrency(): number {
+    if (this.fixedConcurrency !== undefined) return this.fixedConcurrency;
+    let capacity = 0;
+    for (const transport of this.transports.values()) capacity += transport.capacity ?? 1;
+    return Math.max(100, capacity);
   }
 
   async start(): Promise<void> {
@@ -196,6 +210,38 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await this.store.close();
   }
 
+  /**
+   * Adds a transport while the gateway runs (or before it starts), as Node-RED deploys a
+   * connection. Messages that waited for its id go out once it is up.
+   */
+  async addTransport(transport: Transport): Promise<void> {
+    if (this.transports.has(transport.id)) {
+      throw new SmsGateError('CONFIG_INVALID', `a transport with the id "${transport.id}" is already added`, { field: 'transports' });
+    }
+    this.transports.set(transport.id, transport);
+    if (!this.running) return;
+    try {
+      await transport.start(this.sinkFor(transport));
+    } catch (err) {
+      this.transports.delete(transport.id);
+      throw err;
+    }
+    this.kick();
+  }
+
+  /**
+   * Stops a transport and takes it out; submits in flight on it settle first. Messages routed
+   * to its id stay QUEUED, without using up attempts, until a transport with that id is added
+   * again (a redeploy) or their validity period ends.
+   */
+  async removeTransport(id: string): Promise<void> {
+    const transport = this.transports.get(id);
+    if (transport === undefined) return;
+    this.transports.delete(id);
+    this.linkStatus.delete(id);
+    if (this.running) await transport.stop();
+  }
+
   /** Verifies a number and names its network, as `send()` would. */
   lookup(input: string, region?: string): Promise<NumberInfo> {
     return lookupNumber(input, { region: region ?? this.defaults.region, carrierLookup: this.carrierLookup });
@@ -212,7 +258,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const from = request.from ?? this.defaults.from;
     const sender =
       from === undefined ? null : parseSender(from, { region, field: 'from', ...(request.fromType ? { kind: request.fromType } : {}) });
-    const route = this.selectRoute(recipient, from, request.tag);
+    const route: Pick<RouteDecision, 'transports' | 'nationalLanguages'> | SmsGateError =
+      request.transports === undefined ? this.selectRoute(recipient, from, request.tag) : explicitRoute(request.transports);
     const validitySeconds = request.validitySeconds ?? this.defaults.validitySeconds;
     if (!(validitySeconds > 0)) {
       throw new SmsGateError('OPTION_INVALID', `validitySeconds must be a positive number, got ${validitySeconds}`, {
@@ -403,7 +450,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     try {
       if (transport === undefined) {
-        throw new SmsGateError('TRANSPORT_PERMANENT', `transport "${transportId}" is no longer configured`);
+        // Not added (yet, or any more): a redeploy or a restart in progress. The message waits.
+        throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport "${transportId}" is not running; the message waits for it`);
       }
       const { providerIds } = await transport.submit(this.outbound(record));
       await this.transition(record.id, (current) => markSubmitted(current, transportId, providerIds, Date.now()), {
@@ -416,14 +464,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   /**
-   * Failover: the first of the route's transports whose link is up, starting further down the
-   * list after each temporary refusal; when none is up, the one in turn (it will say so).
+   * Failover: the first of the route's transports that is present and whose link is up,
+   * starting further down the list after each temporary refusal; when none is, the one in turn
+   * (it will say why).
    */
   private pickTransport(candidates: string[], attempts: number): string {
     const inTurn = (offset: number) => candidates[(attempts + offset) % candidates.length]!;
     for (let offset = 0; offset < candidates.length; offset++) {
-      const state = this.linkStatus.get(inTurn(offset))?.state;
-      if (state === undefined || state === 'connected' || state === 'throttled') return inTurn(offset);
+      const id = inTurn(offset);
+      if (!this.transports.has(id)) continue;
+      const state = this.linkStatus.get(id)?.state;
+      if (state === undefined || state === 'connected' || state === 'throttled') return id;
     }
     return inTurn(0);
   }
@@ -518,6 +569,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       inbound: (message) => this.onInbound(message),
       inboundPart: (part) => this.onInboundPart(part),
       status: (status) => {
+        // A removed transport (or the one a redeploy replaced) no longer speaks for its id.
+        if (this.transports.get(transport.id) !== transport) return;
         this.linkStatus.set(transport.id, status);
         this.emit('transport-status', { transportId: transport.id, status });
         if (status.state === 'connected') this.kick();
@@ -619,6 +672,18 @@ function joinParts(parts: InboundPart[], incomplete: boolean): InboundMessage {
     receivedAt: Math.max(...parts.map((part) => part.receivedAt)),
   };
   return incomplete ? { ...message, incomplete } : message;
+}
+
+/** A caller's own transport list, checked for shape only: ids not added yet are allowed. */
+function explicitRoute(transports: unknown): Pick<RouteDecision, 'transports'> {
+  const ids = Array.isArray(transports) ? transports : [];
+  const wellFormed = ids.length > 0 && ids.every((id) => typeof id === 'string' && id !== '') && new Set(ids).size === ids.length;
+  if (!wellFormed) {
+    throw new SmsGateError('OPTION_INVALID', `transports must be a list of distinct transport ids, got ${JSON.stringify(transports)}`, {
+      field: 'transports',
+    });
+  }
+  return { transports: ids as string[] };
 }
 
 /** The requested delivery time as epoch ms, null when none or already past; refused when after the validity period. */
