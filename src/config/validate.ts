@@ -141,7 +141,8 @@ function readSmpp(f: Fields, id: string, baseDir: string): SmppTransportConfig {
     // No default: where your SMSC lives cannot be guessed, and localhost would hide the omission.
     host: f.required('host', text()),
     port: f.defaulted('port', integer(1, 65535), 2775),
-    systemId: f.required('systemId', text({ maxLength: 15 })),
+    // The system id is half of the account's credentials: kept out of error messages too.
+    systemId: f.required('systemId', text({ maxLength: 15, secret: true })),
     password: f.defaulted('password', text({ allowEmpty: true, maxLength: 8, secret: true }), ''),
     systemType: f.defaulted('systemType', text({ allowEmpty: true, maxLength: 12 }), ''),
     bind: f.defaulted('bind', oneOf(['transmitter', 'receiver', 'transceiver', 'transmitter+receiver']), 'transceiver'),
