@@ -11,6 +11,7 @@ export * from './routing';
 export { createStore, MemoryStore, SqliteStore } from './store';
 export type { MessageRecord, ProviderLink, Store, StoredInbound, StoreConfig, UpdateOptions } from './store';
 export { LoopbackTransport } from './transport/loopback';
+export { createTransport } from './transport/registry';
 export type { LoopbackOptions } from './transport/loopback';
 export { RECEIPT_STATUS } from './transport/receipt-status';
 export type * from './transport/types';

@@ -1,0 +1,211 @@
+/**
+ * One Gateway per Node-RED runtime, shared by every smsgate node: one outbox, one store, one
+ * set of delivery reports and inbound messages, whichever connection they travel on.
+ *
+ * Connection config nodes (smsgate-smpp, smsgate-modem) join with their Transport when they
+ * are deployed and leave when they are closed; the gateway starts with the first and stops
+ * with the last. A redeploy is a leave and a join with the same id (the config node's id):
+ * messages accepted meanwhile wait QUEUED in the store and go out once the transport is back.
+ *
+ * The gateway's store is SQLite in the Node-RED user directory (smsgate.db), so the outbox,
+ * the provider-id correlation of delivery reports and inbound message parts survive a restart.
+ * settings.js may override it and the gateway's defaults and guard:
+ *
+ *   smsgate: { store: { type: 'memory' }, defaults: { region: 'GB' }, guard: { allowedCountries: ['GB'] } }
+ */
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import {
+  createStore,
+  Gateway,
+  SmsGateError,
+  validateConfig,
+  type LinkStatus,
+  type ReportEvent,
+  type StateChange,
+  type StoreConfig,
+  type StoredInbound,
+  type Transport,
+} from '../..';
+import type { NodeRedRuntime } from './red';
+
+export type ConnectionKind = 'smpp' | 'modem';
+
+export interface ConnectionInfo {
+  id: string;
+  kind: ConnectionKind;
+  /** What the editor shows for it: its name, or host:port / device path. */
+  label: string;
+  /** Its link as the transport last told it; `error` with the reason when it could not start. */
+  link: LinkStatus;
+}
+
+export interface HostEvents {
+  /** A connection's link changed, one joined or left, or the queue depth changed. */
+  change: [];
+  report: [ReportEvent];
+  inbound: [StoredInbound];
+  state: [StateChange];
+}
+
+/** How often at most the queue depth is counted again while messages change state. */
+const QUEUE_COUNT_MS = 250;
+
+export class GatewayHost extends EventEmitter<HostEvents> {
+  private readonly connections = new Map<string, ConnectionInfo>();
+  /** The running gateway, or the start in progress; undefined when no connection is deployed. */
+  private gateway: Promise<Gateway> | undefined;
+  /** Joins and leaves run one after the other, so a redeploy's leave precedes its join. */
+  private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private countTimer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    super();
+    // Every smsgate node listens here; more than ten on a flow is normal, not a leak.
+    this.setMaxListeners(0);
+  }
+
+  /** Adds a deployed connection's transport to the shared gateway, starting the gateway if needed. */
+  join(red: NodeRedRuntime, info: Omit<ConnectionInfo, 'link'>, transport: Transport): void {
+    this.connections.set(info.id, { ...info, link: { state: 'connecting' } });
+    this.emit('change');
+    this.enqueue(async () => {
+      const gateway = await (this.gateway ??= this.startGateway(red));
+      // Not awaited: a transport's start waits for its first bind, and a redeploy's leave
+      // must not queue behind an SMSC that does not answer. It is registered at once.
+      gateway.addTransport(transport).catch((err: Error) => this.setLink(info.id, { state: 'error', detail: err.message }));
+    }).catch((err: Error) => this.setLink(info.id, { state: 'error', detail: err.message }));
+  }
+
+  /** Records a connection whose settings are wrong, so the nodes using it can say why. */
+  refuse(info: Omit<ConnectionInfo, 'link'>, reason: string): void {
+    this.connections.set(info.id, { ...info, link: { state: 'error', detail: reason } });
+    this.emit('change');
+  }
+
+  /** Stops a connection's transport (its link closes); the gateway stops with the last one. */
+  leave(id: string): Promise<void> {
+    return this.enqueue(async () => {
+      this.connections.delete(id);
+      this.emit('change');
+      const gateway = await this.gateway?.catch(() => undefined);
+      if (gateway === undefined) {
+        if (this.connections.size === 0) this.gateway = undefined;
+        return;
+      }
+      await gateway.removeTransport(id);
+      if (this.connections.size > 0) return;
+      this.gateway = undefined;
+      clearTimeout(this.countTimer);
+      this.countTimer = undefined;
+      this.queued = 0;
+      await gateway.stop();
+    });
+  }
+
+  /** The running gateway; waits for one that is starting. Rejects when no connection is deployed. */
+  async current(): Promise<Gateway> {
+    if (this.gateway === undefined) {
+      throw new SmsGateError('TRANSPORT_UNAVAILABLE', 'no smsgate connection is deployed: add an SMPP or modem connection');
+    }
+    return this.gateway;
+  }
+
+  connection(id: string): ConnectionInfo | undefined {
+    return this.connections.get(id);
+  }
+
+  /** QUEUED messages in the outbox, across all connections. */
+  queueDepth(): number {
+    return this.queued;
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(step);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async startGateway(red: NodeRedRuntime): Promise<Gateway> {
+    const settings = gatewaySettings(red);
+    const gateway = new Gateway({
+      store: createStore(settings.store),
+      transports: [],
+      // Every send node names its connections, so there is no route table to consult.
+      routes: [],
+      defaults: settings.defaults,
+      guard: settings.guard,
+    });
+    gateway.on('transport-status', ({ transportId, status }) => this.setLink(transportId, status));
+    gateway.on('report', (event) => this.emit('report', event));
+    gateway.on('inbound', (message) => this.emit('inbound', message));
+    gateway.on('state', (change) => {
+      this.countSoon(gateway);
+      this.emit('state', change);
+    });
+    gateway.on('warning', (err) => red.log.warn(`smsgate: ${err.message}`));
+    try {
+      await gateway.start();
+    } catch (err) {
+      this.gateway = undefined;
+      throw err;
+    }
+    if (settings.store.type === 'memory') red.log.warn('smsgate: the outbox is in memory; queued messages are lost on restart');
+    this.countSoon(gateway);
+    return gateway;
+  }
+
+  private setLink(id: string, link: LinkStatus): void {
+    const connection = this.connections.get(id);
+    if (connection === undefined) return;
+    connection.link = link;
+    this.emit('change');
+  }
+
+  private countSoon(gateway: Gateway): void {
+    if (this.countTimer !== undefined) return;
+    this.countTimer = setTimeout(() => {
+      this.countTimer = undefined;
+      gateway.status().then(
+        ({ messages }) => {
+          const queued = messages.QUEUED ?? 0;
+          if (queued === this.queued) return;
+          this.queued = queued;
+          this.emit('change');
+        },
+        // The gateway stopped (a redeploy) while counting: the next one counts again.
+        () => undefined,
+      );
+    }, QUEUE_COUNT_MS);
+  }
+}
+
+interface GatewaySettings {
+  store: StoreConfig;
+  defaults: ReturnType<typeof validateConfig>['defaults'];
+  guard: ReturnType<typeof validateConfig>['guard'];
+}
+
+/**
+ * settings.js's `smsgate` section, checked by the config file's own validator. That format
+ * requires a transport; here the connections come from the flows, so a placeholder stands in.
+ */
+function gatewaySettings(red: NodeRedRuntime): GatewaySettings {
+  const userDir = red.settings.userDir;
+  const given = (red.settings.smsgate ?? {}) as Record<string, unknown>;
+  const defaultStore = userDir === undefined ? { type: 'memory' } : { type: 'sqlite', path: join(userDir, 'smsgate.db') };
+  try {
+    const config = validateConfig(
+      { store: defaultStore, ...given, transports: [{ id: 'settings', type: 'loopback' }] },
+      userDir === undefined ? {} : { baseDir: userDir },
+    );
+    return { store: config.store, defaults: config.defaults, guard: config.guard };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new SmsGateError('CONFIG_INVALID', `settings.js smsgate: ${message}`);
+  }
+}
+
+/** The one host of this Node-RED runtime (a Node-RED process runs one runtime). */
+export const host = new GatewayHost();

@@ -1,0 +1,50 @@
+/**
+ * `smsgate-receive`: inbound SMS, whole (the gateway reassembles concatenated parts, in the
+ * store, so a restart between parts loses nothing), from every connection or the chosen one.
+ *
+ * Output: `msg.payload` the text, `msg.topic` the sender (so a send node wired after it
+ * replies to the sender), `msg.sms` {id, from, to, text, time, connection, connectionId,
+ * incomplete}.
+ */
+import type { StoredInbound } from '../..';
+import { chosenConnection } from './filter';
+import { host } from './host';
+import { statusOf } from './node-status';
+import type { NodeDefinition, NodeRedRuntime, RuntimeNode } from './red';
+
+export function registerReceive(RED: NodeRedRuntime): void {
+  function ReceiveNode(this: RuntimeNode, def: NodeDefinition) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const only = chosenConnection(def);
+
+    const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)]));
+    const onInbound = (message: StoredInbound) => {
+      if (only !== undefined && message.transportId !== only) return;
+      const sms = {
+        id: message.id,
+        from: message.from,
+        to: message.to,
+        text: message.text,
+        time: new Date(message.receivedAt).toISOString(),
+        connection: host.connection(message.transportId)?.label ?? message.transportId,
+        connectionId: message.transportId,
+        incomplete: message.incomplete === true,
+      };
+      node.send({ payload: message.text, topic: message.from, sms });
+    };
+    host.on('inbound', onInbound);
+    if (only !== undefined) {
+      host.on('change', showStatus);
+      showStatus();
+    }
+
+    node.on('close', (_removed, done) => {
+      host.off('inbound', onInbound);
+      host.off('change', showStatus);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('smsgate-receive', ReceiveNode as never);
+}

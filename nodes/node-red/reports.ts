@@ -1,0 +1,64 @@
+/**
+ * `smsgate-status`: delivery reports, each with the original message's id and correlation
+ * value, its state and the carrier's error code; optionally every state change instead (a
+ * message that could not be submitted becomes FAILED without any report).
+ *
+ * Output: `msg.payload` {id, correlation, state, reportState, errorCode, error, to, segments,
+ * connection, connectionId, providerId, time}, `msg.topic` the correlation value, else the id.
+ */
+import type { MessageRecord, ReportEvent, StateChange } from '../..';
+import { chosenConnection } from './filter';
+import { host } from './host';
+import { statusOf } from './node-status';
+import type { NodeDefinition, NodeRedRuntime, RuntimeNode } from './red';
+
+export function registerStatus(RED: NodeRedRuntime): void {
+  function StatusNode(this: RuntimeNode, def: NodeDefinition) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const only = chosenConnection(def);
+    const everyState = def.output === 'states';
+
+    const emit = (message: MessageRecord, extra: { reportState: string | null; errorCode: string | null; providerId: string | null }) => {
+      if (only !== undefined && message.transportId !== only) return;
+      const transportId = message.transportId;
+      const payload = {
+        id: message.id,
+        correlation: message.correlation,
+        state: message.state,
+        ...extra,
+        error: message.error,
+        to: message.recipient.e164,
+        segments: message.segments,
+        connection: transportId === null ? null : (host.connection(transportId)?.label ?? transportId),
+        connectionId: transportId,
+        time: new Date(message.doneAt ?? message.updatedAt).toISOString(),
+      };
+      node.send({ payload, topic: message.correlation ?? message.id });
+    };
+    // A report the gateway could not match to a message (sent by another system on the same
+    // account, or after the store was wiped) has no id or correlation to give: it is left out.
+    const onReport = ({ report, message }: ReportEvent) => {
+      if (message === undefined) return;
+      emit(message, { reportState: report.state, errorCode: report.errorCode ?? null, providerId: report.providerId });
+    };
+    const onState = ({ message }: StateChange) => emit(message, { reportState: null, errorCode: null, providerId: null });
+    const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)]));
+
+    if (everyState) host.on('state', onState);
+    else host.on('report', onReport);
+    if (only !== undefined) {
+      host.on('change', showStatus);
+      showStatus();
+    }
+
+    node.on('close', (_removed, done) => {
+      host.off('state', onState);
+      host.off('report', onReport);
+      host.off('change', showStatus);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('smsgate-status', StatusNode as never);
+}
