@@ -7,6 +7,11 @@
  * with the last. A redeploy is a leave and a join with the same id (the config node's id):
  * messages accepted meanwhile wait QUEUED in the store and go out once the transport is back.
  *
+ * Reports, inbound messages and state changes that arrive while flows are stopped or starting
+ * (from Node-RED's `flows:stopping` to `flows:started`) are held and handed on once the flows
+ * are started, so a redeploy or a restart does not drop one between a status or receive node
+ * closing and its successor listening.
+ *
  * The gateway's store is SQLite in the Node-RED user directory (smsgate.db), so the outbox,
  * the provider-id correlation of delivery reports and inbound message parts survive a restart.
  * settings.js may override it and the gateway's defaults and guard:
@@ -40,6 +45,8 @@ export interface ConnectionInfo {
   link: LinkStatus;
 }
 
+type Held = { [E in 'report' | 'inbound' | 'state']: [E, ...HostEvents[E]] }['report' | 'inbound' | 'state'];
+
 export interface HostEvents {
   /** A connection's link changed, one joined or left, or the queue depth changed. */
   change: [];
@@ -59,11 +66,28 @@ export class GatewayHost extends EventEmitter<HostEvents> {
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
   private countTimer: NodeJS.Timeout | undefined;
+  /** Until the flows have started, events wait here for the nodes that will listen. */
+  private held: Held[] | undefined = [];
+  private readonly watched = new WeakSet<object>();
 
   constructor() {
     super();
     // Every smsgate node listens here; more than ten on a flow is normal, not a leak.
     this.setMaxListeners(0);
+  }
+
+  /** Follows the runtime's deploys, to hold events while flows are not started. Idempotent. */
+  watch(red: NodeRedRuntime): void {
+    if (this.watched.has(red.events)) return;
+    this.watched.add(red.events);
+    red.events.on('flows:stopping', () => {
+      this.held ??= [];
+    });
+    red.events.on('flows:started', () => {
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const [event, payload] of held) this.emit(event, payload as never);
+    });
   }
 
   /** Adds a deployed connection's transport to the shared gateway, starting the gateway if needed. */
@@ -138,11 +162,11 @@ export class GatewayHost extends EventEmitter<HostEvents> {
       guard: settings.guard,
     });
     gateway.on('transport-status', ({ transportId, status }) => this.setLink(transportId, status));
-    gateway.on('report', (event) => this.emit('report', event));
-    gateway.on('inbound', (message) => this.emit('inbound', message));
+    gateway.on('report', (event) => this.hand('report', event));
+    gateway.on('inbound', (message) => this.hand('inbound', message));
     gateway.on('state', (change) => {
       this.countSoon(gateway);
-      this.emit('state', change);
+      this.hand('state', change);
     });
     gateway.on('warning', (err) => red.log.warn(`smsgate: ${err.message}`));
     try {
@@ -154,6 +178,11 @@ export class GatewayHost extends EventEmitter<HostEvents> {
     if (settings.store.type === 'memory') red.log.warn('smsgate: the outbox is in memory; queued messages are lost on restart');
     this.countSoon(gateway);
     return gateway;
+  }
+
+  private hand(...event: Held): void {
+    if (this.held !== undefined) this.held.push(event);
+    else this.emit(event[0], event[1] as never);
   }
 
   private setLink(id: string, link: LinkStatus): void {

@@ -11,6 +11,8 @@ export interface NodeRedRuntime {
     getNode(id: string): object | null;
   };
   settings: { userDir?: string; [key: string]: unknown };
+  /** The runtime's events; `flows:stopping` and `flows:started` bracket every (re)deploy. */
+  events: { on(event: string, listener: (...args: unknown[]) => void): void };
   log: { warn(message: string): void; info(message: string): void };
 }
 

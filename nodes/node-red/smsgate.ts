@@ -3,6 +3,7 @@
  * beside smsgate.html, icons/ and locales/). Node-RED calls it once per runtime start.
  */
 import { registerConnections } from './connections';
+import { host } from './host';
 import { registerLookup } from './lookup';
 import { registerReceive } from './receive';
 import type { NodeRedRuntime } from './red';
@@ -10,6 +11,7 @@ import { registerStatus } from './reports';
 import { registerSend } from './send';
 
 export = function smsgate(RED: NodeRedRuntime): void {
+  host.watch(RED);
   registerConnections(RED);
   registerSend(RED);
   registerReceive(RED);
