@@ -10,7 +10,13 @@
  *   echo '{"from":"+447700900123","to":"ACME","text":"STOP"}' | smsgate simulate smsc --mo-stdin
  * (stdin closing ends the MO input, not the simulator).
  *
- * `smsgate simulate modem` is in the contract but not built yet.
+ * `smsgate simulate modem`: the GSM modem simulator on a pseudo-terminal (socat must be installed).
+ * One line on stderr gives the path of the port (with --json also `{"path"}` on stdout); point
+ * the modem transport, minicom or gammu at it. Submits and status reports are logged on stderr.
+ * Each line of stdin is an inbound SMS `{"from","text"[,"parts","encoding"]}` (see InboundMessage
+ * in src/modem/simulator/messages.ts), e.g.
+ *   echo '{"from":"+447700900123","text":"STOP"}' | smsgate simulate modem --link /tmp/ttyGSM0
+ * SIGINT or SIGTERM ends socat and removes the link.
  */
 import { createInterface } from 'node:readline';
 import { SmsGateError } from '../../errors';
@@ -21,11 +27,13 @@ import {
   type ReceiptStatus,
   type SmscSimulatorOptions,
 } from '../../smpp/simulator';
+import { ModemSimulator, type InboundMessage } from '../../modem/simulator';
 import { createOutput, EXIT, parseCommandArgs, type ExitCode, type Output } from '../io';
 
 export const SIMULATE_USAGE =
   'smsgate simulate smsc [--host 127.0.0.1] [--port 2775] [--system-id ID --password PW] [--dlr-delay MS] ' +
-  '[--dlr-status DELIVRD|UNDELIV|EXPIRED|REJECTD|random] [--throttle PER_SECOND] [--mo-stdin] [--json]';
+  '[--dlr-status DELIVRD|UNDELIV|EXPIRED|REJECTD|random] [--throttle PER_SECOND] [--mo-stdin] [--json]\n' +
+  '       smsgate simulate modem [--link PATH] [--pin PIN] [--text-mode-only] [--require-ack] [--json]';
 
 const DLR_STATUSES: readonly string[] = [...RECEIPT_STATUSES, 'random'];
 
@@ -35,7 +43,7 @@ export async function simulateCommand(argv: string[]): Promise<ExitCode> {
     case 'smsc':
       return simulateSmsc(rest);
     case 'modem':
-      throw new SmsGateError('USAGE', 'smsgate simulate modem: not available yet', { field: 'target' });
+      return simulateModem(rest);
     default:
       throw new SmsGateError('USAGE', `usage: ${SIMULATE_USAGE}`, { field: 'target' });
   }
@@ -66,6 +74,45 @@ async function simulateSmsc(argv: string[]): Promise<ExitCode> {
   await untilSignalled();
   out.note('smsgate simulate smsc: stopping');
   stopMo?.();
+  await simulator.stop();
+  return EXIT.ok;
+}
+
+async function simulateModem(argv: string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommandArgs('simulate modem', argv, {
+    link: { type: 'string' },
+    pin: { type: 'string' },
+    'text-mode-only': { type: 'boolean' },
+    'require-ack': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new SmsGateError('USAGE', `usage: ${SIMULATE_USAGE}`, { field: positionals[0] });
+  const pin = values.pin as string | undefined;
+  if (pin !== undefined && !/^\d{4,8}$/.test(pin)) {
+    throw new SmsGateError('USAGE', `--pin expects 4 to 8 digits, got "${pin}"`, { field: '--pin' });
+  }
+  const link = values.link as string | undefined;
+  if (link === '') throw new SmsGateError('USAGE', '--link expects a path', { field: '--link' });
+  const out = createOutput(values.json === true);
+  const simulator = new ModemSimulator({
+    link,
+    pin: pin ?? null,
+    textModeOnly: values['text-mode-only'] === true,
+    requireAck: values['require-ack'] === true,
+  });
+  simulator.on('submit', (s) =>
+    out.note(`+CMGS: ${s.reference} -> ${s.destination} ${JSON.stringify(s.text)}${s.statusReportRequest ? ' (status report asked)' : ''}`),
+  );
+  simulator.on('status-report', (r) => out.note(`status report for +CMGS: ${r.reference} (TP-ST ${r.status}): ${r.routing}`));
+  simulator.on('pty-lost', (error) => out.note(error.message));
+  const { path } = await simulator.start();
+  out.note(`smsgate simulate modem: port ${path} (${pin === undefined ? 'no PIN' : 'PIN required'}); Ctrl-C stops it`);
+  if (out.json) out.result({ path }, '');
+
+  const stopInbound = readInboundFromStdin(simulator, out);
+  await untilSignalled();
+  out.note('smsgate simulate modem: stopping');
+  stopInbound();
   await simulator.stop();
   return EXIT.ok;
 }
@@ -137,6 +184,32 @@ function readMoFromStdin(simulator: SmscSimulator, out: Output): () => void {
     }
     simulator.injectMo(mo as MoMessage).then(
       () => out.note(`${where}: MO delivered`),
+      (error: Error) => out.note(`${where}: ${error.message}`),
+    );
+  });
+  return () => lines.close();
+}
+
+/** Injects one inbound SMS per JSON line of stdin; returns what stops reading. */
+function readInboundFromStdin(simulator: ModemSimulator, out: Output): () => void {
+  const lines = createInterface({ input: process.stdin });
+  let lineNumber = 0;
+  lines.on('line', (line) => {
+    lineNumber++;
+    if (line.trim() === '') return;
+    const where = `stdin line ${lineNumber}`;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      message = undefined;
+    }
+    if (typeof message !== 'object' || message === null) {
+      out.note(`${where}: expected a JSON object {"from","text"}`);
+      return;
+    }
+    simulator.injectInbound(message as InboundMessage).then(
+      () => out.note(`${where}: inbound SMS handed to the modem`),
       (error: Error) => out.note(`${where}: ${error.message}`),
     );
   });
