@@ -111,6 +111,8 @@ interface Settings {
   csmp: [number, number, number, number];
   readStorage: StorageName;
   cregMode: number;
+  /** AT+CSMS <service>: 1 (phase 2+) wants AT+CNMA after each +CMT / +CDS. */
+  messageService: number;
 }
 
 export class ModemDevice {
@@ -171,6 +173,7 @@ export class ModemDevice {
       csmp: [17, 167, 0, 0],
       readStorage: 'SM',
       cregMode: 0,
+      messageService: this.options.requireAck ? 1 : 0,
     };
   }
 
@@ -245,7 +248,7 @@ export class ModemDevice {
   }
 
   private routeDirect(record: MessageRecord): void {
-    if (this.options.requireAck) {
+    if (this.settings.messageService === 1) {
       if (this.awaitingAck !== null) {
         this.ackQueue.push(record);
         return;
@@ -487,6 +490,19 @@ export class ModemDevice {
         return this.cmgl(command);
       case '+CMGD':
         return this.cmgd(command);
+      case '+CSMS':
+        return this.setting(kind, '+CSMS: (0,1)', `+CSMS: ${this.settings.messageService},1,1,1`, () => {
+          const value = number(0, 0, 1);
+          if (value === undefined) return false;
+          this.settings.messageService = value;
+          return true;
+        }, '+CSMS: 1,1,1');
+      case '+CNUM': {
+        if (kind === 'test') return ok();
+        if (kind !== 'action') return error();
+        const own = this.options.ownNumber;
+        return this.simError('CME') ?? (own === null ? ok() : ok(`+CNUM: "","${own}",${own.startsWith('+') ? 145 : 129}`));
+      }
       case '+CNMA':
         if (kind === 'test') return ok('+CNMA: (0-2)');
         return kind === 'read' ? error() : this.acknowledge();
@@ -496,14 +512,15 @@ export class ModemDevice {
   }
 
   /** A read/test/set command of one setting; `set` returns false for a bad value (ERROR). */
-  private setting(kind: Command['kind'], test: string, read: string, set: () => boolean): Outcome {
+  private setting(kind: Command['kind'], test: string, read: string, set: () => boolean, setResponse?: string): Outcome {
     switch (kind) {
       case 'test':
         return ok(test);
       case 'read':
         return ok(read);
       case 'set':
-        return set() ? ok() : error();
+        if (!set()) return error();
+        return setResponse === undefined ? ok() : ok(setResponse);
       default:
         return error();
     }

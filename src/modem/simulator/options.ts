@@ -10,7 +10,10 @@ export interface ModemSimulatorOptions {
   puk?: string;
   /** Modems that only do text mode answer ERROR to AT+CMGF=0 (and start in text mode). Default false. */
   textModeOnly?: boolean;
-  /** Require AT+CNMA after each +CMT / +CDS (TS 27.005 <mt>=2 behaviour). Default false. */
+  /**
+   * Require AT+CNMA after each +CMT / +CDS (TS 27.005 <mt>=2 behaviour): the power-on AT+CSMS
+   * <service>, 1 when true; the TE can change it with AT+CSMS=0/1. Default false.
+   */
   requireAck?: boolean;
   /**
    * With requireAck: how long the modem waits for AT+CNMA. When it runs out the modem does what
@@ -30,6 +33,8 @@ export interface ModemSimulatorOptions {
   registration?: number;
   /** The TP-MR of the first +CMGS (the counter then goes up by one and wraps after 255). Default 0. */
   firstMessageReference?: number;
+  /** The SIM's own number for AT+CNUM; null (the default): AT+CNUM lists nothing, as on most prepaid SIMs. */
+  ownNumber?: string | null;
   /** Slots of each SIM storage ("SM" for messages, "SR" for status reports). Default 30. */
   storageSize?: number;
 }
@@ -47,6 +52,7 @@ export interface ResolvedOptions {
   signal: number;
   registration: number;
   firstMessageReference: number;
+  ownNumber: string | null;
   storageSize: number;
 }
 
@@ -74,8 +80,16 @@ export function resolveOptions(options: ModemSimulatorOptions): ResolvedOptions 
     signal: integer('signal', options.signal ?? 20, 0, 99),
     registration: integer('registration', options.registration ?? 1, 0, 5),
     firstMessageReference: integer('firstMessageReference', options.firstMessageReference ?? 0, 0, 255),
+    ownNumber: checkNumber('ownNumber', options.ownNumber ?? null),
     storageSize: integer('storageSize', options.storageSize ?? 30, 1, 255),
   };
+}
+
+function checkNumber(field: string, value: unknown): string | null {
+  if (value !== null && (typeof value !== 'string' || !/^\+?\d{1,20}$/.test(value))) {
+    throw invalid(field, `${field} must be a number ('+' and digits) or null, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function checkCode(field: string, value: unknown, min: number, max: number): void {

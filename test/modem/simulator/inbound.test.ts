@@ -85,6 +85,18 @@ describe('modem simulator: receiving', function () {
     assert.equal((await term.at('AT+CNMA')).final, 'OK');
   });
 
+  it('wants AT+CNMA as AT+CSMS says: the requireAck option sets its power-on value, AT+CSMS=0/1 changes it', async () => {
+    const { sim, term } = await startModem({ requireAck: true });
+    await term.init();
+    assert.deepEqual((await term.at('AT+CSMS?')).lines, ['+CSMS: 1,1,1,1']);
+    assert.deepEqual((await term.at('AT+CSMS=0')).lines, ['+CSMS: 1,1,1']);
+    await term.at('AT+CNMI=2,2,0,0,0');
+    await sim.injectInbound({ from: '+447700900123', text: 'one' });
+    await sim.injectInbound({ from: '+447700900123', text: 'two' });
+    await term.expect(/\r\n\+CMT: ,\d+\r\n[0-9A-F]+\r\n\r\n\+CMT: ,\d+\r\n[0-9A-F]+\r\n/);
+    assert.equal((await term.at('AT+CNMA')).final, '+CMS ERROR: 340');
+  });
+
   it('turns routing off when AT+CNMA does not come in time, and stores the message instead', async () => {
     const { sim, term } = await startModem({ requireAck: true, ackTimeoutMs: 50 });
     await term.init();

@@ -54,6 +54,15 @@ describe('modem simulator: the AT session', function () {
     assert.equal((await term.at('AT+CMGS=23')).final, '+CMS ERROR: 331', 'no network service while searching');
   });
 
+  it('tells its own number with AT+CNUM only when the SIM knows it', async () => {
+    const { term } = await startModem({ ownNumber: '+447700900999' });
+    await term.init();
+    assert.deepEqual((await term.at('AT+CNUM')).lines, ['+CNUM: "","+447700900999",145']);
+    const other = await startModem();
+    await other.term.init();
+    assert.deepEqual(await other.term.at('AT+CNUM'), { lines: [], final: 'OK', raw: '\r\nOK\r\n' });
+  });
+
   it('needs no PIN unless configured', async () => {
     const { term } = await startModem();
     await term.init();
