@@ -224,7 +224,8 @@ export class ModemTransport implements Transport {
     const engine = this.engine;
     const setup = this.setup;
     if (!this.running || engine === undefined || setup === undefined) {
-      throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id}: the modem is not ready`);
+      const why = this.lastStatus.detail === undefined ? '' : ` (${this.lastStatus.detail})`;
+      throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id}: the modem is not ready${why}`);
     }
     if (!this.registered) {
       throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id}: the modem is not registered on a network`);
