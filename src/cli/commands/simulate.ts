@@ -70,7 +70,7 @@ async function simulateSmsc(argv: string[]): Promise<ExitCode> {
   out.note(`smsgate simulate smsc: listening on ${host}:${port} (${account}); Ctrl-C stops it`);
   if (out.json) out.result({ host, port }, '');
 
-  const stopMo = values['mo-stdin'] === true ? readMoFromStdin(simulator, out) : undefined;
+  const stopMo = values['mo-stdin'] === true ? readJsonLines(out, '{"from","to","text"}', (mo) => simulator.injectMo(mo as MoMessage), 'MO delivered') : undefined;
   await untilSignalled();
   out.note('smsgate simulate smsc: stopping');
   stopMo?.();
@@ -109,7 +109,7 @@ async function simulateModem(argv: string[]): Promise<ExitCode> {
   out.note(`smsgate simulate modem: port ${path} (${pin === undefined ? 'no PIN' : 'PIN required'}); Ctrl-C stops it`);
   if (out.json) out.result({ path }, '');
 
-  const stopInbound = readInboundFromStdin(simulator, out);
+  const stopInbound = readJsonLines(out, '{"from","text"}', (sms) => simulator.injectInbound(sms as InboundMessage), 'inbound SMS handed to the modem');
   await untilSignalled();
   out.note('smsgate simulate modem: stopping');
   stopInbound();
@@ -164,52 +164,29 @@ function logEvents(simulator: SmscSimulator, out: Output): void {
   simulator.on('server-error', (error) => out.note(`listener: ${error.message}`));
 }
 
-/** Injects one MO per JSON line of stdin; returns what stops reading. */
-function readMoFromStdin(simulator: SmscSimulator, out: Output): () => void {
+/**
+ * Hands each JSON object line of stdin to `inject`, noting on stderr what became of it; returns
+ * what stops reading. `expected` names the fields, for the note on a line that is not an object.
+ */
+function readJsonLines(out: Output, expected: string, inject: (value: object) => Promise<unknown>, done: string): () => void {
   const lines = createInterface({ input: process.stdin });
   let lineNumber = 0;
   lines.on('line', (line) => {
     lineNumber++;
     if (line.trim() === '') return;
     const where = `stdin line ${lineNumber}`;
-    let mo: unknown;
+    let value: unknown;
     try {
-      mo = JSON.parse(line);
+      value = JSON.parse(line);
     } catch {
-      mo = undefined;
+      value = undefined;
     }
-    if (typeof mo !== 'object' || mo === null) {
-      out.note(`${where}: expected a JSON object {"from","to","text"}`);
+    if (typeof value !== 'object' || value === null) {
+      out.note(`${where}: expected a JSON object ${expected}`);
       return;
     }
-    simulator.injectMo(mo as MoMessage).then(
-      () => out.note(`${where}: MO delivered`),
-      (error: Error) => out.note(`${where}: ${error.message}`),
-    );
-  });
-  return () => lines.close();
-}
-
-/** Injects one inbound SMS per JSON line of stdin; returns what stops reading. */
-function readInboundFromStdin(simulator: ModemSimulator, out: Output): () => void {
-  const lines = createInterface({ input: process.stdin });
-  let lineNumber = 0;
-  lines.on('line', (line) => {
-    lineNumber++;
-    if (line.trim() === '') return;
-    const where = `stdin line ${lineNumber}`;
-    let message: unknown;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      message = undefined;
-    }
-    if (typeof message !== 'object' || message === null) {
-      out.note(`${where}: expected a JSON object {"from","text"}`);
-      return;
-    }
-    simulator.injectInbound(message as InboundMessage).then(
-      () => out.note(`${where}: inbound SMS handed to the modem`),
+    inject(value).then(
+      () => out.note(`${where}: ${done}`),
       (error: Error) => out.note(`${where}: ${error.message}`),
     );
   });

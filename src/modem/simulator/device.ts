@@ -7,6 +7,7 @@
  * never lands inside a response unless a fault puts it there (urcInResponse). Unsolicited codes
  * wait while the '> ' prompt is open and while the modem is silenced.
  */
+import { CME_ERRORS } from '../at';
 import type { PduAddress } from '../pdu';
 import { fromUcs2Hex, routedLines, storedLines, type CharacterSet } from './formats';
 import { decodeSubmit, pduAddress, statusReportRecord, type ReceivedSubmit } from './messages';
@@ -28,16 +29,6 @@ const LF = 0x0a;
 const BACKSPACE = 0x08;
 /** Longer than any PDU (2 * 176 hex digits) or text a modem takes after the prompt. */
 const MAX_PROMPT_BODY = 1024;
-
-/** TS 27.007 §9.2 texts of the +CME ERROR codes this modem gives, for AT+CMEE=2. */
-const CME_TEXT: Readonly<Record<number, string>> = {
-  3: 'operation not allowed',
-  4: 'operation not supported',
-  11: 'SIM PIN required',
-  12: 'SIM PUK required',
-  13: 'SIM failure',
-  16: 'incorrect password',
-};
 
 /** TS 27.005 §3.2.5 +CMS ERROR codes. */
 const CMS = {
@@ -758,7 +749,7 @@ export class ModemDevice {
       case 1:
         return { lines: [], error: `+CME ERROR: ${code}` };
       case 2:
-        return { lines: [], error: `+CME ERROR: ${CME_TEXT[code] ?? 'unknown'}` };
+        return { lines: [], error: `+CME ERROR: ${CME_ERRORS.get(code) ?? 'unknown'}` };
       default:
         return error();
     }

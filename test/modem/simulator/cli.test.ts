@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { simulateCommand } from '../../../src/cli/commands/simulate';
 import { SmsGateError } from '../../../src/errors';
-import { cleanUp, HELLO_SUBMIT, nextEvent, Terminal } from './helpers';
+import { waitForEvent } from '../../helpers/events';
+import { cleanUp, HELLO_SUBMIT, Terminal } from './helpers';
 
 const FIXTURE = join(__dirname, '..', '..', 'smpp', 'simulator', 'fixtures', 'simulate-cli.js');
 
@@ -48,7 +49,7 @@ describe('smsgate simulate modem', function () {
       const lines = createInterface({ input: child.stdout });
       const stdoutLines: string[] = [];
       lines.on('line', (line) => stdoutLines.push(line));
-      await nextEvent(lines, 'line', () => true, 10_000);
+      await waitForEvent(lines, 'line', 10_000);
       assert.deepEqual(JSON.parse(stdoutLines[0]!), { path: link });
       assert.match(stderr, new RegExp(`port ${link} \\(PIN required\\)`));
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { ModemSimulator } from '../../../src/modem/simulator';
 import { SmsGateError } from '../../../src/errors';
-import { cleanUp, HELLO_SUBMIT, nextEvent, startModem, Terminal } from './helpers';
+import { waitForEvent } from '../../helpers/events';
+import { cleanUp, HELLO_SUBMIT, startModem, Terminal } from './helpers';
 
 describe('modem simulator: faults', function () {
   this.timeout(20_000);
@@ -37,7 +38,7 @@ describe('modem simulator: faults', function () {
     await term.init();
     await term.at('AT+CNMI=2,1,0,2,0');
     sim.faults.silence();
-    const received = nextEvent<string>(sim, 'command', (line) => line === 'ATZ');
+    const received = waitForEvent<string>(sim, 'command', 5000, (line) => line === 'ATZ');
     term.write('AT\rATZ\r');
     await received;
     await sim.injectInbound({ from: '+447700900123', text: 'while hung' });

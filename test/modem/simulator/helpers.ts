@@ -134,28 +134,6 @@ export class Terminal {
   }
 }
 
-/** Resolves with the first `event` of `emitter` whose value passes `test`. */
-export function nextEvent<T>(
-  emitter: { on(event: string, listener: (value: T) => void): unknown; off(event: string, listener: (value: T) => void): unknown },
-  event: string,
-  test: (value: T) => boolean = () => true,
-  ms = 5000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`no ${event} within ${ms} ms`));
-    }, ms);
-    const listener = (value: T) => {
-      if (!test(value)) return;
-      clearTimeout(timer);
-      emitter.off(event, listener);
-      resolve(value);
-    };
-    emitter.on(event, listener);
-  });
-}
-
 /**
  * SMS-SUBMIT to +46708251358, "hellohello" GSM7, relative validity 0xAA: the worked example of
  * the dreamfabric.com "SMS and the PDU format" tutorial (an independent source, not our encoder).

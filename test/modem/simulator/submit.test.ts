@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { encodeMessage } from '../../../src/encoding';
 import { decodeMobileTerminatedPdu, encodeSubmitPdu } from '../../../src/modem/pdu';
 import type { StatusReportEvent } from '../../../src/modem/simulator';
-import { cleanUp, HELLO_SUBMIT, HELLO_SUBMIT_SRR, nextEvent, startModem } from './helpers';
+import { waitForEvent } from '../../helpers/events';
+import { cleanUp, HELLO_SUBMIT, HELLO_SUBMIT_SRR, startModem } from './helpers';
 
 describe('modem simulator: sending', function () {
   this.timeout(20_000);
@@ -87,7 +88,7 @@ describe('modem simulator: sending', function () {
     const { sim, term } = await startModem({ statusReportDelayMs: 20 });
     await term.init();
     await term.at('AT+CNMI=2,1,0,1,0');
-    const reported = nextEvent<StatusReportEvent>(sim, 'status-report');
+    const reported = waitForEvent<StatusReportEvent>(sim, 'status-report', 5000);
     const { lines } = await term.atPrompt('AT+CMGS=23', HELLO_SUBMIT_SRR.hex);
     assert.deepEqual(lines, ['+CMGS: 0']);
     assert.deepEqual(sim.submits[0]!.statusReportRequest, true);
@@ -121,7 +122,7 @@ describe('modem simulator: sending', function () {
   it('routes no status report while AT+CNMI <ds> is 0', async () => {
     const { sim, term } = await startModem({ statusReportDelayMs: 0 });
     await term.init();
-    const reported = nextEvent<StatusReportEvent>(sim, 'status-report');
+    const reported = waitForEvent<StatusReportEvent>(sim, 'status-report', 5000);
     await term.atPrompt('AT+CMGS=23', HELLO_SUBMIT_SRR.hex);
     assert.equal((await reported).routing, 'none');
     assert.equal((await term.at('AT')).raw, '\r\nOK\r\n', 'nothing unsolicited came');
