@@ -54,9 +54,12 @@ describe('Node-RED end to end: packed, installed as from the palette, in a real 
     const pack = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
     const tarball = join(dir, (JSON.parse(pack) as Array<{ filename: string }>)[0]!.filename);
 
-    // The palette manager's own command, in a user directory like the one Node-RED creates.
+    // The palette manager's own command, in a user directory like the one Node-RED creates;
+    // --offline takes the dependencies from the npm cache that `npm ci` filled, so the test
+    // stays off the network.
     writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
-    run('npm', ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict', '--', tarball], userDir);
+    const palette = ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict'];
+    run('npm', [...palette, '--offline', '--', tarball], userDir);
 
     sim = new SmscSimulator({ host: '127.0.0.1', port: 0, systemId: SYSTEM_ID, password: PASSWORD, dlrDelayMs: 100 });
     simPort = (await sim.start()).port;
