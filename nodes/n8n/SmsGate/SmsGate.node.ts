@@ -7,7 +7,6 @@
  * "Continue On Fail" an item with `error`.
  */
 import {
-  NodeConnectionTypes,
   NodeOperationError,
   type IDataObject,
   type IExecuteFunctions,
@@ -46,8 +45,8 @@ export class SmsGate implements INodeType {
     description: 'Send SMS over SMPP or a GSM modem, and verify phone numbers',
     defaults: { name: 'SMS Gateway' },
     usableAsTool: true,
-    inputs: [NodeConnectionTypes.Main],
-    outputs: [NodeConnectionTypes.Main],
+    inputs: ['main'],
+    outputs: ['main'],
     credentials: connectionCredentials({ resource: ['message'] }),
     properties: [
       {
@@ -188,7 +187,7 @@ export class SmsGate implements INodeType {
             options: [
               { name: 'Accepted', value: 'accepted', description: 'Stored in the outbox' },
               { name: 'Submitted', value: 'submitted', description: 'Taken by the SMSC or the modem' },
-              { name: 'Final State', value: 'final', description: 'Delivered, undelivered, expired, ...' },
+              { name: 'Final State', value: 'final', description: 'Delivered, undelivered, expired or another final state' },
             ],
           },
         ],

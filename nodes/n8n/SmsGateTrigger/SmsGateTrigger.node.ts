@@ -9,7 +9,6 @@
  * between the two gets the event again rather than losing it.
  */
 import {
-  NodeConnectionTypes,
   NodeOperationError,
   type IDataObject,
   type INodeType,
@@ -37,7 +36,7 @@ export class SmsGateTrigger implements INodeType {
     eventTriggerDescription: 'Waiting for an SMS or a delivery report',
     defaults: { name: 'SMS Gateway Trigger' },
     inputs: [],
-    outputs: [NodeConnectionTypes.Main],
+    outputs: ['main'],
     credentials: connectionCredentials(),
     properties: [
       connectionParameter(),
