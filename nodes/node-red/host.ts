@@ -94,8 +94,13 @@ export class GatewayHost extends EventEmitter<HostEvents> {
   join(red: NodeRedRuntime, info: Omit<ConnectionInfo, 'link'>, transport: Transport): void {
     this.connections.set(info.id, { ...info, link: { state: 'connecting' } });
     this.emit('change');
+    // Set at once, so a message sent right after the deploy waits for this start.
+    const started = (this.gateway ??= this.enqueue(() => this.startGateway(red)));
+    started.catch(() => {
+      if (this.gateway === started) this.gateway = undefined;
+    });
     this.enqueue(async () => {
-      const gateway = await (this.gateway ??= this.startGateway(red));
+      const gateway = await started;
       // Not awaited: a transport's start waits for its first bind, and a redeploy's leave
       // must not queue behind an SMSC that does not answer. It is registered at once.
       gateway.addTransport(transport).catch((err: Error) => this.setLink(info.id, { state: 'error', detail: err.message }));
@@ -108,18 +113,19 @@ export class GatewayHost extends EventEmitter<HostEvents> {
     this.emit('change');
   }
 
-  /** Stops a connection's transport (its link closes); the gateway stops with the last one. */
+  /**
+   * Stops a connection's transport (its link closes); the gateway stops with the last one,
+   * unless a connection joined meanwhile (a redeploy), which keeps it.
+   */
   leave(id: string): Promise<void> {
+    this.connections.delete(id);
+    this.emit('change');
     return this.enqueue(async () => {
-      this.connections.delete(id);
-      this.emit('change');
-      const gateway = await this.gateway?.catch(() => undefined);
-      if (gateway === undefined) {
-        if (this.connections.size === 0) this.gateway = undefined;
-        return;
-      }
+      const started = this.gateway;
+      const gateway = await started?.catch(() => undefined);
+      if (gateway === undefined) return;
       await gateway.removeTransport(id);
-      if (this.connections.size > 0) return;
+      if (this.connections.size > 0 || this.gateway !== started) return;
       this.gateway = undefined;
       clearTimeout(this.countTimer);
       this.countTimer = undefined;
@@ -145,9 +151,12 @@ export class GatewayHost extends EventEmitter<HostEvents> {
     return this.queued;
   }
 
-  private enqueue(step: () => Promise<void>): Promise<void> {
+  private enqueue<T>(step: () => Promise<T>): Promise<T> {
     const next = this.chain.then(step);
-    this.chain = next.catch(() => undefined);
+    this.chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -169,12 +178,7 @@ export class GatewayHost extends EventEmitter<HostEvents> {
       this.hand('state', change);
     });
     gateway.on('warning', (err) => red.log.warn(`smsgate: ${err.message}`));
-    try {
-      await gateway.start();
-    } catch (err) {
-      this.gateway = undefined;
-      throw err;
-    }
+    await gateway.start();
     if (settings.store.type === 'memory') red.log.warn('smsgate: the outbox is in memory; queued messages are lost on restart');
     this.countSoon(gateway);
     return gateway;

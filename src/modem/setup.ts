@@ -127,11 +127,12 @@ async function needsAcknowledgement(engine: AtEngine): Promise<boolean> {
 }
 
 /**
- * New messages stored with +CMTI (they stay on the SIM until we have kept them) and status
- * reports routed straight to us with +CDS; modems that refuse that store them with +CDSI.
+ * New messages stored with +CMTI, so they stay on the SIM until we have kept them, and status
+ * reports routed straight to us with +CDS; modems that refuse that store them with +CDSI. A
+ * modem that cannot announce stored messages hands them over with +CMT.
  */
 async function requestIndications(engine: AtEngine): Promise<void> {
-  for (const command of ['AT+CNMI=2,1,0,1,0', 'AT+CNMI=2,1,0,2,0', 'AT+CNMI=1,1,0,1,0']) {
+  for (const command of ['AT+CNMI=2,1,0,1,0', 'AT+CNMI=2,1,0,2,0', 'AT+CNMI=1,1,0,1,0', 'AT+CNMI=2,2,0,1,0']) {
     try {
       await engine.command(command);
       return;

@@ -112,6 +112,7 @@ export class ModemTransport implements Transport {
     try {
       const port = await openPort(this.options.path, this.options.baudRate);
       this.port = port;
+      if (!this.running) return await this.closePort(); // stop() came while the port opened
       const engine = new AtEngine(port, { timeoutMs: this.options.commandTimeoutMs });
       this.engine = engine;
       port.once('close', () => this.lost(port, 'the serial port closed (modem unplugged?)'));
@@ -156,13 +157,16 @@ export class ModemTransport implements Transport {
   private scheduleReopen(failures: number): void {
     const ceiling = Math.min(this.options.reopenMaxMs, this.options.reopenBaseMs * 2 ** (failures - 1));
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    clearTimeout(this.reopenTimer);
     this.reopenTimer = setTimeout(() => void this.open(failures), delay);
   }
 
   private lost(port: SerialPort, reason: string): void {
     if (this.port !== port) return;
+    // While the modem is being set up, the failing command takes open() to its own retry.
+    const wasReady = this.setup !== undefined;
     this.forget();
-    if (!this.running) return;
+    if (!this.running || !wasReady) return;
     this.status({ state: 'reconnecting', detail: `${this.options.path}: ${reason}` });
     this.scheduleReopen(1);
   }
@@ -224,7 +228,8 @@ export class ModemTransport implements Transport {
     const engine = this.engine;
     const setup = this.setup;
     if (!this.running || engine === undefined || setup === undefined) {
-      throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id}: the modem is not ready`);
+      const why = this.lastStatus.detail === undefined ? '' : ` (${this.lastStatus.detail})`;
+      throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id}: the modem is not ready${why}`);
     }
     if (!this.registered) {
       throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id}: the modem is not registered on a network`);

@@ -88,7 +88,7 @@ describe('validateConfig', () => {
             longMessages: 'udh',
             dataCoding: 'default',
           },
-          { id: 'gsm1', type: 'modem', path: '/dev/ttyUSB0', baudRate: 115200, pin: '1234' },
+          { id: 'gsm1', type: 'modem', path: '/dev/ttyUSB0', baudRate: 115200, pin: '1234', mode: 'auto' },
         ],
         routes: [
           { match: { country: ['GB'], carrier: ['EE'] }, transports: ['smsc1'], strategy: 'failover' },
@@ -165,7 +165,15 @@ describe('validateConfig', () => {
         type: 'modem',
         path: '/dev/ttyUSB0',
         baudRate: 115200,
+        mode: 'auto',
       });
+    });
+
+    it('takes a modem mode and an SMSC number, and names a bad one', () => {
+      const modem = { id: 'gsm', type: 'modem', path: '/dev/ttyUSB0', mode: 'text', smsc: '+447700900000' };
+      assert.deepEqual(validateConfig(withTransport(modem)).transports[0], { ...modem, baudRate: 115200 });
+      assert.throws(() => validateConfig(withTransport({ ...modem, mode: 'fast' })), { field: 'transports[0].mode' });
+      assert.throws(() => validateConfig(withTransport({ ...modem, smsc: '07700900000' })), { field: 'transports[0].smsc' });
     });
 
     it('fills in the loopback defaults and resolves its log beside the config', () => {

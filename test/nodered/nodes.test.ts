@@ -7,9 +7,16 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ModemSimulator, type ModemSimulatorOptions } from '../../src/modem/simulator';
 import { SmscSimulator } from '../../src/smpp/simulator';
 import { until } from '../helpers/until';
 import { errorsOf, freshUserDir, helper, nextError, nextMessages, smsgateNodes, statusWhere, type FlowNode } from './helper';
+
+interface Report {
+  correlation: string;
+  state: string;
+  connection: string;
+}
 
 const SYSTEM_ID = 'nodered';
 const PASSWORD = 's3cret';
@@ -295,6 +302,70 @@ describe('Node-RED nodes', function () {
       await b.sim.injectMo({ from: '+447400123456', to: '2', text: 'to b' });
       const [msg] = await received;
       assert.equal(msg!.payload, 'to b');
+    });
+  });
+
+  describe('smsgate-modem', () => {
+    const modems: ModemSimulator[] = [];
+    afterEach(async () => {
+      await helper.unload();
+      await Promise.all(modems.splice(0).map((sim) => sim.stop()));
+    });
+
+    async function modem(options: ModemSimulatorOptions = {}): Promise<{ sim: ModemSimulator; path: string }> {
+      const sim = new ModemSimulator({ link: join(userDir.dir, `modem${modems.length}`), statusReportDelayMs: 20, ...options });
+      modems.push(sim);
+      return { sim, path: (await sim.start()).path };
+    }
+
+    const modemNode = (id: string, path: string): FlowNode => ({ id, type: 'smsgate-modem', name: `GSM ${id}`, path, baudRate: '115200', mode: 'auto' });
+
+    it('sends through a modem unlocked with the PIN from the credentials, reports delivery and receives', async () => {
+      const { sim, path } = await modem({ pin: '4321' });
+      const flow: FlowNode[] = [
+        modemNode('m1', path),
+        { id: 'send', type: 'smsgate-send', kind: 'modem', modem: 'm1', wires: [['out']] },
+        { id: 'status', type: 'smsgate-status', output: 'reports', kind: 'modem', modem: 'm1', wires: [['reports']] },
+        { id: 'in', type: 'smsgate-receive', kind: 'all', wires: [['inbound']] },
+        { id: 'out', type: 'helper' },
+        { id: 'reports', type: 'helper' },
+        { id: 'inbound', type: 'helper' },
+      ];
+      await helper.load(smsgateNodes, flow, { m1: { pin: '4321' } });
+      const connected = await statusWhere(helper.getNode('send'), (s) => s.fill === 'green', 20_000);
+      assert.match(connected.text ?? '', /^connected: .* · 0 queued$/);
+
+      const reported = nextMessages(helper.getNode('reports'), 1, 20_000);
+      helper.getNode('send').receive({ payload: 'over the air', to: '+447400123456', correlation: 'gsm-1' });
+      const [report] = await reported;
+      assert.deepEqual(
+        [(report!.payload as Report).correlation, (report!.payload as Report).state, (report!.payload as Report).connection],
+        ['gsm-1', 'DELIVERED', 'GSM m1'],
+      );
+      assert.equal(sim.submits[0]!.text, 'over the air');
+
+      const received = nextMessages(helper.getNode('inbound'), 1, 20_000);
+      await sim.injectInbound({ from: '+447400123457', text: 'Thanks! Got it.' });
+      const [inbound] = await received;
+      assert.equal(inbound!.payload, 'Thanks! Got it.');
+      assert.equal(inbound!.topic, '+447400123457');
+    });
+
+    it('tells the nodes that the SIM is missing, and that a PIN was refused, without the PIN', async () => {
+      const missing = await modem();
+      missing.sim.faults.failNext(/^AT\+CPIN\?/, '+CME ERROR: 10', 1000);
+      const locked = await modem({ pin: '4321' });
+      const flow: FlowNode[] = [
+        modemNode('nosim', missing.path),
+        modemNode('wrongpin', locked.path),
+        { id: 'a', type: 'smsgate-send', kind: 'modem', modem: 'nosim', wires: [] },
+        { id: 'b', type: 'smsgate-send', kind: 'modem', modem: 'wrongpin', wires: [] },
+      ];
+      await helper.load(smsgateNodes, flow, { wrongpin: { pin: '1111' } });
+      const noSim = await statusWhere(helper.getNode('a'), (s) => /SIM not inserted/.test(s.text ?? ''), 20_000);
+      assert.equal(noSim.fill, 'red');
+      const refused = await statusWhere(helper.getNode('b'), (s) => /PIN/.test(s.text ?? '') && s.fill === 'red', 20_000);
+      assert.doesNotMatch(refused.text ?? '', /1111/);
     });
   });
 

@@ -10,7 +10,13 @@
  *   echo '{"from":"+447700900123","to":"ACME","text":"STOP"}' | smsgate simulate smsc --mo-stdin
  * (stdin closing ends the MO input, not the simulator).
  *
- * `smsgate simulate modem` is in the contract but not built yet.
+ * `smsgate simulate modem`: the GSM modem simulator on a pseudo-terminal (socat must be installed).
+ * One line on stderr gives the path of the port (with --json also `{"path"}` on stdout); point
+ * the modem transport, minicom or gammu at it. Submits and status reports are logged on stderr.
+ * Each line of stdin is an inbound SMS `{"from","text"[,"parts","encoding"]}` (see InboundMessage
+ * in src/modem/simulator/messages.ts), e.g.
+ *   echo '{"from":"+447700900123","text":"STOP"}' | smsgate simulate modem --link /tmp/ttyGSM0
+ * SIGINT or SIGTERM ends socat and removes the link.
  */
 import { createInterface } from 'node:readline';
 import { SmsGateError } from '../../errors';
@@ -21,11 +27,13 @@ import {
   type ReceiptStatus,
   type SmscSimulatorOptions,
 } from '../../smpp/simulator';
+import { ModemSimulator, type InboundMessage } from '../../modem/simulator';
 import { createOutput, EXIT, parseCommandArgs, type ExitCode, type Output } from '../io';
 
 export const SIMULATE_USAGE =
   'smsgate simulate smsc [--host 127.0.0.1] [--port 2775] [--system-id ID --password PW] [--dlr-delay MS] ' +
-  '[--dlr-status DELIVRD|UNDELIV|EXPIRED|REJECTD|random] [--throttle PER_SECOND] [--mo-stdin] [--json]';
+  '[--dlr-status DELIVRD|UNDELIV|EXPIRED|REJECTD|random] [--throttle PER_SECOND] [--mo-stdin] [--json]\n' +
+  '       smsgate simulate modem [--link PATH] [--pin PIN] [--text-mode-only] [--require-ack] [--json]';
 
 const DLR_STATUSES: readonly string[] = [...RECEIPT_STATUSES, 'random'];
 
@@ -35,7 +43,7 @@ export async function simulateCommand(argv: string[]): Promise<ExitCode> {
     case 'smsc':
       return simulateSmsc(rest);
     case 'modem':
-      throw new SmsGateError('USAGE', 'smsgate simulate modem: not available yet', { field: 'target' });
+      return simulateModem(rest);
     default:
       throw new SmsGateError('USAGE', `usage: ${SIMULATE_USAGE}`, { field: 'target' });
   }
@@ -62,10 +70,49 @@ async function simulateSmsc(argv: string[]): Promise<ExitCode> {
   out.note(`smsgate simulate smsc: listening on ${host}:${port} (${account}); Ctrl-C stops it`);
   if (out.json) out.result({ host, port }, '');
 
-  const stopMo = values['mo-stdin'] === true ? readMoFromStdin(simulator, out) : undefined;
+  const stopMo = values['mo-stdin'] === true ? readJsonLines(out, '{"from","to","text"}', (mo) => simulator.injectMo(mo as MoMessage), 'MO delivered') : undefined;
   await untilSignalled();
   out.note('smsgate simulate smsc: stopping');
   stopMo?.();
+  await simulator.stop();
+  return EXIT.ok;
+}
+
+async function simulateModem(argv: string[]): Promise<ExitCode> {
+  const { values, positionals } = parseCommandArgs('simulate modem', argv, {
+    link: { type: 'string' },
+    pin: { type: 'string' },
+    'text-mode-only': { type: 'boolean' },
+    'require-ack': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new SmsGateError('USAGE', `usage: ${SIMULATE_USAGE}`, { field: positionals[0] });
+  const pin = values.pin as string | undefined;
+  if (pin !== undefined && !/^\d{4,8}$/.test(pin)) {
+    throw new SmsGateError('USAGE', `--pin expects 4 to 8 digits, got "${pin}"`, { field: '--pin' });
+  }
+  const link = values.link as string | undefined;
+  if (link === '') throw new SmsGateError('USAGE', '--link expects a path', { field: '--link' });
+  const out = createOutput(values.json === true);
+  const simulator = new ModemSimulator({
+    link,
+    pin: pin ?? null,
+    textModeOnly: values['text-mode-only'] === true,
+    requireAck: values['require-ack'] === true,
+  });
+  simulator.on('submit', (s) =>
+    out.note(`+CMGS: ${s.reference} -> ${s.destination} ${JSON.stringify(s.text)}${s.statusReportRequest ? ' (status report asked)' : ''}`),
+  );
+  simulator.on('status-report', (r) => out.note(`status report for +CMGS: ${r.reference} (TP-ST ${r.status}): ${r.routing}`));
+  simulator.on('pty-lost', (error) => out.note(error.message));
+  const { path } = await simulator.start();
+  out.note(`smsgate simulate modem: port ${path} (${pin === undefined ? 'no PIN' : 'PIN required'}); Ctrl-C stops it`);
+  if (out.json) out.result({ path }, '');
+
+  const stopInbound = readJsonLines(out, '{"from","text"}', (sms) => simulator.injectInbound(sms as InboundMessage), 'inbound SMS handed to the modem');
+  await untilSignalled();
+  out.note('smsgate simulate modem: stopping');
+  stopInbound();
   await simulator.stop();
   return EXIT.ok;
 }
@@ -117,26 +164,29 @@ function logEvents(simulator: SmscSimulator, out: Output): void {
   simulator.on('server-error', (error) => out.note(`listener: ${error.message}`));
 }
 
-/** Injects one MO per JSON line of stdin; returns what stops reading. */
-function readMoFromStdin(simulator: SmscSimulator, out: Output): () => void {
+/**
+ * Hands each JSON object line of stdin to `inject`, noting on stderr what became of it; returns
+ * what stops reading. `expected` names the fields, for the note on a line that is not an object.
+ */
+function readJsonLines(out: Output, expected: string, inject: (value: object) => Promise<unknown>, done: string): () => void {
   const lines = createInterface({ input: process.stdin });
   let lineNumber = 0;
   lines.on('line', (line) => {
     lineNumber++;
     if (line.trim() === '') return;
     const where = `stdin line ${lineNumber}`;
-    let mo: unknown;
+    let value: unknown;
     try {
-      mo = JSON.parse(line);
+      value = JSON.parse(line);
     } catch {
-      mo = undefined;
+      value = undefined;
     }
-    if (typeof mo !== 'object' || mo === null) {
-      out.note(`${where}: expected a JSON object {"from","to","text"}`);
+    if (typeof value !== 'object' || value === null) {
+      out.note(`${where}: expected a JSON object ${expected}`);
       return;
     }
-    simulator.injectMo(mo as MoMessage).then(
-      () => out.note(`${where}: MO delivered`),
+    inject(value).then(
+      () => out.note(`${where}: ${done}`),
       (error: Error) => out.note(`${where}: ${error.message}`),
     );
   });

@@ -28,7 +28,6 @@ describe('smsgate simulate', function () {
       [['smsc', '--dlr-delay=-5'], '--dlr-delay', /--dlr-delay expects a whole number/],
       [['smsc', '--throttle', '0'], '--throttle', /--throttle expects a whole number from 1/],
       [['smsc', '--dlr-status', 'LOST'], '--dlr-status', /--dlr-status must be one of DELIVRD, UNDELIV, EXPIRED, REJECTD, random/],
-      [['modem'], 'target', /smsgate simulate modem: not available yet/],
       [[], 'target', /usage: smsgate simulate smsc/],
       [['smtp'], 'target', /usage: smsgate simulate smsc/],
     ] as const) {

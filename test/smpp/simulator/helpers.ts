@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
+import { waitForEvent } from '../../helpers/events';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../../src/smpp/simulator';
 
 /** The parts of the `smpp` package these tests use (it ships no types). */
@@ -47,22 +48,6 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resolves with the first `event` whose payload passes `test`; rejects after `ms`. */
-export function waitForEvent<T>(emitter: EventEmitter, event: string, ms = 3000, test: (value: T) => boolean = () => true): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`no ${event} within ${ms} ms`));
-    }, ms);
-    const listener = (value: T) => {
-      if (!test(value)) return;
-      clearTimeout(timer);
-      emitter.off(event, listener);
-      resolve(value);
-    };
-    emitter.on(event, listener);
-  });
-}
 
 /**
  * An ESME on the `smpp` package. deliver_sm are recorded and, unless `answerDelivers` is false,
@@ -271,3 +256,5 @@ export function shortMessageOf(pdu: Buffer): Buffer {
   const length = pdu[offset]!;
   return pdu.subarray(offset + 1, offset + 1 + length);
 }
+
+export { waitForEvent };
