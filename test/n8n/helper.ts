@@ -26,7 +26,10 @@ const { SmsGateTrigger } = require(join(dist, 'n8n', 'SmsGateTrigger', 'SmsGateT
 export const { connectionFrom } = require(join(dist, 'n8n', 'shared', 'connection.js')) as {
   connectionFrom(kind: 'smpp' | 'modem', data: Record<string, unknown>): { transportId: string; label: string };
 };
-export const { storePath } = require(join(dist, 'n8n', 'shared', 'pool.js')) as { storePath(): string };
+export const { storePath, connectionPool } = require(join(dist, 'n8n', 'shared', 'pool.js')) as {
+  storePath(): string;
+  connectionPool(): { linkOf(transportId: string): unknown };
+};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const smsGate = new SmsGate();
