@@ -5,7 +5,7 @@
  *
  * 1. n8n@2.41.1 into a cache folder outside the checkout (${SMSGATE_N8N_CACHE:-~/.cache/smsgate-n8n}),
  *    on first use only: `npm install --ignore-scripts` then `npm rebuild sqlite3 isolated-vm`
- *    (a plain install fails on a Kafka node's native download). About 7 minutes and 2.9 GB.
+ *    (a plain install fails on a Kafka node's native download). About 8 minutes and 2.9 GB.
  * 2. `npm pack` of this package, unpacked into a fresh user folder's .n8n/nodes/node_modules,
  *    dev/peer/optional dependencies dropped from its package.json, then
  *    `npm install --ignore-scripts --install-strategy=shallow`: what n8n's community package
@@ -48,7 +48,7 @@ function check(name, ok, detail = '') {
 function installN8n() {
   const marker = join(n8nDir, '.installed');
   if (existsSync(marker)) return say(`n8n ${N8N_VERSION} from the cache ${n8nDir}`);
-  say(`installing n8n ${N8N_VERSION} into ${n8nDir} (first run only: about 7 minutes, 2.9 GB)`);
+  say(`installing n8n ${N8N_VERSION} into ${n8nDir} (first run only: about 8 minutes, 2.9 GB)`);
   const since = Date.now();
   rmSync(n8nDir, { recursive: true, force: true });
   mkdirSync(n8nDir, { recursive: true });
