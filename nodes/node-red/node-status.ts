@@ -27,7 +27,7 @@ const MAX_TEXT = 100;
  * `queued` is shown when given (send nodes).
  */
 export function statusOf(connections: Array<ConnectionInfo | undefined>, queued?: number): NodeStatus {
-  if (connections.length === 0) return { fill: 'grey', shape: 'ring', text: 'no connection deployed' };
+  if (connections.length === 0) return { fill: 'grey', shape: 'ring', text: 'no connection chosen' };
   const several = connections.length > 1;
   const parts = connections.map((connection) => {
     if (connection === undefined) return 'connection not deployed';

@@ -36,6 +36,9 @@ export function registerSend(RED: NodeRedRuntime): void {
     node.on('input', (msg, send, done) => {
       let request: SendRequest;
       try {
+        if (connections.length === 0) {
+          throw new SmsGateError('OPTION_INVALID', 'this send node has no connection: choose one in its settings', { field: 'connection' });
+        }
         // Round-robin: the first connection rotates per message; the rest stay as failover.
         const start = roundRobin ? turn++ % connections.length : 0;
         const order = [...connections.slice(start), ...connections.slice(0, start)];

@@ -169,6 +169,19 @@ describe('Node-RED end to end: packed, installed as from the palette, in a real 
     assert.deepEqual([...ours[0]!.types].sort(), [...TYPES].sort());
   });
 
+  it('offers the example flows in the import menu, using only node types this Node-RED has', async () => {
+    const library = admin(`/library/examples/flows/${PACKAGE}/`);
+    assert.deepEqual(await (await fetch(library)).json(), ['node-red']);
+    const examples = (await (await fetch(`${library}node-red/`)).json()) as Array<{ fn: string }>;
+    assert.deepEqual(examples.map((e) => e.fn), ['1-send-on-inject', '2-iot-alert-pipeline', '3-auto-reply', '4-delivery-reports', 'demo']);
+    const sets = (await (await fetch(admin('/nodes'), { headers: { accept: 'application/json' } })).json()) as Array<{ types: string[] }>;
+    const known = new Set(['tab', ...sets.flatMap((set) => set.types)]);
+    for (const { fn } of examples) {
+      const nodes = (await (await fetch(`${library}node-red/${fn}`)).json()) as Array<{ type: string }>;
+      assert.deepEqual(nodes.map((n) => n.type).filter((type) => !known.has(type)), [], fn);
+    }
+  });
+
   it('sends through the SMSC simulator from a flow deployed over the admin API; the delivery report leaves smsgate-status', async () => {
     await deploy(flow({ name: 'Simulator', maxPerSecond: '5', credentials: { systemId: SYSTEM_ID, password: PASSWORD } }), 'full');
     await until(() => sim.sessions() === 1, 20_000, 'the bind');

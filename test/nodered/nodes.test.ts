@@ -200,6 +200,14 @@ describe('Node-RED nodes', function () {
     });
   });
 
+  it('says so when a send node has no connection', async () => {
+    await helper.load(smsgateNodes, [{ id: 'send', type: 'smsgate-send', kind: 'smpp', smpp: '', wires: [] }]);
+    assert.equal((await statusWhere(helper.getNode('send'), () => true)).text, 'no connection chosen');
+    const error = nextError(helper.getNode('send'));
+    helper.getNode('send').receive({ payload: 'hi', to: '+447400123456' });
+    assert.match(String((await error) as Error), /no connection: choose one/);
+  });
+
   describe('smsgate-smpp', () => {
     it('shows what is wrong with its settings on the nodes using it, and reports it', async () => {
       const flow: FlowNode[] = [
