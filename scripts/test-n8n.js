@@ -334,6 +334,11 @@ async function main() {
       JSON.stringify(report),
     );
 
+    check(
+      "the SMPP password appears nowhere in n8n's output or the execution's data",
+      ![serverLog, stdout].some((text) => text.includes('e2e-pw')),
+    );
+
     since = Date.now();
     server.kill('SIGTERM');
     let timer;
