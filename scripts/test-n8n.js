@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+/**
+ * `npm run test:n8n`: the n8n nodes in a real n8n, installed the way n8n installs a community
+ * package.
+ *
+ * 1. n8n@2.41.1 into a cache folder outside the checkout (${SMSGATE_N8N_CACHE:-~/.cache/smsgate-n8n}),
+ *    on first use only: `npm install --ignore-scripts` then `npm rebuild sqlite3 isolated-vm`
+ *    (a plain install fails on a Kafka node's native download). About 8 minutes and 2.9 GB.
+ * 2. `npm pack` of this package, unpacked into a fresh user folder's .n8n/nodes/node_modules,
+ *    dev/peer/optional dependencies dropped from its package.json, then
+ *    `npm install --ignore-scripts --install-strategy=shallow`: what n8n's community package
+ *    installer does.
+ * 3. An SMSC simulator on loopback; credentials and two workflows imported with the n8n CLI,
+ *    the trigger workflow published (activated).
+ * 4. `n8n start` headless on loopback: the trigger binds; an inbound SMS is injected and must
+ *    show up as a trigger execution.
+ * 5. `n8n execute` of the send workflow in a second process while the first runs: its output
+ *    is checked, and the delivery report for that message, which reaches the first process's
+ *    bind, must show up as a trigger execution carrying the message's id and correlation value.
+ *
+ * Prints one line per check and `n8n e2e: N passed, N failed`; exits non-zero on any failure.
+ */
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { homedir, tmpdir } = require('node:os');
+const { dirname, join } = require('node:path');
+
+const N8N_VERSION = '2.41.1';
+const PACKAGE = '@smsgate/n8n-nodes-smsgate';
+const root = join(__dirname, '..');
+const cache = process.env.SMSGATE_N8N_CACHE || join(homedir(), '.cache', 'smsgate-n8n');
+const n8nDir = join(cache, `n8n-${N8N_VERSION}`);
+const n8nBin = join(n8nDir, 'node_modules', 'n8n', 'bin', 'n8n');
+// npm scripts put the pinned Node 24 first on PATH; n8n 2 needs it, and children inherit it.
+const nodeBin = process.execPath;
+const started = Date.now();
+const seconds = (since) => ((Date.now() - since) / 1000).toFixed(1);
+const say = (line) => process.stderr.write(`[test:n8n ${seconds(started)}s] ${line}\n`);
+
+const checks = [];
+function check(name, ok, detail = '') {
+  checks.push({ name, ok });
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `: ${detail}`}\n`);
+}
+
+function installN8n() {
+  const marker = join(n8nDir, '.installed');
+  if (existsSync(marker)) return say(`n8n ${N8N_VERSION} from the cache ${n8nDir}`);
+  say(`installing n8n ${N8N_VERSION} into ${n8nDir} (first run only: about 8 minutes, 2.9 GB)`);
+  const since = Date.now();
+  rmSync(n8nDir, { recursive: true, force: true });
+  mkdirSync(n8nDir, { recursive: true });
+  writeFileSync(join(n8nDir, 'package.json'), JSON.stringify({ name: 'smsgate-n8n-cache', private: true }) + '\n');
+  const npm = (args) => execFileSync('npm', args, { cwd: n8nDir, stdio: ['ignore', 'ignore', 'inherit'] });
+  npm(['install', '--ignore-scripts', '--no-audit', '--no-fund', '--save-exact', `n8n@${N8N_VERSION}`]);
+  npm(['rebuild', 'sqlite3', 'isolated-vm']);
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
+  say(`n8n installed in ${seconds(since)} s`);
+}
+
+/** What n8n's CommunityPackagesService.downloadPackage does with a package's tarball. */
+function installCommunityPackage(userFolder, work) {
+  const tarball = execFileSync('npm', ['pack', '--pack-destination', work, '--quiet'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n')
+    .at(-1);
+  const nodesDir = join(userFolder, '.n8n', 'nodes');
+  const packageDir = join(nodesDir, 'node_modules', PACKAGE);
+  mkdirSync(packageDir, { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, tarball), '-C', packageDir, '--strip-components=1']);
+  const packageJsonPath = join(packageDir, 'package.json');
+  const { devDependencies, peerDependencies, optionalDependencies, ...packageJson } = JSON.parse(readFileSync(packageJsonPath, 'utf8'));
+  writeFileSync(packageJsonPath, JSON.stringify(packageJson, null, 2));
+  execFileSync(
+    'npm',
+    ['install', '--audit=false', '--fund=false', '--bin-links=false', '--install-strategy=shallow', '--ignore-scripts=true', '--package-lock=false'],
+    { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE]: packageJson.version } }, null, 2));
+  return packageJson.version;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function n8nEnv(userFolder, brokerPort, port) {
+  return {
+    ...process.env,
+    PATH: `${dirname(nodeBin)}:${process.env.PATH}`,
+    N8N_USER_FOLDER: userFolder,
+    DB_TYPE: 'sqlite',
+    N8N_ENCRYPTION_KEY: 'smsgate-e2e-not-a-secret',
+    N8N_DIAGNOSTICS_ENABLED: 'false',
+    N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+    N8N_TEMPLATES_ENABLED: 'false',
+    N8N_PERSONALIZATION_ENABLED: 'false',
+    N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+    N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
+    N8N_AI_ENABLED: 'false',
+    N8N_PYTHON_ENABLED: 'false',
+    // The MCP server registry refreshes itself from n8n's servers; the test stays on loopback.
+    N8N_DISABLED_MODULES: 'mcp-registry',
+    N8N_HOST: '127.0.0.1',
+    N8N_LISTEN_ADDRESS: '127.0.0.1',
+    N8N_PORT: String(port),
+    N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+    N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+    N8N_LOG_LEVEL: 'info',
+    N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+  };
+}
+
+/** Runs an n8n CLI command to its end; resolves with its stdout, rejects with its output on failure. */
+async function n8nCommand(args, env, timeoutMs = 180_000) {
+  const child = spawn(nodeBin, [n8nBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`n8n ${args.join(' ')} exited with ${code}:\n${stdout}\n${stderr}`);
+  return stdout;
+}
+
+async function until(condition, ms, what) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The trigger workflow's executions as n8n stored them: each its first node's output items. */
+function triggerEvents(userFolder, workflowId) {
+  const dbPath = join(userFolder, '.n8n', 'database.sqlite');
+  if (!existsSync(dbPath)) return [];
+  const { DatabaseSync } = require('node:sqlite');
+  const flatted = require(require.resolve('flatted', { paths: [join(n8nDir, 'node_modules', 'n8n')] }));
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    const rows = db
+      .prepare(
+        'SELECT e.id AS id, e.status AS status, d.data AS data FROM execution_entity e JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id',
+      )
+      .all(workflowId);
+    return rows.flatMap((row) => {
+      const run = flatted.parse(row.data);
+      const runs = run.resultData.runData['SMS Gateway Trigger'] ?? [];
+      return runs.flatMap((r) => (r.data?.main?.[0] ?? []).map((item) => ({ status: row.status, ...item.json })));
+    });
+  } catch (err) {
+    // n8n may be writing: read again on the next poll.
+    if (/locked|busy/i.test(err.message)) return [];
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+/** The JSON document `n8n execute --rawOutput` prints after its log lines. */
+function executeOutput(stdout) {
+  const start = stdout.search(/^\{$/m);
+  if (start === -1) throw new Error(`no JSON in the output of n8n execute:\n${stdout}`);
+  return JSON.parse(stdout.slice(start));
+}
+
+async function main() {
+  installN8n();
+  const work = mkdtempSync(join(tmpdir(), 'smsgate-n8n-e2e-'));
+  const userFolder = join(work, 'user');
+  let server;
+  let serverLog = '';
+  let smsc;
+  try {
+    say('packing the package and installing it as a community package');
+    const version = installCommunityPackage(userFolder, work);
+    say(`installed ${PACKAGE}@${version} into ${join(userFolder, '.n8n', 'nodes')}`);
+
+    // The simulator of the package under test, in this process, on loopback.
+    const { SmscSimulator } = require(join(root, 'dist'));
+    smsc = new SmscSimulator({ port: 0, systemId: 'n8ne2e', password: 'e2e-pw', dlrDelayMs: 300 });
+    const { port: smscPort } = await smsc.start();
+    const binds = [];
+    smsc.on('bind', ({ mode }) => binds.push(mode));
+    say(`SMSC simulator on 127.0.0.1:${smscPort}`);
+
+    const credentialsFile = join(work, 'credentials.json');
+    writeFileSync(
+      credentialsFile,
+      JSON.stringify([
+        {
+          id: 'smsgateSmsc1',
+          name: 'Test SMSC',
+          type: 'smsGateSmppApi',
+          data: { host: '127.0.0.1', port: smscPort, tls: false, systemId: 'n8ne2e', password: 'e2e-pw', bind: 'transceiver', window: 10, maxPerSecond: 0 },
+        },
+      ]),
+    );
+    const credentials = { smsGateSmppApi: { id: 'smsgateSmsc1', name: 'Test SMSC' } };
+    const workflowsFile = join(work, 'workflows.json');
+    writeFileSync(
+      workflowsFile,
+      JSON.stringify([
+        {
+          id: 'smsgateSendE2e',
+          name: 'smsgate e2e send',
+          active: false,
+          settings: {},
+          connections: { 'Manual Trigger': { main: [[{ node: 'SMS Gateway', type: 'main', index: 0 }]] } },
+          nodes: [
+            { id: 'n1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+            {
+              id: 'n2',
+              name: 'SMS Gateway',
+              type: `${PACKAGE}.smsGate`,
+              typeVersion: 1,
+              position: [220, 0],
+              credentials,
+              parameters: {
+                resource: 'message',
+                operation: 'send',
+                connection: 'smpp',
+                to: '+447400123456',
+                text: 'Hello from a real n8n',
+                from: 'ACME',
+                options: { correlation: 'e2e-order-1' },
+              },
+            },
+          ],
+        },
+        {
+          id: 'smsgateTriggerE2e',
+          name: 'smsgate e2e trigger',
+          active: false,
+          settings: {},
+          connections: {},
+          nodes: [
+            {
+              id: 't1',
+              name: 'SMS Gateway Trigger',
+              type: `${PACKAGE}.smsGateTrigger`,
+              typeVersion: 1,
+              position: [0, 0],
+              credentials,
+              parameters: { connection: 'smpp', events: ['inbound', 'report'] },
+            },
+          ],
+        },
+      ]),
+    );
+
+    const [n8nPort, brokerPort, executeBrokerPort] = [await freePort(), await freePort(), await freePort()];
+    const env = n8nEnv(userFolder, brokerPort, n8nPort);
+    let since = Date.now();
+    await n8nCommand(['import:credentials', `--input=${credentialsFile}`], env);
+    await n8nCommand(['import:workflow', `--input=${workflowsFile}`], env);
+    await n8nCommand(['publish:workflow', '--id=smsgateTriggerE2e'], env);
+    say(`credentials and workflows imported, trigger published (${seconds(since)} s)`);
+
+    since = Date.now();
+    server = spawn(nodeBin, [n8nBin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout.on('data', (chunk) => (serverLog += chunk));
+    server.stderr.on('data', (chunk) => (serverLog += chunk));
+    const exited = new Promise((resolve) => server.once('exit', (code) => resolve(code)));
+    try {
+      await until(
+        async () => {
+          if (server.exitCode !== null) throw new Error(`n8n start exited with ${server.exitCode}`);
+          return binds.includes('transceiver');
+        },
+        180_000,
+        "the activated trigger's bind",
+      );
+    } catch (err) {
+      throw new Error(`${err.message}\n--- n8n start log ---\n${serverLog}`);
+    }
+    const health = await fetch(`http://127.0.0.1:${n8nPort}/healthz`).then((r) => r.status, () => 0);
+    check('n8n start loads the community package and activates the trigger workflow: it binds as transceiver', true);
+    check('n8n answers /healthz on loopback', health === 200, `status ${health}`);
+    say(`n8n started and the trigger bound in ${seconds(since)} s`);
+
+    await smsc.injectMo({ from: '+447700900123', to: '+447700900555', text: 'Hello n8n from a handset' });
+    const inbound = await until(
+      () => triggerEvents(userFolder, 'smsgateTriggerE2e').find((e) => e.event === 'inbound'),
+      60_000,
+      'the inbound SMS execution',
+    ).catch((err) => ({ error: err.message }));
+    check(
+      'an inbound SMS starts the trigger workflow with from, to and text',
+      inbound.from === '+447700900123' && inbound.text === 'Hello n8n from a handset' && inbound.status === 'success',
+      JSON.stringify(inbound),
+    );
+
+    since = Date.now();
+    const stdout = await n8nCommand(['execute', '--id=smsgateSendE2e', '--rawOutput'], n8nEnv(userFolder, executeBrokerPort, n8nPort));
+    const run = executeOutput(stdout);
+    const sent = run.data.resultData.runData['SMS Gateway']?.[0]?.data?.main?.[0]?.[0]?.json ?? {};
+    say(`n8n execute ran the send workflow in ${seconds(since)} s`);
+    check(
+      'n8n execute: the SMS Gateway node submits the SMS and outputs its id, state and correlation',
+      sent.state === 'SUBMITTED' && typeof sent.id === 'string' && sent.correlation === 'e2e-order-1' && sent.to === '+447400123456',
+      JSON.stringify(sent),
+    );
+    const submit = smsc.submits.find((s) => s.text === 'Hello from a real n8n');
+    check('the SMSC received it from ACME', submit?.destination.addr === '447400123456' && submit?.source.addr === 'ACME');
+    check('the sending process bound as transmitter, so the receipt goes to the trigger', binds.includes('transmitter'), binds.join(','));
+
+    const report = await until(
+      () => triggerEvents(userFolder, 'smsgateTriggerE2e').find((e) => e.event === 'report'),
+      60_000,
+      'the delivery report execution',
+    ).catch((err) => ({ error: err.message }));
+    check(
+      "the delivery report starts the trigger workflow with the other process's message id and correlation value",
+      report.messageId === sent.id && report.correlation === 'e2e-order-1' && report.state === 'DELIVERED' && report.final === true,
+      JSON.stringify(report),
+    );
+
+    check(
+      "the SMPP password appears nowhere in n8n's output or the execution's data",
+      ![serverLog, stdout].some((text) => text.includes('e2e-pw')),
+    );
+
+    since = Date.now();
+    server.kill('SIGTERM');
+    let timer;
+    const code = await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), 60_000)))]);
+    clearTimeout(timer);
+    await until(() => smsc.sessions() === 0, 10_000, 'the unbind').catch(() => undefined);
+    check('n8n stops on SIGTERM and the trigger closes its bind', code !== 'timeout' && smsc.sessions() === 0, `exit ${code}, sessions ${smsc.sessions()}`);
+    say(`n8n stopped in ${seconds(since)} s`);
+    server = undefined;
+  } finally {
+    if (checks.some((c) => !c.ok) && serverLog !== '') say(`--- n8n start log (last lines) ---\n${serverLog.split('\n').slice(-80).join('\n')}`);
+    if (server !== undefined) server.kill('SIGKILL');
+    if (smsc !== undefined) await smsc.stop();
+    if (process.env.SMSGATE_N8N_KEEP === undefined) rmSync(work, { recursive: true, force: true });
+    else {
+      writeFileSync(join(work, 'n8n-start.log'), serverLog);
+      say(`kept ${work} (n8n-start.log: the server's output)`);
+    }
+  }
+}
+
+main()
+  .catch((err) => {
+    check('the end-to-end run completes', false, err.stack ?? String(err));
+  })
+  .finally(() => {
+    const failed = checks.filter((c) => !c.ok).length;
+    say(`done in ${seconds(started)} s`);
+    process.stdout.write(`n8n e2e: ${checks.length - failed} passed, ${failed} failed\n`);
+    process.exitCode = failed === 0 && checks.length > 0 ? 0 : 1;
+  });
