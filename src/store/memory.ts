@@ -198,18 +198,38 @@ function copy(record: MessageRecord): MessageRecord {
 
 /**
  * Freezes a record and what it holds. A record made from a stored one by spreading shares the
- * parts that did not change, which are frozen already.
+ * parts that did not change, which are frozen already. Lists that take few values (the route's
+ * transports and national languages, segment states all alike, no provider ids yet) are
+ * replaced by one shared frozen copy per content: with many messages kept, each of their own
+ * would be ~60 bytes apiece.
  */
 function freeze(record: MessageRecord): MessageRecord {
   if (Object.isFrozen(record)) return record;
   Object.freeze(record.recipient);
   if (record.sender !== null) Object.freeze(record.sender);
-  Object.freeze(record.nationalLanguages);
-  Object.freeze(record.transports);
-  Object.freeze(record.providerIds);
-  Object.freeze(record.segmentStates);
   if (record.error !== null) Object.freeze(record.error);
+  record.nationalLanguages = shared(record.nationalLanguages);
+  record.transports = shared(record.transports);
+  const [first] = record.segmentStates;
+  record.segmentStates = record.segmentStates.every((state) => state === first)
+    ? shared(record.segmentStates)
+    : (Object.freeze(record.segmentStates) as MessageRecord['segmentStates']);
+  record.providerIds = record.providerIds.length === 0 ? shared(record.providerIds) : (Object.freeze(record.providerIds) as string[]);
   return Object.freeze(record);
+}
+
+/** One frozen list per content; only for lists that take few values (see freeze). */
+const sharedLists = new Map<string, readonly unknown[]>();
+
+function shared<T>(list: T[]): T[] {
+  if (Object.isFrozen(list)) return list;
+  const key = `${list.length}\u0000${list.join('\u0000')}`;
+  let found = sharedLists.get(key);
+  if (found === undefined) {
+    found = Object.freeze([...list]);
+    sharedLists.set(key, found);
+  }
+  return found as T[];
 }
 
 function providerKey(transportId: string, providerId: string): string {
