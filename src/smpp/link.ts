@@ -6,7 +6,9 @@
 import { EventEmitter } from 'node:events';
 import * as smpp from 'smpp';
 import { SmsGateError } from '../errors';
+import { responsePdu, submitSmPdu, type EncodedPdu } from './protocol/encode';
 import { smppError } from './protocol/status';
+import type { SubmitSmFields } from './protocol/submit';
 
 export type BindType = 'transmitter' | 'receiver' | 'transceiver';
 
@@ -145,13 +147,21 @@ export class SmppLink extends EventEmitter<LinkEvents> {
    * with TRANSPORT_TEMPORARY.
    */
   request(command: string, fields: Record<string, unknown>): Promise<smpp.Pdu> {
+    return this.send(command, new smpp.PDU(command, fields));
+  }
+
+  /** submit_sm, encoded by protocol/encode.ts: as `request`, for the PDU sent for every segment. */
+  submit(fields: SubmitSmFields): Promise<smpp.Pdu> {
+    return this.send('submit_sm', submitSmPdu(fields));
+  }
+
+  private send(command: string, pdu: smpp.Pdu | EncodedPdu): Promise<smpp.Pdu> {
     return new Promise((resolve, reject) => {
       const session = this.session;
       if (session === undefined || this.closing) {
         reject(new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session is not open'));
         return;
       }
-      const pdu = new smpp.PDU(command, fields);
       this.batchWrites(session);
       const written = session.send(pdu, (response) => {
         if (!this.pending.delete(pdu.sequence_number)) return;
@@ -240,7 +250,9 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     const reply = (commandStatus = 0) => {
       if (this.session !== session) return;
       this.batchWrites(session);
-      session.send(pdu.response({ command_status: commandStatus }));
+      // The answer to every receipt is encoded here (protocol/encode.ts); the package builds the rest.
+      const deliver = pdu.command === 'deliver_sm' || pdu.command === 'data_sm';
+      session.send(deliver ? responsePdu(pdu, commandStatus) : pdu.response({ command_status: commandStatus }));
     };
     switch (pdu.command) {
       case 'enquire_link':
