@@ -286,7 +286,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     });
 
     const record: MessageRecord = {
-      id: randomUUID(),
+      id: messageId(),
       idempotencyKey: request.idempotencyKey ?? null,
       recipient,
       sender,
@@ -703,6 +703,16 @@ function scheduleTime(scheduleAt: Date | number | undefined, now: number, validi
     );
   }
   return at > now ? at : null;
+}
+
+/**
+ * A new message id: a random UUID as one flat string. Node builds randomUUID()'s string from 20
+ * pieces, which V8 keeps as a tree of concatenations (~480 bytes, against 56 for the characters)
+ * for as long as the string lives: in a store's maps, for as long as the message is kept. On an
+ * all-lower-case string toLowerCase() changes nothing but returns it flattened.
+ */
+function messageId(): string {
+  return randomUUID().toLowerCase();
 }
 
 function toErrorInfo(err: unknown): ErrorInfo {

@@ -6,7 +6,9 @@
 import { EventEmitter } from 'node:events';
 import * as smpp from 'smpp';
 import { SmsGateError } from '../errors';
+import { responsePdu, submitSmPdu, type EncodedPdu } from './protocol/encode';
 import { smppError } from './protocol/status';
+import type { SubmitSmFields } from './protocol/submit';
 
 export type BindType = 'transmitter' | 'receiver' | 'transceiver';
 
@@ -36,6 +38,13 @@ export interface LinkEvents {
   deliver: [IncomingPdu];
   /** The session is over; `error` says why when it was not our own unbind. */
   closed: [SmsGateError | undefined];
+}
+
+interface PendingRequest {
+  command: string;
+  /** performance.now() after which the request fails for want of a response. */
+  deadline: number;
+  reject(err: SmsGateError): void;
 }
 
 const INTERFACE_VERSION = 0x34;
@@ -68,8 +77,20 @@ export class SmppLink extends EventEmitter<LinkEvents> {
   private bound = false;
   private corked = false;
   private closing = false;
+  /**
+   * Requests waiting for their response, by sequence number, oldest first: every request gets
+   * the same timeout, so their deadlines come in the order they were sent, and one timer, armed
+   * for the oldest, serves them all (a timer per request was a measurable share of the CPU).
+   */
+  private readonly pending = new Map<number, PendingRequest>();
+  private responseTimer: NodeJS.Timeout | undefined;
+  /**
+   * When a PDU last went either way (performance.now(), which wall-clock jumps do not move). The
+   * idle timer is not re-armed on every PDU: when it fires early (there was traffic since), it
+   * sleeps again for what is left of the idle period.
+   */
+  private lastTraffic = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly pending = new Map<number, { timer: NodeJS.Timeout; reject: (err: SmsGateError) => void }>();
 
   constructor(private readonly options: LinkOptions) {
     super();
@@ -126,19 +147,24 @@ export class SmppLink extends EventEmitter<LinkEvents> {
    * with TRANSPORT_TEMPORARY.
    */
   request(command: string, fields: Record<string, unknown>): Promise<smpp.Pdu> {
+    return this.send(command, new smpp.PDU(command, fields));
+  }
+
+  /** submit_sm, encoded by protocol/encode.ts: as `request`, for the PDU sent for every segment. */
+  submit(fields: SubmitSmFields): Promise<smpp.Pdu> {
+    return this.send('submit_sm', submitSmPdu(fields));
+  }
+
+  private send(command: string, pdu: smpp.Pdu | EncodedPdu): Promise<smpp.Pdu> {
     return new Promise((resolve, reject) => {
       const session = this.session;
       if (session === undefined || this.closing) {
         reject(new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session is not open'));
         return;
       }
-      const pdu = new smpp.PDU(command, fields);
       this.batchWrites(session);
       const written = session.send(pdu, (response) => {
-        const waiting = this.pending.get(pdu.sequence_number);
-        if (waiting === undefined) return;
-        clearTimeout(waiting.timer);
-        this.pending.delete(pdu.sequence_number);
+        if (!this.pending.delete(pdu.sequence_number)) return;
         if (response.command_status === 0) resolve(response);
         else reject(smppError(response.command_status, command));
       });
@@ -150,15 +176,26 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         reject(error);
         return;
       }
-      const timer = setTimeout(() => {
-        this.pending.delete(pdu.sequence_number);
-        reject(
-          new SmsGateError('TRANSPORT_TEMPORARY', `no ${command}_resp within ${this.options.responseTimeoutMs} ms`),
-        );
-      }, this.options.responseTimeoutMs);
-      this.pending.set(pdu.sequence_number, { timer, reject });
+      this.pending.set(pdu.sequence_number, { command, deadline: performance.now() + this.options.responseTimeoutMs, reject });
+      this.responseTimer ??= setTimeout(() => this.expireRequests(), this.options.responseTimeoutMs);
       this.touch();
     });
+  }
+
+  /** Fails the requests whose time is up, and sleeps until the next deadline. */
+  private expireRequests(): void {
+    this.responseTimer = undefined;
+    const now = performance.now();
+    for (const [sequence, request] of this.pending) {
+      if (request.deadline > now) {
+        this.responseTimer = setTimeout(() => this.expireRequests(), request.deadline - now);
+        return;
+      }
+      this.pending.delete(sequence);
+      request.reject(
+        new SmsGateError('TRANSPORT_TEMPORARY', `no ${request.command}_resp within ${this.options.responseTimeoutMs} ms`),
+      );
+    }
   }
 
   /**
@@ -192,12 +229,13 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     this.closing = true;
     this.bound = false;
     clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    clearTimeout(this.responseTimer);
+    this.responseTimer = undefined;
     const failure = reason ?? new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session was closed');
-    for (const { timer, reject } of this.pending.values()) {
-      clearTimeout(timer);
-      reject(failure);
-    }
+    const pending = [...this.pending.values()];
     this.pending.clear();
+    for (const { reject } of pending) reject(failure);
     session.removeAllListeners();
     session.on('error', () => undefined);
     session.destroy();
@@ -212,7 +250,9 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     const reply = (commandStatus = 0) => {
       if (this.session !== session) return;
       this.batchWrites(session);
-      session.send(pdu.response({ command_status: commandStatus }));
+      // The answer to every receipt is encoded here (protocol/encode.ts); the package builds the rest.
+      const deliver = pdu.command === 'deliver_sm' || pdu.command === 'data_sm';
+      session.send(deliver ? responsePdu(pdu, commandStatus) : pdu.response({ command_status: commandStatus }));
     };
     switch (pdu.command) {
       case 'enquire_link':
@@ -235,14 +275,23 @@ export class SmppLink extends EventEmitter<LinkEvents> {
 
   /** Traffic seen: the next enquire_link is due one idle period from now. */
   private touch(): void {
-    clearTimeout(this.idleTimer);
     if (this.session === undefined) return;
-    this.idleTimer = setTimeout(() => {
-      if (!this.bound) return;
-      this.request('enquire_link', {}).catch((err: SmsGateError) =>
-        this.end(new SmsGateError('TRANSPORT_UNAVAILABLE', `enquire_link unanswered: ${err.message}`)),
-      );
-    }, this.options.enquireLinkMs);
+    this.lastTraffic = performance.now();
+    this.idleTimer ??= setTimeout(() => this.idle(), this.options.enquireLinkMs);
+  }
+
+  private idle(): void {
+    this.idleTimer = undefined;
+    if (this.session === undefined) return;
+    const quietFor = performance.now() - this.lastTraffic;
+    if (quietFor < this.options.enquireLinkMs) {
+      this.idleTimer = setTimeout(() => this.idle(), this.options.enquireLinkMs - quietFor);
+      return;
+    }
+    if (!this.bound) return;
+    this.request('enquire_link', {}).catch((err: SmsGateError) =>
+      this.end(new SmsGateError('TRANSPORT_UNAVAILABLE', `enquire_link unanswered: ${err.message}`)),
+    );
   }
 }
 

@@ -14,6 +14,14 @@ declare module 'smpp' {
     isResponse(): boolean;
     /** The matching response (generic_nack for an unknown command). */
     response(options?: Record<string, unknown>): Pdu;
+    toBuffer(): Buffer;
+  }
+
+  /** What Session.send needs of a PDU. */
+  export interface OutgoingPdu {
+    sequence_number: number;
+    isResponse(): boolean;
+    toBuffer(): Buffer;
   }
 
   export const PDU: {
@@ -23,8 +31,12 @@ declare module 'smpp' {
 
   export class Session extends EventEmitter {
     socket: Socket;
-    /** Resolves no promise: the callback gets the response PDU. Returns false when not writable. */
-    send(pdu: Pdu, responseCallback?: (response: Pdu) => void, sendCallback?: (sent: Pdu) => void): boolean;
+    /**
+     * Resolves no promise: the callback gets the response PDU. Returns false when not writable.
+     * Of the PDU it uses isResponse(), sequence_number (numbering a request that has none) and
+     * toBuffer(), so a PDU encoded elsewhere can go through it.
+     */
+    send(pdu: OutgoingPdu, responseCallback?: (response: Pdu) => void, sendCallback?: (sent: Pdu) => void): boolean;
     close(callback?: () => void): void;
     destroy(callback?: () => void): void;
   }

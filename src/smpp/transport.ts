@@ -250,7 +250,7 @@ export class SmppTransport implements Transport {
       const segment = this.queue.shift()!;
       this.rate.record(now);
       this.inFlight.add(segment);
-      link.request('submit_sm', segment.fields).then(
+      link.submit(segment.fields).then(
         (response) => this.answered(segment, response.message_id as string),
         (err: SmsGateError) => this.refused(segment, err),
       );

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { SmsGateError } from '../errors';
 import type { InboundMessage, InboundPart } from '../transport/types';
@@ -57,6 +57,20 @@ CREATE TABLE IF NOT EXISTS opt_out (
 ) WITHOUT ROWID;
 `;
 
+/** A write transaction shared by the writes of one event-loop turn (see SqliteStore.write). */
+interface Batch {
+  committed: Promise<void>;
+  commit(): void;
+  fail(err: unknown): void;
+}
+
+/**
+ * Stores of this process with a batch open, by file. Another store on the same file (two
+ * gateways in one process) cannot begin its own write transaction until that batch commits, and
+ * waiting for it would block the event loop the commit needs: it commits the batch first.
+ */
+const openBatches = new Map<string, Set<SqliteStore>>();
+
 /** node:sqlite is loaded only when a sqlite store is used, so the package still runs on Node 20. */
 function loadSqlite(): typeof import('node:sqlite') {
   try {
@@ -75,8 +89,12 @@ export class SqliteStore implements Store {
   readonly type = 'sqlite';
   private db: DatabaseSync | undefined;
   private statements = new Map<string, StatementSync>();
+  private batch: Batch | undefined;
+  private readonly file: string;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.file = path === ':memory:' ? `:memory:${Math.random()}` : resolve(path);
+  }
 
   async open(): Promise<void> {
     const { DatabaseSync } = loadSqlite();
@@ -97,6 +115,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.commitBatch();
     this.statements.clear();
     this.db?.close();
     this.db = undefined;
@@ -112,21 +131,99 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  /** Runs `work` in a write transaction that also locks out other processes until it ends. */
-  private transaction<T>(work: () => T): T {
-    this.sql('BEGIN IMMEDIATE').run();
+  /**
+   * Runs `work` as one atomic write; resolves once it is committed.
+   *
+   * Group commit: the writes made while handling one event (an I/O callback and every promise
+   * continuation it sets off) share a write transaction (BEGIN IMMEDIATE, which also locks out
+   * other processes), each in a savepoint of its own, so each is still atomic and one that
+   * throws is undone alone. The transaction commits once that work is done (process.nextTick
+   * runs when the microtask queue is empty), and only then do the writes' promises resolve:
+   * what a caller is told is stored is committed, as with a transaction per write, and the
+   * lock is never held across a turn of the event loop. Each commit writes every page it
+   * touched to the WAL, one page per row or index entry changed: writes that share a commit
+   * share those writes, and the system calls.
+   */
+  private write<T>(work: () => T): Promise<T> {
+    let batch: Batch;
+    try {
+      batch = this.batch ?? this.beginBatch();
+      this.sql('SAVEPOINT write').run();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     try {
       const result = work();
-      this.sql('COMMIT').run();
-      return result;
+      this.sql('RELEASE write').run();
+      return batch.committed.then(() => result);
     } catch (err) {
-      this.sql('ROLLBACK').run();
-      throw err;
+      if (this.db?.isTransaction) {
+        this.sql('ROLLBACK TO write').run();
+        this.sql('RELEASE write').run();
+      } else {
+        // SQLite rolled the whole transaction back (a full disk, an I/O error): the batch's
+        // other writes are gone with it.
+        this.endBatch();
+        batch.fail(err);
+      }
+      return Promise.reject(err);
     }
   }
 
-  async insertMessage(record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }> {
-    return this.transaction(() => {
+  /**
+   * Reads see this connection's writes not yet committed; so that nobody acts on one that may
+   * still be rolled back, a read made while a batch is open resolves once it is committed.
+   */
+  private read<T>(work: () => T): Promise<T> {
+    try {
+      const result = work();
+      return this.batch === undefined ? Promise.resolve(result) : this.batch.committed.then(() => result);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private beginBatch(): Batch {
+    for (const other of openBatches.get(this.file) ?? []) other.commitBatch();
+    this.sql('BEGIN IMMEDIATE').run();
+    let commit!: () => void;
+    let fail!: (err: unknown) => void;
+    const committed = new Promise<void>((resolve, reject) => {
+      commit = resolve;
+      fail = reject;
+    });
+    committed.catch(() => undefined); // each write and read that waits on it gets the failure
+    const batch: Batch = { committed, commit, fail };
+    this.batch = batch;
+    const open = openBatches.get(this.file) ?? new Set<SqliteStore>();
+    openBatches.set(this.file, open.add(this));
+    process.nextTick(() => this.commitBatch(batch));
+    return batch;
+  }
+
+  private endBatch(): void {
+    this.batch = undefined;
+    const open = openBatches.get(this.file);
+    open?.delete(this);
+    if (open?.size === 0) openBatches.delete(this.file);
+  }
+
+  /** Commits the open batch (`only` that one, when given): its writes and reads resolve, or all reject. */
+  private commitBatch(only?: Batch): void {
+    const batch = this.batch;
+    if (batch === undefined || (only !== undefined && batch !== only)) return;
+    this.endBatch();
+    try {
+      this.sql('COMMIT').run();
+      batch.commit();
+    } catch (err) {
+      if (this.db?.isTransaction) this.sql('ROLLBACK').run();
+      batch.fail(err);
+    }
+  }
+
+  insertMessage(record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }> {
+    return this.write(() => {
       if (record.idempotencyKey !== null) {
         const row = this.sql('SELECT doc FROM messages WHERE idempotency_key = ?').get(record.idempotencyKey);
         if (row !== undefined) return { record: JSON.parse(row.doc as string) as MessageRecord, created: false };
@@ -147,17 +244,19 @@ export class SqliteStore implements Store {
     });
   }
 
-  async getMessage(id: string): Promise<MessageRecord | undefined> {
-    const row = this.sql('SELECT doc FROM messages WHERE id = ?').get(id);
-    return row === undefined ? undefined : (JSON.parse(row.doc as string) as MessageRecord);
+  getMessage(id: string): Promise<MessageRecord | undefined> {
+    return this.read(() => {
+      const row = this.sql('SELECT doc FROM messages WHERE id = ?').get(id);
+      return row === undefined ? undefined : (JSON.parse(row.doc as string) as MessageRecord);
+    });
   }
 
-  async updateMessage(
+  updateMessage(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
     options: UpdateOptions = {},
   ): Promise<MessageRecord | undefined> {
-    return this.transaction(() => {
+    return this.write(() => {
       if (options.link !== undefined) this.link(id, options.link.transportId, options.link.providerIds);
       const row = this.sql('SELECT doc FROM messages WHERE id = ?').get(id);
       if (row === undefined) return undefined;
@@ -172,8 +271,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
-    return this.transaction(() => {
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
+    return this.write(() => {
       const rows = this.sql(
         `SELECT id, doc FROM messages
          WHERE state = 'QUEUED' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
@@ -185,32 +284,42 @@ export class SqliteStore implements Store {
     });
   }
 
-  async releaseLease(id: string): Promise<void> {
-    this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE id = ?').run(id);
+  releaseLease(id: string): Promise<void> {
+    return this.write(() => {
+      this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE id = ?').run(id);
+    });
   }
 
-  async leaseOwners(): Promise<string[]> {
-    return this.sql('SELECT DISTINCT lease_owner FROM messages WHERE lease_owner IS NOT NULL')
-      .all()
-      .map((row) => row.lease_owner as string);
+  leaseOwners(): Promise<string[]> {
+    return this.read(() =>
+      this.sql('SELECT DISTINCT lease_owner FROM messages WHERE lease_owner IS NOT NULL')
+        .all()
+        .map((row) => row.lease_owner as string),
+    );
   }
 
-  async releaseLeasesOf(owner: string): Promise<number> {
-    const result = this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
-    return Number(result.changes);
+  releaseLeasesOf(owner: string): Promise<number> {
+    return this.write(() => {
+      const result = this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
+      return Number(result.changes);
+    });
   }
 
-  async nextDue(): Promise<number | null> {
-    const row = this.sql("SELECT MIN(next_attempt_at) AS due FROM messages WHERE state = 'QUEUED'").get();
-    return (row?.due as number | null | undefined) ?? null;
+  nextDue(): Promise<number | null> {
+    return this.read(() => {
+      const row = this.sql("SELECT MIN(next_attempt_at) AS due FROM messages WHERE state = 'QUEUED'").get();
+      return (row?.due as number | null | undefined) ?? null;
+    });
   }
 
-  async countByState(): Promise<Partial<Record<MessageState, number>>> {
-    const counts: Partial<Record<MessageState, number>> = {};
-    for (const row of this.sql('SELECT state, COUNT(*) AS n FROM messages GROUP BY state').all()) {
-      counts[row.state as MessageState] = Number(row.n);
-    }
-    return counts;
+  countByState(): Promise<Partial<Record<MessageState, number>>> {
+    return this.read(() => {
+      const counts: Partial<Record<MessageState, number>> = {};
+      for (const row of this.sql('SELECT state, COUNT(*) AS n FROM messages GROUP BY state').all()) {
+        counts[row.state as MessageState] = Number(row.n);
+      }
+      return counts;
+    });
   }
 
   private link(messageId: string, transportId: string, providerIds: string[]): void {
@@ -220,27 +329,31 @@ export class SqliteStore implements Store {
     providerIds.forEach((providerId, segment) => link.run(transportId, providerId, messageId, segment));
   }
 
-  async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {
-    const row = this.sql('SELECT message_id, segment FROM provider_ids WHERE transport_id = ? AND provider_id = ?').get(
-      transportId,
-      providerId,
-    );
-    return row === undefined ? undefined : { messageId: row.message_id as string, segment: Number(row.segment) };
+  findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {
+    return this.read(() => {
+      const row = this.sql('SELECT message_id, segment FROM provider_ids WHERE transport_id = ? AND provider_id = ?').get(
+        transportId,
+        providerId,
+      );
+      return row === undefined ? undefined : { messageId: row.message_id as string, segment: Number(row.segment) };
+    });
   }
 
-  async saveInbound(message: InboundMessage): Promise<StoredInbound> {
-    const stored = { ...message, id: randomUUID() };
-    this.sql('INSERT INTO inbound (id, received_at, doc) VALUES (?, ?, ?)').run(
-      stored.id,
-      stored.receivedAt,
-      JSON.stringify(stored),
-    );
-    return stored;
+  saveInbound(message: InboundMessage): Promise<StoredInbound> {
+    return this.write(() => {
+      const stored = { ...message, id: randomUUID() };
+      this.sql('INSERT INTO inbound (id, received_at, doc) VALUES (?, ?, ?)').run(
+        stored.id,
+        stored.receivedAt,
+        JSON.stringify(stored),
+      );
+      return stored;
+    });
   }
 
-  async addInboundPart(part: InboundPart): Promise<InboundPart[] | null> {
+  addInboundPart(part: InboundPart): Promise<InboundPart[] | null> {
     const key = inboundGroupKey(part);
-    return this.transaction(() => {
+    return this.write(() => {
       this.sql('INSERT OR IGNORE INTO inbound_parts (group_key, sequence, received_at, doc) VALUES (?, ?, ?, ?)').run(
         key,
         part.sequence,
@@ -252,8 +365,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  async takeStaleInboundParts(cutoff: number): Promise<InboundPart[][]> {
-    return this.transaction(() =>
+  takeStaleInboundParts(cutoff: number): Promise<InboundPart[][]> {
+    return this.write(() =>
       this.sql('SELECT group_key FROM inbound_parts GROUP BY group_key HAVING MIN(received_at) < ?')
         .all(cutoff)
         .map((row) => this.removeGroup(row.group_key as string)),
@@ -268,18 +381,22 @@ export class SqliteStore implements Store {
     return parts;
   }
 
-  async listInbound(limit: number): Promise<StoredInbound[]> {
-    return this.sql('SELECT doc FROM inbound ORDER BY received_at DESC, rowid DESC LIMIT ?')
-      .all(limit)
-      .map((row) => JSON.parse(row.doc as string) as StoredInbound);
+  listInbound(limit: number): Promise<StoredInbound[]> {
+    return this.read(() =>
+      this.sql('SELECT doc FROM inbound ORDER BY received_at DESC, rowid DESC LIMIT ?')
+        .all(limit)
+        .map((row) => JSON.parse(row.doc as string) as StoredInbound),
+    );
   }
 
-  async setOptOut(e164: string, optedOut: boolean): Promise<void> {
-    if (optedOut) this.sql('INSERT OR REPLACE INTO opt_out (e164, at) VALUES (?, ?)').run(e164, Date.now());
-    else this.sql('DELETE FROM opt_out WHERE e164 = ?').run(e164);
+  setOptOut(e164: string, optedOut: boolean): Promise<void> {
+    return this.write(() => {
+      if (optedOut) this.sql('INSERT OR REPLACE INTO opt_out (e164, at) VALUES (?, ?)').run(e164, Date.now());
+      else this.sql('DELETE FROM opt_out WHERE e164 = ?').run(e164);
+    });
   }
 
-  async isOptedOut(e164: string): Promise<boolean> {
-    return this.sql('SELECT 1 FROM opt_out WHERE e164 = ?').get(e164) !== undefined;
+  isOptedOut(e164: string): Promise<boolean> {
+    return this.read(() => this.sql('SELECT 1 FROM opt_out WHERE e164 = ?').get(e164) !== undefined);
   }
 }

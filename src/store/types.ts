@@ -5,6 +5,10 @@
  * The interface is shaped for several gateway processes sharing one store (sqlite file today,
  * Redis later): work is taken with `claimDue` under a lease, and every read-modify-write of a
  * message goes through `updateMessage`, which the store runs atomically.
+ *
+ * Records a store hands out are for reading: a store may hand the same frozen record to every
+ * reader (the memory store does), and `updateMessage`'s `change` must build a new record rather
+ * than change the one it is given.
  */
 import type { Encoding, EncodingChoice, NationalLanguage } from '../encoding';
 import type { ErrorInfo } from '../errors';

@@ -37,6 +37,23 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(await store.getMessage('nope'), undefined);
     });
 
+    it('is not changed through a record it was given or handed out', async () => {
+      const record = sampleRecord();
+      const { record: stored } = await store.insertMessage(record);
+      record.recipient.e164 = '+10000000000';
+      record.providerIds.push('x');
+      for (const held of [stored, await store.getMessage(record.id)]) {
+        // A record handed out is a copy or frozen: changing it, where that is allowed, is not seen.
+        try {
+          held!.segmentStates[0] = 'DELIVERED';
+          held!.state = 'FAILED';
+        } catch (err) {
+          assert.ok(err instanceof TypeError);
+        }
+      }
+      assert.deepEqual(await store.getMessage(record.id), sampleRecord({ id: record.id, createdAt: record.createdAt }));
+    });
+
     it('returns the holder of an idempotency key instead of inserting twice', async () => {
       const first = sampleRecord({ idempotencyKey: 'order-17' });
       await store.insertMessage(first);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { deliverSmFields } from '../../../src/smpp/protocol/deliver-sm';
 import { messageIdKeys, normaliseMessageId } from '../../../src/smpp/protocol/message-id';
 import {
@@ -135,7 +136,70 @@ describe('parseReceiptText', () => {
       assert.equal(parseReceiptText(text), null, JSON.stringify(text));
     }
   });
+
+  it('reads any text as the regular-expression reading does', () => {
+    // Fragments that make keys, near-keys, values, dates and the whitespace variants likely.
+    const fragment = fc.constantFrom(
+      'id', 'ID', 'Id', 'sub', 'SUB', 'submit', 'Submit', 'date', 'DATE', 'done', 'dlvrd', 'stat', 'Stat', 'err', 'text', 'Text',
+      'status', 'identity', 'subx', ':', ': ', ' ', '  ', '_', '\t', '\n', '\u00a0', '\u2003', '\u0085', '\0', 'DELIVRD',
+      'delivered', 'failed', '001', '0', '2601151430', '260115143059', '2613011200', 'x', 'Ä', 'ſ', '\u212a',
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        assert.deepEqual(parseReceiptText(text), regexReading(text), JSON.stringify(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
 });
+
+/** parseReceiptText as first written, with regular expressions: the reading the scanner keeps. */
+function regexReading(text: string): ReturnType<typeof parseReceiptText> {
+  const KEY = /(?:^|\s)(id|sub|dlvrd|submit[\s_]*date|done[\s_]*date|stat|err|text)\s*:/gi;
+  const source = text.replace(/\0+$/, '');
+  const keys = [...source.matchAll(KEY)];
+  const fields: NonNullable<ReturnType<typeof parseReceiptText>> = {};
+  const seen = new Set<string>();
+  const date = (value: string) => {
+    const match = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?$/.exec(value);
+    if (match === null) return null;
+    const [year, month, day, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+    const parsed = new Date(Date.UTC(2000 + year, month - 1, day, hours, minutes, seconds));
+    const readBack = [parsed.getUTCMonth() + 1, parsed.getUTCDate(), parsed.getUTCHours(), parsed.getUTCMinutes(), parsed.getUTCSeconds()];
+    return readBack.every((part, i) => part === [month, day, hours, minutes, seconds][i]) ? parsed : null;
+  };
+  for (const [index, match] of keys.entries()) {
+    const key = match[1]!.toLowerCase().replace(/[\s_]/g, '');
+    const valueStart = match.index + match[0].length;
+    if (key === 'text') {
+      fields.text = source.slice(valueStart);
+      break;
+    }
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const value = source.slice(valueStart, keys[index + 1]?.index ?? source.length).trim().split(/\s+/)[0]!;
+    if (value === '') continue;
+    if (key === 'id') fields.id = value;
+    else if ((key === 'sub' || key === 'dlvrd') && /^\d+$/.test(value)) fields[key] = Number(value);
+    else if (key === 'submitdate') fields.submitDate = date(value);
+    else if (key === 'donedate') fields.doneDate = date(value);
+    else if (key === 'stat') fields.stat = STAT_WORDS[value.toUpperCase()] ?? value.toUpperCase();
+    else if (key === 'err') fields.err = value;
+  }
+  return seen.size >= 2 ? fields : null;
+}
+
+const STAT_WORDS: Record<string, string> = {
+  DELIVERED: 'DELIVRD',
+  UNDELIVERABLE: 'UNDELIV',
+  UNDELIVERED: 'UNDELIV',
+  FAILED: 'UNDELIV',
+  REJECTED: 'REJECTD',
+  ACCEPTED: 'ACCEPTD',
+  ACKED: 'ACCEPTD',
+  SUBMITTED: 'ENROUTE',
+};
 
 describe('isReceipt', () => {
   it('counts SMSC delivery receipts and intermediate notifications, whatever the other esm_class bits', () => {
