@@ -60,6 +60,11 @@ export interface GatewayOptions {
   reportHoldMs?: number;
   /** How long the parts of an inbound message wait for the rest before going on incomplete. */
   reassemblyTimeoutMs?: number;
+  /**
+   * How long a message whose transport is down waits before it is looked at again, when no
+   * transport reconnects meanwhile (a reconnect wakes it at once). Default 30 s.
+   */
+  unavailableRecheckMs?: number;
 }
 
 export interface SendRequest {
@@ -129,6 +134,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly pollMs: number;
   private readonly reportHoldMs: number;
   private readonly reassemblyTimeoutMs: number;
+  private readonly unavailableRecheckMs: number;
   private partSweep: NodeJS.Timeout | undefined;
   private readonly reportHold = new ReportHold();
   private readonly owner = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -169,6 +175,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.pollMs = options.pollMs ?? 1000;
     this.reportHoldMs = options.reportHoldMs ?? 10_000;
     this.reassemblyTimeoutMs = options.reassemblyTimeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS;
+    this.unavailableRecheckMs = options.unavailableRecheckMs ?? 30_000;
     this.waiters = new StateWaiters(this.store, this.pollMs);
     this.on('state', ({ message }) => this.waiters.changed(message));
   }
@@ -463,6 +470,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
+  /** A link came up: what waited for one (in this process or another, before a restart) is due now. */
+  private async wakeWaiting(): Promise<void> {
+    await this.store.wakeWaitingForLink(Date.now());
+    this.kick();
+  }
+
   /**
    * Failover: the first of the route's transports that is present and whose link is up,
    * starting further down the list after each temporary refusal; when none is, the one in turn
@@ -513,7 +526,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const now = Date.now();
     const error = toErrorInfo(err);
     if (error.code === 'TRANSPORT_PERMANENT') return markFailed(record, error, now);
-    const attempts = error.code === 'TRANSPORT_UNAVAILABLE' ? record.attempts : record.attempts + 1;
+    if (error.code === 'TRANSPORT_UNAVAILABLE') {
+      // The link is down: no attempt is used up, and the message waits for a link to come up
+      // (wakeWaiting), the recheck, or the end of its validity, whichever comes first. Retrying
+      // each poll instead would rewrite every queued message every second while an SMSC is away.
+      return markRetry(record, error, record.attempts, Math.min(now + this.unavailableRecheckMs, record.validUntil), now);
+    }
+    const attempts = record.attempts + 1;
     if (attempts >= this.retry.maxAttempts) {
       const exhausted = new SmsGateError(
         'RETRIES_EXHAUSTED',
@@ -522,9 +541,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       );
       return markFailed(record, exhausted.toJSON(), now);
     }
-    // A link that is down gets looked at again after a poll interval (or when it reconnects).
-    const wait = retryDelay(Math.max(1, attempts), this.retry);
-    const at = now + (error.code === 'TRANSPORT_UNAVAILABLE' ? Math.max(wait, this.pollMs) : wait);
+    const at = now + retryDelay(attempts, this.retry);
     if (at >= record.validUntil) {
       const expired = new SmsGateError('VALIDITY_EXPIRED', `the validity period ends before the next attempt; last error: ${error.message}`);
       return markFailed(record, expired.toJSON(), now);
@@ -571,9 +588,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       status: (status) => {
         // A removed transport (or the one a redeploy replaced) no longer speaks for its id.
         if (this.transports.get(transport.id) !== transport) return;
+        const previous = this.linkStatus.get(transport.id)?.state;
         this.linkStatus.set(transport.id, status);
         this.emit('transport-status', { transportId: transport.id, status });
-        if (status.state === 'connected') this.kick();
+        // A modem repeats 'connected' with each health check; only a link coming up wakes.
+        if (status.state === 'connected' && previous !== 'connected') void this.wakeWaiting().catch((err: Error) => this.emit('warning', err));
       },
     };
   }

@@ -113,6 +113,19 @@ export class MemoryStore implements Store {
     return released;
   }
 
+  async wakeWaitingForLink(now: number): Promise<number> {
+    let woken = 0;
+    for (const queue of this.queued) {
+      for (const id of queue) {
+        const record = this.messages.get(id)!;
+        if (record.nextAttemptAt <= now || record.error?.code !== 'TRANSPORT_UNAVAILABLE') continue;
+        this.messages.set(id, freeze({ ...record, nextAttemptAt: now }));
+        woken++;
+      }
+    }
+    return woken;
+  }
+
   async nextDue(): Promise<number | null> {
     let earliest: number | null = null;
     for (const queue of this.queued) {

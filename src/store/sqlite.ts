@@ -305,6 +305,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  wakeWaitingForLink(now: number): Promise<number> {
+    return this.write(() => {
+      const result = this.sql(
+        `UPDATE messages SET next_attempt_at = ?, doc = json_set(doc, '$.nextAttemptAt', ?)
+         WHERE state = 'QUEUED' AND next_attempt_at > ? AND json_extract(doc, '$.error.code') = 'TRANSPORT_UNAVAILABLE'`,
+      ).run(now, now, now);
+      return Number(result.changes);
+    });
+  }
+
   nextDue(): Promise<number | null> {
     return this.read(() => {
       const row = this.sql("SELECT MIN(next_attempt_at) AS due FROM messages WHERE state = 'QUEUED'").get();

@@ -104,6 +104,11 @@ export interface Store {
   releaseLeasesOf(owner: string): Promise<number>;
   /** The earliest nextAttemptAt among QUEUED messages, or null when the outbox is empty. */
   nextDue(): Promise<number | null>;
+  /**
+   * Makes due at `now` the QUEUED messages that wait for a link (their last error is
+   * TRANSPORT_UNAVAILABLE), whichever process set them aside; returns how many.
+   */
+  wakeWaitingForLink(now: number): Promise<number>;
   countByState(): Promise<Partial<Record<MessageState, number>>>;
 
   findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined>;

@@ -9,7 +9,21 @@ import { SqliteStore } from '../../src/store/sqlite';
 import type { Store } from '../../src/store/types';
 import { LoopbackTransport } from '../../src/transport/loopback';
 import { sampleRecord } from '../helpers/records';
-import { permanent, ScriptedTransport, temporary } from '../helpers/scripted-transport';
+import { permanent, ScriptedTransport, temporary, unavailable } from '../helpers/scripted-transport';
+
+/** A memory store that counts the writes to each message, to see what the outbox rewrites. */
+class CountingStore extends MemoryStore {
+  private readonly updates = new Map<string, number>();
+
+  override updateMessage(...args: Parameters<MemoryStore['updateMessage']>): ReturnType<MemoryStore['updateMessage']> {
+    this.updates.set(args[0], (this.updates.get(args[0]) ?? 0) + 1);
+    return super.updateMessage(...args);
+  }
+
+  updatesOf(id: string): number {
+    return this.updates.get(id) ?? 0;
+  }
+}
 
 const UK_MOBILE = '+447400123456';
 const FAST = { retry: { baseDelayMs: 5, maxDelayMs: 20 }, pollMs: 20 } satisfies Partial<GatewayOptions>;
@@ -193,6 +207,41 @@ describe('Gateway', () => {
     first.setStatus({ state: 'connected' });
     const up = await gateway.send({ to: UK_MOBILE, text: 'c' });
     assert.equal((await gateway.waitFor(up.id, 'submitted', 2000)).transportId, 't1');
+  });
+
+  it('lets a message wait for a link that is down without rewriting it each poll, and sends it when the link comes up', async () => {
+    const store = new CountingStore();
+    const transport = new ScriptedTransport('t1', [unavailable()]);
+    const gateway = await startGateway({ store, transports: [transport] });
+    transport.setStatus({ state: 'reconnecting' });
+
+    const waiting = await gateway.send({ to: UK_MOBILE, text: 'while the SMSC is away' });
+    // 15 poll intervals (20 ms): the message was set aside once, not rewritten each time.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(store.updatesOf(waiting.id), 1);
+    const parked = await gateway.getMessage(waiting.id);
+    assert.equal(parked!.state, 'QUEUED');
+    assert.equal(parked!.error?.code, 'TRANSPORT_UNAVAILABLE');
+    assert.equal(parked!.attempts, 0);
+
+    // Far sooner than the 30 s recheck: the link coming up wakes it.
+    transport.setStatus({ state: 'connected' });
+    const sent = await gateway.waitFor(waiting.id, 'submitted', 2000);
+    assert.equal(sent.state, 'SUBMITTED');
+    assert.equal(transport.submitted.length, 1);
+  });
+
+  it('fails a message that waited for a link with VALIDITY_EXPIRED at the end of its validity, not before', async () => {
+    const transport = new ScriptedTransport('t1', [unavailable()]);
+    const gateway = await startGateway({ transports: [transport] });
+    transport.setStatus({ state: 'disconnected' });
+    const sentAt = Date.now();
+    const waiting = await gateway.send({ to: UK_MOBILE, text: 'short-lived', validitySeconds: 0.4 });
+    const done = await gateway.waitFor(waiting.id, 'final', 3000);
+    assert.equal(done.state, 'FAILED');
+    assert.equal(done.error?.code, 'VALIDITY_EXPIRED');
+    assert.ok(Date.now() - sentAt >= 400, 'not failed before its validity ended');
+    assert.equal(transport.submitted.length, 0);
   });
 
   it('rejects with NO_ROUTE when no route matches', async () => {

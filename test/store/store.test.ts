@@ -82,6 +82,20 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.deepEqual(afterLease.map((r) => r.id).sort(), [high.id, low.id].sort(), 'an expired lease frees the message');
     });
 
+    it('wakes the queued messages that wait for a link, and only those', async () => {
+      const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
+      const waiting = sampleRecord({ nextAttemptAt: NOW + 30_000, error: down });
+      const backingOff = sampleRecord({ nextAttemptAt: NOW + 30_000, error: { code: 'TRANSPORT_TEMPORARY', message: 'throttled' } });
+      const scheduled = sampleRecord({ nextAttemptAt: NOW + 30_000 });
+      const submitted = sampleRecord({ state: 'SUBMITTED', nextAttemptAt: NOW + 30_000, error: down });
+      for (const r of [waiting, backingOff, scheduled, submitted]) await store.insertMessage(r);
+
+      assert.equal(await store.wakeWaitingForLink(NOW), 1);
+      assert.equal((await store.getMessage(waiting.id))!.nextAttemptAt, NOW);
+      assert.deepEqual((await store.claimDue(NOW, 10, 'a', 30_000)).map((r) => r.id), [waiting.id]);
+      assert.equal((await store.getMessage(backingOff.id))!.nextAttemptAt, NOW + 30_000);
+    });
+
     it('frees the leases of an owner, and an update ends the lease', async () => {
       const a = sampleRecord();
       const b = sampleRecord();

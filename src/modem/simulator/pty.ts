@@ -15,9 +15,10 @@ const LINK_POLL_MS = 5;
  * How long the line must be idle before socat is killed. A pty slave whose master closes reads
  * as EOF (0 bytes), as a hung-up USB tty does; serialport (bindings-cpp unixRead) retries a
  * 0-byte read at once, forever, so a client whose read is in flight at that moment never sees the
- * port close. A client idle for this long is parked in poll(), which reports the hang-up.
+ * port close. A client idle for this long is parked in poll(), which reports the hang-up; 200 ms
+ * rather than less, because a client starved of CPU (a loaded CI machine) may still be reading.
  */
-const QUIET_BEFORE_CLOSE_MS = 50;
+const QUIET_BEFORE_CLOSE_MS = 200;
 const MAX_QUIET_WAIT_MS = 1000;
 
 export interface PtyEvents {
