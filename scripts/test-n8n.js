@@ -215,55 +215,20 @@ async function main() {
       ]),
     );
     const credentials = { smsGateSmppApi: { id: 'smsgateSmsc1', name: 'Test SMSC' } };
+    // The workflows users import from examples/n8n, with the credential attached; the auto-reply
+    // is imported (n8n must accept it) but not published, so it sends nothing here.
+    const example = (file, id) => {
+      const workflow = JSON.parse(readFileSync(join(root, 'examples', 'n8n', file), 'utf8'));
+      for (const node of workflow.nodes) if (node.type.startsWith(`${PACKAGE}.`)) node.credentials = credentials;
+      return { ...workflow, id, active: false };
+    };
     const workflowsFile = join(work, 'workflows.json');
     writeFileSync(
       workflowsFile,
       JSON.stringify([
-        {
-          id: 'smsgateSendE2e',
-          name: 'smsgate e2e send',
-          active: false,
-          settings: {},
-          connections: { 'Manual Trigger': { main: [[{ node: 'SMS Gateway', type: 'main', index: 0 }]] } },
-          nodes: [
-            { id: 'n1', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-            {
-              id: 'n2',
-              name: 'SMS Gateway',
-              type: `${PACKAGE}.smsGate`,
-              typeVersion: 1,
-              position: [220, 0],
-              credentials,
-              parameters: {
-                resource: 'message',
-                operation: 'send',
-                connection: 'smpp',
-                to: '+447400123456',
-                text: 'Hello from a real n8n',
-                from: 'ACME',
-                options: { correlation: 'e2e-order-1' },
-              },
-            },
-          ],
-        },
-        {
-          id: 'smsgateTriggerE2e',
-          name: 'smsgate e2e trigger',
-          active: false,
-          settings: {},
-          connections: {},
-          nodes: [
-            {
-              id: 't1',
-              name: 'SMS Gateway Trigger',
-              type: `${PACKAGE}.smsGateTrigger`,
-              typeVersion: 1,
-              position: [0, 0],
-              credentials,
-              parameters: { connection: 'smpp', events: ['inbound', 'report'] },
-            },
-          ],
-        },
+        example('send-sms.json', 'smsgateSendE2e'),
+        example('inbound-and-reports.json', 'smsgateTriggerE2e'),
+        example('auto-reply.json', 'smsgateAutoReply'),
       ]),
     );
 
@@ -316,10 +281,10 @@ async function main() {
     say(`n8n execute ran the send workflow in ${seconds(since)} s`);
     check(
       'n8n execute: the SMS Gateway node submits the SMS and outputs its id, state and correlation',
-      sent.state === 'SUBMITTED' && typeof sent.id === 'string' && sent.correlation === 'e2e-order-1' && sent.to === '+447400123456',
+      sent.state === 'SUBMITTED' && typeof sent.id === 'string' && sent.correlation === 'order-1' && sent.to === '+447400123456',
       JSON.stringify(sent),
     );
-    const submit = smsc.submits.find((s) => s.text === 'Hello from a real n8n');
+    const submit = smsc.submits.find((s) => s.text === 'Hello from n8n');
     check('the SMSC received it from ACME', submit?.destination.addr === '447400123456' && submit?.source.addr === 'ACME');
     check('the sending process bound as transmitter, so the receipt goes to the trigger', binds.includes('transmitter'), binds.join(','));
 
@@ -330,7 +295,7 @@ async function main() {
     ).catch((err) => ({ error: err.message }));
     check(
       "the delivery report starts the trigger workflow with the other process's message id and correlation value",
-      report.messageId === sent.id && report.correlation === 'e2e-order-1' && report.state === 'DELIVERED' && report.final === true,
+      report.messageId === sent.id && report.correlation === 'order-1' && report.state === 'DELIVERED' && report.final === true,
       JSON.stringify(report),
     );
 
