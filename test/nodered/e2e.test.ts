@@ -54,10 +54,12 @@ describe('Node-RED end to end: packed, installed as from the palette, in a real 
     const pack = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
     const tarball = join(dir, (JSON.parse(pack) as Array<{ filename: string }>)[0]!.filename);
 
-    // The palette manager's own command, in a user directory like the one Node-RED creates;
-    // --offline takes the dependencies from the npm cache that `npm ci` filled, so the test
-    // stays off the network.
+    // The palette manager's own command, in a user directory like the one Node-RED creates.
+    // The test stays off the network: the directory's lockfile already names the versions our
+    // lockfile tested (what a registry install resolves to today), and --offline takes their
+    // tarballs from the npm cache that `npm ci` filled.
     writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
+    writeFileSync(join(userDir, 'package-lock.json'), JSON.stringify(runtimeLockfile()));
     const palette = ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict'];
     run('npm', [...palette, '--offline', '--', tarball], userDir);
 
@@ -281,4 +283,16 @@ async function waitFor(condition: () => Promise<boolean>, ms: number, what: stri
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** A user directory's lockfile holding our runtime dependencies as our own lockfile pins them. */
+function runtimeLockfile(): object {
+  const ours = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }>;
+  };
+  const packages: Record<string, unknown> = { '': { name: 'node-red-project', version: '0.0.1' } };
+  for (const [path, entry] of Object.entries(ours.packages)) {
+    if (path !== '' && entry.dev !== true && entry.devOptional !== true && entry.link !== true) packages[path] = entry;
+  }
+  return { name: 'node-red-project', version: '0.0.1', lockfileVersion: 3, requires: true, packages };
 }
