@@ -230,16 +230,16 @@ describe('Node-RED end to end: packed, installed as from the palette, in a real 
       return [...ids.keys()].filter((n) => !seen.has(`e2e message ${n}`)).length;
     };
 
-    await until(() => ids.size >= 15, 30_000, '15 messages accepted');
-    const beforeEdit = backlog();
+    // Each redeploy goes out while some accepted messages have not reached the SMSC yet; on a
+    // slow machine the clients may not outrun the rate limit all the time, so wait for a moment
+    // when they do.
+    await until(() => ids.size >= 15 && backlog() > 0, 30_000, '15 messages accepted, some still waiting');
     // Edit the connection (a "modified nodes" deploy: it and the send node restart); the
     // credentials are not sent again, as the editor does not send unchanged ones.
     await deploy(flow({ name: 'Simulator (edited)', maxPerSecond: '8' }), 'nodes');
-    await until(() => ids.size >= 35, 60_000, '35 messages accepted');
-    const beforeFull = backlog();
+    await until(() => ids.size >= 35 && backlog() > 0, 60_000, '35 messages accepted, some still waiting');
     await deploy(flow({ name: 'Simulator (edited)', maxPerSecond: '8' }), 'full');
     await traffic;
-    assert.ok(beforeEdit > 0 && beforeFull > 0, `messages were waiting at each redeploy (${beforeEdit}, ${beforeFull})`);
 
     const expected = [...ids.entries()];
     await until(() => expected.every(([, id]) => reports.some((r) => r.id === id)), 90_000, `reports for all ${total} messages`);
