@@ -143,23 +143,28 @@ export class SqliteStore implements Store {
    * lock is never held across a turn of the event loop. Each commit writes every page it
    * touched to the WAL, one page per row or index entry changed: writes that share a commit
    * share those writes, and the system calls.
+   *
+   * `oneChange`: `work` changes the database with one statement at most, and SQLite undoes a
+   * statement that fails by itself, so the savepoint (two more statements per write) is left out.
    */
-  private write<T>(work: () => T): Promise<T> {
+  private write<T>(work: () => T, oneChange = false): Promise<T> {
     let batch: Batch;
     try {
       batch = this.batch ?? this.beginBatch();
-      this.sql('SAVEPOINT write').run();
+      if (!oneChange) this.sql('SAVEPOINT write').run();
     } catch (err) {
       return Promise.reject(err);
     }
     try {
       const result = work();
-      this.sql('RELEASE write').run();
+      if (!oneChange) this.sql('RELEASE write').run();
       return batch.committed.then(() => result);
     } catch (err) {
       if (this.db?.isTransaction) {
-        this.sql('ROLLBACK TO write').run();
-        this.sql('RELEASE write').run();
+        if (!oneChange) {
+          this.sql('ROLLBACK TO write').run();
+          this.sql('RELEASE write').run();
+        }
       } else {
         // SQLite rolled the whole transaction back (a full disk, an I/O error): the batch's
         // other writes are gone with it.
@@ -241,7 +246,7 @@ export class SqliteStore implements Store {
         JSON.stringify(record),
       );
       return { record, created: true };
-    });
+    }, true);
   }
 
   getMessage(id: string): Promise<MessageRecord | undefined> {
@@ -287,7 +292,7 @@ export class SqliteStore implements Store {
   releaseLease(id: string): Promise<void> {
     return this.write(() => {
       this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE id = ?').run(id);
-    });
+    }, true);
   }
 
   leaseOwners(): Promise<string[]> {
@@ -302,7 +307,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const result = this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
       return Number(result.changes);
-    });
+    }, true);
   }
 
   wakeWaitingForLink(now: number): Promise<number> {
@@ -312,7 +317,7 @@ export class SqliteStore implements Store {
          WHERE state = 'QUEUED' AND next_attempt_at > ? AND json_extract(doc, '$.error.code') = 'TRANSPORT_UNAVAILABLE'`,
       ).run(now, now, now);
       return Number(result.changes);
-    });
+    }, true);
   }
 
   nextDue(): Promise<number | null> {
@@ -358,7 +363,7 @@ export class SqliteStore implements Store {
         JSON.stringify(stored),
       );
       return stored;
-    });
+    }, true);
   }
 
   addInboundPart(part: InboundPart): Promise<InboundPart[] | null> {
@@ -403,7 +408,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       if (optedOut) this.sql('INSERT OR REPLACE INTO opt_out (e164, at) VALUES (?, ?)').run(e164, Date.now());
       else this.sql('DELETE FROM opt_out WHERE e164 = ?').run(e164);
-    });
+    }, true);
   }
 
   isOptedOut(e164: string): Promise<boolean> {
