@@ -2,10 +2,15 @@
  * The deliver_sm the simulator owes its clients (receipts and MO messages), until each is
  * acknowledged. Like a real SMSC it holds them while no suitable session is bound and delivers
  * them when one binds; a deliver_sm left without deliver_sm_resp for `retryMs` (or whose session
- * closes first) is sent again, to whichever suitable session is bound then. Any deliver_sm_resp
- * settles it, whatever its command_status: the status is reported, the ESME has decided.
+ * closes first) is sent again, to whichever suitable session is bound then. A deliver_sm_resp
+ * settles it, whatever its command_status, except the ones that ask for another try
+ * (ESME_RX_T_APPN, ESME_RMSGQFUL, ESME_RTHROTTLED): then it is sent again after `retryMs`, as an
+ * SMSC does for an ESME that could not store it yet.
  */
 import type { DeliverSm } from './pdu';
+
+/** ESME_RMSGQFUL, ESME_RTHROTTLED, ESME_RX_T_APPN (SMPP 3.4 §5.1.3). */
+const TRY_AGAIN = new Set([0x14, 0x58, 0x64]);
 
 export interface Delivery {
   kind: 'receipt' | 'mo';
@@ -46,6 +51,8 @@ export class DeliveryQueue {
   private readonly waiting: Delivery[] = [];
   /** Sent, keyed by `${sessionId}:${sequenceNumber}`. */
   private readonly unacknowledged = new Map<string, Unacknowledged>();
+  /** Refused for now by their ESME, waiting to be sent again. */
+  private readonly retrying = new Map<NodeJS.Timeout, Delivery>();
   private dispatching = false;
   private dispatchAgain = false;
 
@@ -97,6 +104,14 @@ export class DeliveryQueue {
     clearTimeout(entry.timer);
     this.unacknowledged.delete(key);
     this.events.acknowledged(entry.delivery, sessionId, commandStatus);
+    if (TRY_AGAIN.has(commandStatus)) {
+      const timer = setTimeout(() => {
+        this.retrying.delete(timer);
+        this.enqueue(entry.delivery);
+      }, this.retryMs);
+      this.retrying.set(timer, entry.delivery);
+      return true;
+    }
     entry.delivery.onAcknowledged?.(commandStatus);
     return true;
   }
@@ -114,9 +129,15 @@ export class DeliveryQueue {
 
   /** Stops every timer and gives up on whatever is still owed. */
   close(): void {
-    const abandoned = [...this.waiting, ...[...this.unacknowledged.values()].map((entry) => entry.delivery)];
+    const abandoned = [
+      ...this.waiting,
+      ...[...this.unacknowledged.values()].map((entry) => entry.delivery),
+      ...this.retrying.values(),
+    ];
     for (const entry of this.unacknowledged.values()) clearTimeout(entry.timer);
+    for (const timer of this.retrying.keys()) clearTimeout(timer);
     this.unacknowledged.clear();
+    this.retrying.clear();
     this.waiting.length = 0;
     for (const delivery of abandoned) delivery.onAbandoned?.();
   }

@@ -59,6 +59,8 @@ export class Esme {
   readonly received: SmppPdu[] = [];
   readonly errors: Error[] = [];
   answerDelivers = true;
+  /** The command_status of the next deliver_sm_resp, then 0 again. */
+  nextDeliverStatus = 0;
   closed = false;
   private readonly events = new EventEmitter();
 
@@ -73,7 +75,10 @@ export class Esme {
     session.on('unbind', (pdu: SmppPdu) => session.send(pdu.response()));
     session.on('deliver_sm', (pdu: SmppPdu) => {
       this.delivers.push(pdu);
-      if (this.answerDelivers) session.send(pdu.response());
+      if (this.answerDelivers) {
+        session.send(pdu.response({ command_status: this.nextDeliverStatus }));
+        this.nextDeliverStatus = 0;
+      }
       this.events.emit('deliver_sm', pdu);
     });
   }

@@ -237,6 +237,27 @@ describe('SMSC simulator: submits and receipts', () => {
     esme.close();
   });
 
+  it('sends a receipt again when the ESME answers that it cannot store it yet, and takes other errors as final', async () => {
+    const { sim, port } = await startSimulator({ deliverRetryMs: 200 });
+    const answers: number[] = [];
+    sim.on('deliver-resp', ({ commandStatus }) => answers.push(commandStatus));
+    const esme = await Esme.connect(port);
+    await esme.bind();
+    esme.nextDeliverStatus = 0x64; // ESME_RX_T_APPN: try again later
+    const retried = await esme.submit('store me later', { registered_delivery: 1 });
+    const [first, second] = await esme.waitForDelivers(2, 2000);
+    assert.equal(first!.receipted_message_id, retried.message_id);
+    assert.equal(second!.receipted_message_id, retried.message_id, 'the same receipt, again');
+
+    esme.nextDeliverStatus = 0x08; // ESME_RSYSERR: refused for good
+    await esme.submit('refused for good', { registered_delivery: 1 });
+    await esme.waitForDelivers(3, 2000);
+    await delay(500);
+    assert.equal(esme.delivers.length, 3, 'not sent again after a permanent error');
+    assert.deepEqual(answers, [0x64, 0, 0x08]);
+    esme.close();
+  });
+
   it('sends an unacknowledged receipt to another session when its session closes', async () => {
     const { port } = await startSimulator();
     const silent = await Esme.connect(port);
