@@ -224,6 +224,8 @@ describe('Node-RED end to end: packed, installed as from the palette, in a real 
 
     let binds = 0;
     sim.on('bind', () => binds++);
+    const deliveries: string[] = [];
+    sim.on('deliver-resp', (e) => deliveries.push(`${e.messageId}: ${e.commandStatus} on session ${e.sessionId}`));
     /** Accepted by the flow and not yet seen by the SMSC: the backlog a redeploy must keep. */
     const backlog = () => {
       const seen = new Set(sim.submits.map((s) => s.text));
@@ -242,7 +244,21 @@ describe('Node-RED end to end: packed, installed as from the palette, in a real 
     await traffic;
 
     const expected = [...ids.entries()];
-    await until(() => expected.every(([, id]) => reports.some((r) => r.id === id)), 90_000, `reports for all ${total} messages`);
+    await until(() => expected.every(([, id]) => reports.some((r) => r.id === id)), 90_000, `reports for all ${total} messages`).catch(
+      (err: Error) => {
+        // Which messages, and how far each got, so a failure says where to look.
+        const missing = expected.filter(([, id]) => !reports.some((r) => r.id === id));
+        const seen = (n: number) => sim.submits.filter((s) => s.text === `e2e message ${n}`).map((s) => s.commandStatus);
+        const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
+        const db = new DatabaseSync(join(userDir, 'smsgate.db'), { readOnly: true });
+        const stored = (id: string) => db.prepare('SELECT state, lease_owner, doc FROM messages WHERE id = ?').get(id);
+        const detail = missing
+          .map(([n, id]) => `message ${n}: submits ${JSON.stringify(seen(n))}, stored ${JSON.stringify(stored(id))}`)
+          .join('; ');
+        db.close();
+        throw new Error(`${err.message}: ${detail}\nreceipts answered: ${deliveries.join(', ')}\n${redLog.slice(-3000)}`);
+      },
+    );
     for (const [n, id] of expected) {
       const report = reports.find((r) => r.id === id)!;
       assert.deepEqual([report.correlation, report.state], [`m${n}`, 'DELIVERED'], `message ${n}`);

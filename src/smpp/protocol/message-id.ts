@@ -54,16 +54,21 @@ export function messageIdKeys(id: string): string[] {
   return [...new Set(messageIdCandidates(id).map((candidate) => candidate.key))];
 }
 
-/** Votes one relation needs ahead of each other before it is taken as the link's. */
-const SETTLE_LEAD = 3;
+/**
+ * Votes one relation needs ahead of each other before it is taken as the link's. Not fewer: after
+ * a restart, receipts for ids submitted before it vote for a cross-base relation whenever their
+ * other-base key happens to be a new id in flight.
+ */
+const SETTLE_LEAD = 5;
 
 /**
  * Learns, per link, how its receipts write ids relative to its submit_sm_resp. Each receipt whose
  * id is found under exactly one key, given by exactly one relation, is a vote for that relation;
  * once one leads every other by SETTLE_LEAD votes it is settled, and from then on a receipt id is
  * converted that way only, found or not. Before that (and after a restart, until it settles
- * again) an ambiguous id resolves primary-first, which may pick the wrong message only when the
- * SMSC writes the two in different bases and its ids are small sequential numbers.
+ * again) a receipt id resolves to its primary key, with the cross-base keys as alternates for the
+ * gateway: the in-flight ids of this link are no evidence for the receipt of a message submitted
+ * before it started (a redeploy, a restart), whose primary key the store still knows.
  */
 export class MessageIdMatcher {
   private readonly votes: Record<IdRelation, number> = { same: 0, 'decimal-to-hex': 0, 'hex-to-decimal': 0 };
@@ -81,16 +86,16 @@ export class MessageIdMatcher {
    */
   resolve(receiptId: string, inFlight: (key: string) => boolean): string {
     const candidates = messageIdCandidates(receiptId);
-    if (this.settled !== undefined) {
-      // An id the settled relation cannot convert (letters, for decimal-to-hex) can only be itself.
-      return (candidates.find((candidate) => candidate.relation === this.settled) ?? candidates[0]).key;
+    if (this.settled === undefined) {
+      const found = [...new Set(candidates.map((candidate) => candidate.key))].filter(inFlight);
+      if (found.length === 1) {
+        const relations = candidates.filter((candidate) => candidate.key === found[0]);
+        if (relations.length === 1) this.vote(relations[0].relation);
+      }
     }
-    const found = [...new Set(candidates.map((candidate) => candidate.key))].filter(inFlight);
-    if (found.length === 1) {
-      const relations = candidates.filter((candidate) => candidate.key === found[0]);
-      if (relations.length === 1) this.vote(relations[0].relation);
-    }
-    return found[0] ?? candidates[0].key;
+    if (this.settled === undefined) return candidates[0].key;
+    // An id the settled relation cannot convert (letters, for decimal-to-hex) can only be itself.
+    return (candidates.find((candidate) => candidate.relation === this.settled) ?? candidates[0]).key;
   }
 
   private vote(relation: IdRelation): void {

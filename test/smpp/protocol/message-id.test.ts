@@ -121,19 +121,27 @@ describe('message ids', () => {
     }
   });
 
-  it('settles only on a lead of three votes, and then converts whether the id is in flight or not', () => {
+  it('settles only on a lead of five votes, resolving primary first until then, and then converts whether the id is in flight or not', () => {
     const matcher = new MessageIdMatcher();
-    const inFlight = new Set(['A', 'B', 'C', 'D']);
-    // Receipts 10..13 (decimal) for ids A..D (hex): only the decimal-to-hex key is in flight.
-    assert.equal(matcher.resolve('10', (key) => inFlight.has(key)), 'A');
-    assert.equal(matcher.resolve('11', (key) => inFlight.has(key)), 'B');
+    const inFlight = new Set(['A', 'B', 'C', 'D', 'E', 'F']);
+    // Receipts 10..14 (decimal) for ids A..E (hex): only the decimal-to-hex key is in flight.
+    for (const id of ['10', '11', '12', '13']) assert.equal(matcher.resolve(id, (key) => inFlight.has(key)), id);
     assert.equal(matcher.relation, undefined);
-    assert.equal(matcher.resolve('12', (key) => inFlight.has(key)), 'C');
+    assert.equal(matcher.resolve('14', (key) => inFlight.has(key)), 'E');
     assert.equal(matcher.relation, 'decimal-to-hex');
+    assert.equal(matcher.resolve('15', (key) => inFlight.has(key)), 'F');
     // Settled: nothing in flight (after a restart, say), the id is still converted.
     assert.equal(matcher.resolve('0000000255', () => false), 'FF');
     // An id the relation cannot convert can only be itself.
     assert.equal(matcher.resolve('abc', () => false), 'ABC');
+  });
+
+  it('after a restart, resolves a receipt for an id submitted before it to that id, not to a new id in another base', () => {
+    // Sequential hex ids in both places: 1A went out before the restart, 26 (0x26) after it, and
+    // "1A" read as hex is 26 in decimal.
+    const matcher = new MessageIdMatcher();
+    assert.equal(matcher.resolve('0000001a', (key) => key === '26'), '1A');
+    assert.equal(matcher.resolve('00000026', (key) => key === '26'), '26');
   });
 
   it('does not vote on ids whose keys agree, nor on ambiguous ones, and resolves those primary first', () => {
