@@ -25,6 +25,15 @@ function smpp(id: string, port: number, extra: Record<string, unknown> = {}): Fl
   return { id, type: 'smsgate-smpp', name: `SMSC ${id}`, host: '127.0.0.1', port: String(port), bind: 'transceiver', window: '10', ...extra };
 }
 
+/** A connection, a send node on it, and a helper node after the send node. */
+function sendFlow(port: number): FlowNode[] {
+  return [
+    smpp('c1', port),
+    { id: 'send', type: 'smsgate-send', kind: 'smpp', smpp: 'c1', wires: [['out']] },
+    { id: 'out', type: 'helper' },
+  ];
+}
+
 const credentials = (...ids: string[]) => Object.fromEntries(ids.map((id) => [id, { systemId: SYSTEM_ID, password: PASSWORD }]));
 
 describe('Node-RED nodes', function () {
@@ -90,11 +99,7 @@ describe('Node-RED nodes', function () {
 
     it('takes an object payload with its options, and msg.topic as the recipient otherwise', async () => {
       const { sim, port } = await simulator();
-      const flow: FlowNode[] = [
-        smpp('c1', port),
-        { id: 'send', type: 'smsgate-send', kind: 'smpp', smpp: 'c1', wires: [['out']] },
-        { id: 'out', type: 'helper' },
-      ];
+      const flow = sendFlow(port);
       await helper.load(smsgateNodes, flow, credentials('c1'));
       const accepted = nextMessages(helper.getNode('out'), 2);
       helper.getNode('send').receive({ payload: { to: '+447400123457', text: 'Grüße €', from: 'Shop', encoding: 'ucs2', priority: 2, deliveryReport: false } });
@@ -113,11 +118,7 @@ describe('Node-RED nodes', function () {
 
     it('reports bad input through done(err) with the code and field, sends nothing and keeps running', async () => {
       const { sim, port } = await simulator();
-      const flow: FlowNode[] = [
-        smpp('c1', port),
-        { id: 'send', type: 'smsgate-send', kind: 'smpp', smpp: 'c1', wires: [['out']] },
-        { id: 'out', type: 'helper' },
-      ];
+      const flow = sendFlow(port);
       await helper.load(smsgateNodes, flow, credentials('c1'));
       const send = helper.getNode('send');
       const passed: unknown[] = [];

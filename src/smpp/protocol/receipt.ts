@@ -31,7 +31,7 @@ export interface ReceiptFields {
  * Stat words seen in the wild for the Appendix B ones. FAILED (PSWinCom's final failure) reads as
  * UNDELIV; SUBMITTED (accepted by the next hop, not final) as ENROUTE; ACKED as ACCEPTD.
  */
-const STAT_VARIANTS: Readonly<Record<string, ReceiptStatus>> = {
+export const STAT_VARIANTS: Readonly<Record<string, ReceiptStatus>> = {
   DELIVERED: 'DELIVRD',
   UNDELIVERABLE: 'UNDELIV',
   UNDELIVERED: 'UNDELIV',

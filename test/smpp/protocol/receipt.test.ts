@@ -6,6 +6,7 @@ import {
   isReceipt,
   parseReceiptText,
   receiptFromDeliverSm,
+  STAT_VARIANTS,
   type ReceiptPdu,
 } from '../../../src/smpp/protocol/receipt';
 import { parseKeepingUserData, serialise } from './smpp-package';
@@ -184,22 +185,11 @@ function regexReading(text: string): ReturnType<typeof parseReceiptText> {
     else if ((key === 'sub' || key === 'dlvrd') && /^\d+$/.test(value)) fields[key] = Number(value);
     else if (key === 'submitdate') fields.submitDate = date(value);
     else if (key === 'donedate') fields.doneDate = date(value);
-    else if (key === 'stat') fields.stat = STAT_WORDS[value.toUpperCase()] ?? value.toUpperCase();
+    else if (key === 'stat') fields.stat = STAT_VARIANTS[value.toUpperCase()] ?? value.toUpperCase();
     else if (key === 'err') fields.err = value;
   }
   return seen.size >= 2 ? fields : null;
 }
-
-const STAT_WORDS: Record<string, string> = {
-  DELIVERED: 'DELIVRD',
-  UNDELIVERABLE: 'UNDELIV',
-  UNDELIVERED: 'UNDELIV',
-  FAILED: 'UNDELIV',
-  REJECTED: 'REJECTD',
-  ACCEPTED: 'ACCEPTD',
-  ACKED: 'ACCEPTD',
-  SUBMITTED: 'ENROUTE',
-};
 
 describe('isReceipt', () => {
   it('counts SMSC delivery receipts and intermediate notifications, whatever the other esm_class bits', () => {
