@@ -6,6 +6,7 @@
  * it: it survives a restart, and it ends in a final state or is still QUEUED, never dropped.
  */
 import { randomInt, randomUUID } from 'node:crypto';
+import { messageId } from './message-id';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { DEFAULT_REASSEMBLY_TIMEOUT_MS, encodeMessage, type EncodedMessage, type EncodingChoice } from '../encoding';
@@ -722,16 +723,6 @@ function scheduleTime(scheduleAt: Date | number | undefined, now: number, validi
     );
   }
   return at > now ? at : null;
-}
-
-/**
- * A new message id: a random UUID as one flat string. Node builds randomUUID()'s string from 20
- * pieces, which V8 keeps as a tree of concatenations (~480 bytes, against 56 for the characters)
- * for as long as the string lives: in a store's maps, for as long as the message is kept. On an
- * all-lower-case string toLowerCase() changes nothing but returns it flattened.
- */
-function messageId(): string {
-  return randomUUID().toLowerCase();
 }
 
 function toErrorInfo(err: unknown): ErrorInfo {

@@ -82,6 +82,17 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.deepEqual(afterLease.map((r) => r.id).sort(), [high.id, low.id].sort(), 'an expired lease frees the message');
     });
 
+    it('claims by priority, and messages due at the same time in the order they came in', async () => {
+      const records = Array.from({ length: 8 }, (_, i) => sampleRecord({ id: `m${i}`, priority: i % 3 === 0 ? 2 : 0, nextAttemptAt: NOW - 5 }));
+      for (const r of records) await store.insertMessage(r);
+      const firstFour = await store.claimDue(NOW, 4, 'a', 30_000);
+      const rest = await store.claimDue(NOW, 10, 'a', 30_000);
+      assert.deepEqual(
+        [...firstFour, ...rest].map((r) => r.id),
+        ['m0', 'm3', 'm6', 'm1', 'm2', 'm4', 'm5', 'm7'],
+      );
+    });
+
     it('wakes the queued messages that wait for a link, and only those', async () => {
       const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
       const waiting = sampleRecord({ nextAttemptAt: NOW + 30_000, error: down });
@@ -169,6 +180,53 @@ for (const kind of ['memory', 'sqlite'] as const) {
     });
   });
 }
+
+describe('sqlite store shared by two connections (two processes)', () => {
+  let dir: string;
+  let one: SqliteStore;
+  let two: SqliteStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    one = new SqliteStore(join(dir, 'gw.db'));
+    two = new SqliteStore(join(dir, 'gw.db'));
+    await one.open();
+    await two.open();
+  });
+
+  afterEach(async () => {
+    await one.close();
+    await two.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("bases each update on the other's latest change, not on a record it read before", async () => {
+    const record = sampleRecord();
+    await one.insertMessage(record);
+    await one.claimDue(NOW, 10, 'one', 30_000);
+    await one.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1 }));
+    await two.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1, correlation: 'from two' }));
+    const seen = await one.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1 }));
+    assert.equal(seen?.attempts, 3);
+    assert.equal(seen?.correlation, 'from two');
+    assert.deepEqual(await two.getMessage(record.id), seen);
+  });
+
+  it('leaves a record as it was when a change throws, for both connections', async () => {
+    const record = sampleRecord();
+    await one.insertMessage(record);
+    await one.updateMessage(record.id, (r) => ({ ...r, attempts: 1 }));
+    await assert.rejects(
+      one.updateMessage(record.id, () => {
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    const after = await one.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1 }));
+    assert.equal(after?.attempts, 2);
+    assert.equal((await two.getMessage(record.id))?.attempts, 2);
+  });
+});
 
 describe('sqlite store across a reopen', () => {
   it('still has the outbox and the correlation after close and open', async () => {
