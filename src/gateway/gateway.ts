@@ -62,8 +62,9 @@ export interface GatewayOptions {
   /** How long the parts of an inbound message wait for the rest before going on incomplete. */
   reassemblyTimeoutMs?: number;
   /**
-   * How long a message whose transport is down waits before it is looked at again, when no
-   * transport reconnects meanwhile (a reconnect wakes it at once). Default 30 s.
+   * While a link is up, how often the messages set aside for a link that was down are woken
+   * anyway (a link coming up wakes them at once; this catches one that came up while the
+   * message was being set aside, or in another process). Default 30 s.
    */
   unavailableRecheckMs?: number;
 }
@@ -137,6 +138,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly reassemblyTimeoutMs: number;
   private readonly unavailableRecheckMs: number;
   private partSweep: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
   private readonly reportHold = new ReportHold();
   private readonly owner = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -200,6 +202,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       () => void this.deliverStaleParts().catch((err: Error) => this.emit('warning', err)),
       Math.min(10_000, this.reassemblyTimeoutMs / 4),
     );
+    this.recheck = setInterval(() => {
+      if (this.anyLinkUp()) void this.wakeWaiting().catch((err: Error) => this.emit('warning', err));
+    }, this.unavailableRecheckMs);
     this.kick();
   }
 
@@ -209,6 +214,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.running = false;
     clearTimeout(this.wakeTimer);
     clearInterval(this.partSweep);
+    clearInterval(this.recheck);
     await this.pumping;
     await Promise.allSettled([...this.inFlight]);
     this.reportHold.releaseAll();
@@ -471,6 +477,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
+  private anyLinkUp(): boolean {
+    for (const id of this.transports.keys()) {
+      const state = this.linkStatus.get(id)?.state;
+      if (state === 'connected' || state === 'throttled') return true;
+    }
+    return false;
+  }
+
   /** A link came up: what waited for one (in this process or another, before a restart) is due now. */
   private async wakeWaiting(): Promise<void> {
     await this.store.wakeWaitingForLink(Date.now());
@@ -528,10 +542,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const error = toErrorInfo(err);
     if (error.code === 'TRANSPORT_PERMANENT') return markFailed(record, error, now);
     if (error.code === 'TRANSPORT_UNAVAILABLE') {
-      // The link is down: no attempt is used up, and the message waits for a link to come up
-      // (wakeWaiting), the recheck, or the end of its validity, whichever comes first. Retrying
-      // each poll instead would rewrite every queued message every second while an SMSC is away.
-      return markRetry(record, error, record.attempts, Math.min(now + this.unavailableRecheckMs, record.validUntil), now);
+      // The link is down: no attempt is used up, and the message is set aside until a link
+      // comes up (wakeWaiting, and the recheck while one is up) or its validity ends. Looking at
+      // it again on a timer instead rewrote every queued message each time while an SMSC was
+      // away: 100 000 records every 30 s, and the memory store's RSS grew by 130 MB.
+      return markRetry(record, error, record.attempts, record.validUntil, now);
     }
     const attempts = record.attempts + 1;
     if (attempts >= this.retry.maxAttempts) {

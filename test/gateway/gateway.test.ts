@@ -231,6 +231,27 @@ describe('Gateway', () => {
     assert.equal(transport.submitted.length, 1);
   });
 
+  it('leaves a message set aside alone while every link stays down, however often the recheck comes', async () => {
+    const store = new CountingStore();
+    const transport = new ScriptedTransport('t1', [unavailable()]);
+    const gateway = await startGateway({ store, transports: [transport], unavailableRecheckMs: 25 });
+    transport.setStatus({ state: 'disconnected' });
+    const waiting = await gateway.send({ to: UK_MOBILE, text: 'while the SMSC is away' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(store.updatesOf(waiting.id), 1, 'set aside once, then not rewritten by a dozen rechecks');
+    assert.equal(transport.submitted.length, 0);
+  });
+
+  it('wakes, at the recheck, a message set aside while its link was up (a drop and a return it did not see)', async () => {
+    // The link reports connected throughout, so no link-up wakes the message the first submit set aside.
+    const transport = new ScriptedTransport('t1', [unavailable()]);
+    const gateway = await startGateway({ transports: [transport], unavailableRecheckMs: 100 });
+    const waiting = await gateway.send({ to: UK_MOBILE, text: 'raced a reconnect' });
+    const sent = await gateway.waitFor(waiting.id, 'submitted', 2000);
+    assert.equal(sent.state, 'SUBMITTED');
+    assert.equal(sent.attempts, 1, 'the refusal for a link down used no attempt');
+  });
+
   it('fails a message that waited for a link with VALIDITY_EXPIRED at the end of its validity, not before', async () => {
     const transport = new ScriptedTransport('t1', [unavailable()]);
     const gateway = await startGateway({ transports: [transport] });
