@@ -6,6 +6,12 @@
  * SUBMITTED) p50/p99, and RSS. Beside it the ceiling: a bare `smpp` package submit loop
  * against the same simulator. Then RSS with 100 000 messages queued (bench/queued-rss.js), and
  * the bulk CLI.
+ *
+ * The producer keeps 64 sends in flight, as `smsgate send --csv` does and as a busy flow does
+ * (each message a send of its own, none waiting for the one before): the bare loop it is set
+ * against keeps `window` submits in flight too. Sends awaited one at a time are measured as
+ * well, at window 100: each resolves only once its message is committed, so with the sqlite
+ * store each costs a commit of its own.
  * Build first (`npm run build`); prints one JSON document.
  */
 const { spawn, spawnSync } = require('node:child_process');
@@ -17,6 +23,7 @@ const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require('../dist');
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
+const SENDS_IN_FLIGHT = 64;
 const WINDOWS = (process.env.BENCH_WINDOWS ?? '1,10,100,500').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
 
@@ -32,8 +39,8 @@ function startSimulator() {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
-async function gatewayRun(port, storeKind, window, count) {
-  const store = storeKind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, `bench-${window}.db`));
+async function gatewayRun(port, storeKind, window, count, sendsInFlight = SENDS_IN_FLIGHT) {
+  const store = storeKind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, `bench-${window}-${sendsInFlight}.db`));
   const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId: 'bench', password: 'bench', window });
   const gateway = new Gateway({ store, transports: [transport], guard: { enabled: false } });
   const connected = new Promise((resolve) =>
@@ -47,16 +54,21 @@ async function gatewayRun(port, storeKind, window, count) {
   let allSubmitted;
   const done = new Promise((resolve) => (allSubmitted = resolve));
   gateway.on('state', ({ message, previous }) => {
-    if (previous !== 'QUEUED' || !sentAt.has(message.id)) return;
-    latencies.push(performance.now() - sentAt.get(message.id));
+    if (previous !== 'QUEUED') return;
+    if (sentAt.has(message.id)) latencies.push(performance.now() - sentAt.get(message.id));
     if (++submitted === count) allSubmitted();
   });
   const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const before = performance.now();
-    const message = await gateway.send({ to: `+4474001${String(i % 100000).padStart(5, '0')}`, text: `bench message ${i}` });
-    sentAt.set(message.id, before);
-  }
+  let next = 0;
+  const producer = async () => {
+    while (next < count) {
+      const i = next++;
+      const before = performance.now();
+      const message = await gateway.send({ to: `+4474001${String(i % 100000).padStart(5, '0')}`, text: `bench message ${i}` });
+      sentAt.set(message.id, before);
+    }
+  };
+  await Promise.all(Array.from({ length: sendsInFlight }, producer));
   await done;
   const seconds = (performance.now() - started) / 1000;
   const rssMb = Math.round(process.memoryUsage().rss / 1048576);
@@ -65,6 +77,7 @@ async function gatewayRun(port, storeKind, window, count) {
   return {
     store: storeKind,
     window,
+    sendsInFlight,
     messages: count,
     messagesPerSecond: Math.round(count / seconds),
     submitLatencyMs: { p50: +percentile(latencies, 0.5).toFixed(2), p99: +percentile(latencies, 0.99).toFixed(2) },
@@ -102,11 +115,14 @@ function bareLoop(port, window, count) {
   });
 }
 
-/** RSS with 100 000 messages queued, each store in a fresh process so nothing else counts. */
-function queuedRss(storeKind) {
-  const run = spawnSync(process.execPath, ['--expose-gc', join(__dirname, 'queued-rss.js'), storeKind, dir], { encoding: 'utf8' });
+/**
+ * RSS with 100 000 messages queued, each store in a fresh process so nothing else counts; with
+ * V8's defaults, and with its young generation capped (`--max-semi-space-size=16`, in MB).
+ */
+function queuedRss(storeKind, v8Flags) {
+  const run = spawnSync(process.execPath, [...v8Flags, '--expose-gc', join(__dirname, 'queued-rss.js'), storeKind, dir], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`queued-rss ${storeKind}: ${run.stderr}`);
-  return JSON.parse(run.stdout);
+  return { nodeFlags: v8Flags.join(' '), ...JSON.parse(run.stdout) };
 }
 
 function bulkCli(port, count) {
@@ -133,16 +149,30 @@ async function main() {
     for (const store of ['memory', 'sqlite']) {
       for (const window of WINDOWS) gateway.push(await gatewayRun(port, store, window, window === 1 ? 2000 : MESSAGES));
     }
+    const oneByOne = [];
+    for (const store of ['memory', 'sqlite']) oneByOne.push(await gatewayRun(port, store, 100, MESSAGES, 1));
     const ceiling = bare.find((b) => b.window === 100).submitsPerSecond;
-    const at100 = (store) => gateway.find((g) => g.store === store && g.window === 100).messagesPerSecond;
+    const ratio = (runs, store) => +(runs.find((g) => g.store === store && g.window === 100).messagesPerSecond / ceiling).toFixed(2);
+    const bulk = bulkCli(port, 5 * MESSAGES);
     const result = {
       node: process.version,
       simulator: 'smsgate simulate smsc in a child process, receipts after 10 ms',
       bareSmppLoop: bare,
       gateway,
-      versusBareAtWindow100: { memory: +(at100('memory') / ceiling).toFixed(2), sqlite: +(at100('sqlite') / ceiling).toFixed(2) },
-      queued: [queuedRss('memory'), queuedRss('sqlite')],
-      bulkCli: bulkCli(port, MESSAGES),
+      sendsAwaitedOneByOne: oneByOne,
+      versusBareAtWindow100: {
+        memory: ratio(gateway, 'memory'),
+        sqlite: ratio(gateway, 'sqlite'),
+        memoryOneByOne: ratio(oneByOne, 'memory'),
+        sqliteOneByOne: ratio(oneByOne, 'sqlite'),
+      },
+      queued: [
+        queuedRss('memory', []),
+        queuedRss('sqlite', []),
+        queuedRss('memory', ['--max-semi-space-size=16']),
+        queuedRss('sqlite', ['--max-semi-space-size=16']),
+      ],
+      bulkCli: { ...bulk, versusGatewaySend: +(bulk.perSecond / gateway.find((g) => g.store === 'memory' && g.window === 100).messagesPerSecond).toFixed(2) },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
