@@ -478,11 +478,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private anyLinkUp(): boolean {
-    for (const id of this.transports.keys()) {
-      const state = this.linkStatus.get(id)?.state;
-      if (state === 'connected' || state === 'throttled') return true;
-    }
-    return false;
+    return [...this.transports.keys()].some((id) => this.linkUp(id));
+  }
+
+  /** Whether a transport's link takes submits, by the last status it reported. */
+  private linkUp(id: string): boolean {
+    const state = this.linkStatus.get(id)?.state;
+    return state === 'connected' || state === 'throttled';
   }
 
   /** A link came up: what waited for one (in this process or another, before a restart) is due now. */
@@ -500,9 +502,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const inTurn = (offset: number) => candidates[(attempts + offset) % candidates.length]!;
     for (let offset = 0; offset < candidates.length; offset++) {
       const id = inTurn(offset);
-      if (!this.transports.has(id)) continue;
-      const state = this.linkStatus.get(id)?.state;
-      if (state === undefined || state === 'connected' || state === 'throttled') return id;
+      // A transport that has reported nothing yet is given the chance.
+      if (this.transports.has(id) && (!this.linkStatus.has(id) || this.linkUp(id))) return id;
     }
     return inTurn(0);
   }
