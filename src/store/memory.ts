@@ -11,6 +11,7 @@ import type { InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
 import type { MessageState } from '../types';
 import { copy, freeze } from './frozen-record';
+import { LaterQueue } from './later-queue';
 import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from './types';
 
 interface Lease {
@@ -21,8 +22,10 @@ interface Lease {
 export class MemoryStore implements Store {
   readonly type = 'memory';
   private readonly messages = new Map<string, MessageRecord>();
-  /** QUEUED ids by priority (index 0..3), each in the order they were queued. */
+  /** QUEUED ids that were due when stored or since, by priority (index 0..3), in the order they became due. */
   private readonly queued: Set<string>[] = [new Set(), new Set(), new Set(), new Set()];
+  /** QUEUED ids not due yet when stored. */
+  private readonly later = new LaterQueue();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly leases = new Map<string, Lease>();
   private readonly providerLinks = new Map<string, ProviderLink>();
@@ -71,10 +74,14 @@ export class MemoryStore implements Store {
   /** Keeps the per-priority queues in step with a record that was stored. */
   private requeue(record: MessageRecord): void {
     for (const queue of this.queued) queue.delete(record.id);
-    if (record.state === 'QUEUED') this.queued[record.priority]!.add(record.id);
+    this.later.remove(record.id);
+    if (record.state !== 'QUEUED') return;
+    if (record.nextAttemptAt > Date.now()) this.later.add(record.id, record.nextAttemptAt);
+    else this.queued[record.priority]!.add(record.id);
   }
 
   async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
+    for (const id of this.later.takeDue(now)) this.queued[this.messages.get(id)!.priority]!.add(id);
     const due: MessageRecord[] = [];
     for (let priority = this.queued.length - 1; priority >= 0 && due.length < limit; priority--) {
       for (const id of this.queued[priority]!) {
@@ -114,19 +121,19 @@ export class MemoryStore implements Store {
 
   async wakeWaitingForLink(now: number): Promise<number> {
     let woken = 0;
-    for (const queue of this.queued) {
-      for (const id of queue) {
-        const record = this.messages.get(id)!;
-        if (record.nextAttemptAt <= now || record.error?.code !== 'TRANSPORT_UNAVAILABLE') continue;
-        this.messages.set(id, freeze({ ...record, nextAttemptAt: now }));
-        woken++;
-      }
+    for (const id of [...this.queued.flatMap((queue) => [...queue]), ...this.later.ids()]) {
+      const record = this.messages.get(id)!;
+      if (record.nextAttemptAt <= now || record.error?.code !== 'TRANSPORT_UNAVAILABLE') continue;
+      const next = freeze({ ...record, nextAttemptAt: now });
+      this.messages.set(id, next);
+      this.requeue(next);
+      woken++;
     }
     return woken;
   }
 
   async nextDue(): Promise<number | null> {
-    let earliest: number | null = null;
+    let earliest = this.later.earliest() ?? null;
     for (const queue of this.queued) {
       for (const id of queue) {
         const at = this.messages.get(id)!.nextAttemptAt;

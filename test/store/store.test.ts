@@ -93,6 +93,30 @@ for (const kind of ['memory', 'sqlite'] as const) {
       );
     });
 
+    it('leaves messages not due yet out of claims until their time, earliest first, then in the order they came in', async () => {
+      const now = Date.now();
+      const last = sampleRecord({ id: 'last', nextAttemptAt: now + 20_000 });
+      const first = sampleRecord({ id: 'first', nextAttemptAt: now + 10_000 });
+      const second = sampleRecord({ id: 'second', nextAttemptAt: now + 10_000 });
+      for (const r of [last, first, second]) await store.insertMessage(r);
+      assert.deepEqual(await store.claimDue(now, 10, 'a', 30_000), []);
+      assert.equal(await store.nextDue(), now + 10_000);
+      assert.deepEqual((await store.claimDue(now + 10_000, 10, 'a', 30_000)).map((r) => r.id), ['first', 'second']);
+      assert.equal(await store.nextDue(), now + 10_000, 'leased messages are still queued');
+      assert.deepEqual((await store.claimDue(now + 20_000, 10, 'a', 30_000)).map((r) => r.id), ['last']);
+    });
+
+    it('wakes a message set aside for a link for hours, and it is claimed at once', async () => {
+      const now = Date.now();
+      const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
+      const waiting = sampleRecord({ nextAttemptAt: now + 3_600_000, error: down });
+      await store.insertMessage(waiting);
+      assert.deepEqual(await store.claimDue(now, 10, 'a', 30_000), []);
+      assert.equal(await store.wakeWaitingForLink(now), 1);
+      assert.equal(await store.nextDue(), now);
+      assert.deepEqual((await store.claimDue(now, 10, 'a', 30_000)).map((r) => r.id), [waiting.id]);
+    });
+
     it('wakes the queued messages that wait for a link, and only those', async () => {
       const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
       const waiting = sampleRecord({ nextAttemptAt: NOW + 30_000, error: down });
