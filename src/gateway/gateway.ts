@@ -174,11 +174,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.carrierLookup = options.carrierLookup;
     this.fixedConcurrency = options.concurrency;
-    this.leaseMs = options.leaseMs ?? 60_000;
-    this.pollMs = options.pollMs ?? 1000;
-    this.reportHoldMs = options.reportHoldMs ?? 10_000;
-    this.reassemblyTimeoutMs = options.reassemblyTimeoutMs ?? DEFAULT_REASSEMBLY_TIMEOUT_MS;
-    this.unavailableRecheckMs = options.unavailableRecheckMs ?? 30_000;
+    this.leaseMs = duration(options, 'leaseMs', 60_000);
+    this.pollMs = duration(options, 'pollMs', 1000);
+    this.reportHoldMs = duration(options, 'reportHoldMs', 10_000, 0);
+    this.reassemblyTimeoutMs = duration(options, 'reassemblyTimeoutMs', DEFAULT_REASSEMBLY_TIMEOUT_MS);
+    this.unavailableRecheckMs = duration(options, 'unavailableRecheckMs', 30_000);
     this.waiters = new StateWaiters(this.store, this.pollMs);
     this.on('state', ({ message }) => this.waiters.changed(message));
   }
@@ -739,6 +739,22 @@ function scheduleTime(scheduleAt: Date | number | undefined, now: number, validi
     );
   }
   return at > now ? at : null;
+}
+
+type DurationOption = 'leaseMs' | 'pollMs' | 'reportHoldMs' | 'reassemblyTimeoutMs' | 'unavailableRecheckMs';
+
+/**
+ * A timing option, or its default. Zero or less where a timer runs on it would fire it in a
+ * loop (a wake every millisecond while a link is up): refused, naming the option.
+ */
+function duration(options: GatewayOptions, name: DurationOption, fallback: number, least = 1): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < least) {
+    throw new SmsGateError('CONFIG_INVALID', `${name} must be a number of milliseconds, at least ${least}; got ${String(value)}`, {
+      field: name,
+    });
+  }
+  return value;
 }
 
 function toErrorInfo(err: unknown): ErrorInfo {

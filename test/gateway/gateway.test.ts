@@ -276,6 +276,17 @@ describe('Gateway', () => {
     assert.equal(transport.submitted.length, 0);
   });
 
+  it('refuses a timing option that would run a timer in a loop, naming it', () => {
+    const transports = [new ScriptedTransport('t1')];
+    for (const [name, value] of [['unavailableRecheckMs', 0], ['pollMs', -5], ['reassemblyTimeoutMs', Number.NaN], ['reportHoldMs', -1]] as const) {
+      assert.throws(
+        () => new Gateway({ store: new MemoryStore(), transports, [name]: value }),
+        (err: unknown) => err instanceof SmsGateError && err.code === 'CONFIG_INVALID' && err.field === name && err.message.startsWith(name),
+      );
+    }
+    assert.doesNotThrow(() => new Gateway({ store: new MemoryStore(), transports, reportHoldMs: 0 }), 'no hold is a choice');
+  });
+
   it('refuses premium-rate numbers by default', async () => {
     const gateway = await startGateway({ transports: [new ScriptedTransport('t1')] });
     const rejected = await gateway.send({ to: '+449098790000', text: 'win a prize' });
