@@ -30,14 +30,14 @@ export class LaterQueue {
     if (this.heap.length > 2 * this.live.size + 1024) this.rebuild();
   }
 
-  /** Takes out the ids due at `now`, earliest first. */
-  takeDue(now: number): string[] {
-    const due: string[] = [];
+  /** Takes out the entries due at `now`, earliest first. */
+  takeDue(now: number): { readonly id: string; readonly at: number }[] {
+    const due: Entry[] = [];
     for (let top = this.heap[0]; top !== undefined && top.at <= now; top = this.heap[0]) {
       this.pop();
       if (this.live.get(top.id) !== top) continue;
       this.live.delete(top.id);
-      due.push(top.id);
+      due.push(top);
     }
     return due;
   }
@@ -49,10 +49,6 @@ export class LaterQueue {
       top = this.heap[0];
     }
     return top?.at;
-  }
-
-  ids(): string[] {
-    return [...this.live.keys()];
   }
 
   private rebuild(): void {

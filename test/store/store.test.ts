@@ -131,6 +131,49 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal((await store.getMessage(backingOff.id))!.nextAttemptAt, NOW + 30_000);
     });
 
+    it('gives back every field of each message in a backlog of thousands, in order, and after it is set aside', async () => {
+      // Thousands, so that the memory store keeps most of them packed (memory.ts).
+      const records = Array.from({ length: 3000 }, (_, i) =>
+        sampleRecord({
+          id: `m${String(i).padStart(4, '0')}`,
+          idempotencyKey: i % 2 === 0 ? `key-${i}` : null,
+          sender: i % 3 === 0 ? null : { kind: 'international', address: '447700900123', ton: 1, npi: 1 },
+          text: `"quoted" \\ {{x}} ${'€😀'.repeat(i % 4)} ${i}`,
+          encoding: i % 4 === 0 ? 'GSM7' : 'UCS2',
+          nationalLanguages: i % 5 === 0 ? ['turkish'] : [],
+          reference: i % 7,
+          segments: 2,
+          correlation: i % 2 === 0 ? `order ${i}` : null,
+          scheduledAt: i % 6 === 0 ? NOW - 1 : null,
+          attempts: i % 3,
+          nextAttemptAt: NOW - 3000 + i,
+          segmentStates: i % 2 === 0 ? [null, null] : ['DELIVERED', null],
+          providerIds: i % 2 === 0 ? [] : [`p${i}`, `q${i}`],
+          error: i % 3 === 0 ? null : { code: 'TRANSPORT_TEMPORARY', message: `throttled ${i}`, providerCode: i % 2 === 0 ? 88 : '0x58' },
+        }),
+      );
+      for (const r of records) await store.insertMessage(r);
+      assert.deepEqual(await store.countByState(), { QUEUED: 3000 });
+      assert.equal(await store.nextDue(), NOW - 3000);
+      assert.deepEqual(await store.getMessage('m2999'), records[2999]);
+
+      const claimed = [];
+      for (let batch = await store.claimDue(NOW, 500, 'a', 30_000); batch.length > 0; batch = await store.claimDue(NOW, 500, 'a', 30_000)) {
+        claimed.push(...batch);
+      }
+      assert.deepEqual(claimed, records);
+
+      const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down', field: 'transport' };
+      const later = Date.now() + 3_600_000;
+      for (const r of records) await store.updateMessage(r.id, (current) => ({ ...current, nextAttemptAt: later, error: down }));
+      for (const r of [records[0]!, records[1]!, records[2999]!]) {
+        assert.deepEqual(await store.getMessage(r.id), { ...r, nextAttemptAt: later, error: down });
+      }
+      assert.equal(await store.nextDue(), later);
+      assert.equal(await store.wakeWaitingForLink(NOW), 3000);
+      assert.deepEqual((await store.claimDue(NOW, 3000, 'b', 30_000)).map((r) => r.id), records.map((r) => r.id));
+    });
+
     it('frees the leases of an owner, and an update ends the lease', async () => {
       const a = sampleRecord();
       const b = sampleRecord();
