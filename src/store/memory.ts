@@ -39,7 +39,7 @@ export class MemoryStore implements Store {
   private readonly later = PRIORITIES.map(() => new LaterQueue());
   /** QUEUED messages whose last error is TRANSPORT_UNAVAILABLE. */
   private readonly waitingForLink = new Set<string>();
-  private readonly counts: Partial<Record<MessageState, number>> = {};
+  private readonly counts = new Map<MessageState, number>();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly leases = new Map<string, Lease>();
   private readonly providerLinks = new Map<string, ProviderLink>();
@@ -92,14 +92,14 @@ export class MemoryStore implements Store {
   private put(record: MessageRecord, previous: MessageRecord | undefined): void {
     const id = record.id;
     if (previous !== undefined) {
-      this.counts[previous.state]! -= 1;
+      this.counts.set(previous.state, this.counts.get(previous.state)! - 1);
       if (previous.state === 'QUEUED') {
         this.queued[previous.priority]!.delete(id);
         this.later[previous.priority]!.remove(id);
         this.waitingForLink.delete(id);
       }
     }
-    this.counts[record.state] = (this.counts[record.state] ?? 0) + 1;
+    this.counts.set(record.state, (this.counts.get(record.state) ?? 0) + 1);
     let waits = false;
     if (record.state === 'QUEUED') {
       if (record.error?.code === 'TRANSPORT_UNAVAILABLE') this.waitingForLink.add(id);
@@ -126,8 +126,9 @@ export class MemoryStore implements Store {
     }
     const due: MessageRecord[] = [];
     for (let priority = PRIORITIES.length - 1; priority >= 0 && due.length < limit; priority--) {
-      for (const [id, at] of this.queued[priority]!) {
-        if (at > now || this.isLeased(id, now)) continue;
+      const queue = this.queued[priority]!;
+      for (const id of queue.keys()) {
+        if (this.isLeased(id, now) || queue.get(id)! > now) continue;
         const message = this.read(id)!;
         // Being worked on now: kept as an object until it waits again.
         this.messages.set(id, message);
@@ -185,9 +186,7 @@ export class MemoryStore implements Store {
   }
 
   async countByState(): Promise<Partial<Record<MessageState, number>>> {
-    const counts: Partial<Record<MessageState, number>> = {};
-    for (const [state, count] of Object.entries(this.counts) as [MessageState, number][]) if (count > 0) counts[state] = count;
-    return counts;
+    return Object.fromEntries([...this.counts].filter(([, count]) => count > 0));
   }
 
   private link(messageId: string, transportId: string, providerIds: string[]): void {

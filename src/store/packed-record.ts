@@ -9,53 +9,29 @@ import { freeze } from './frozen-record';
 import type { MessageRecord } from './types';
 
 /**
- * The fields in the order they are packed, all but the id: the store keeps a packed record under
+ * The values in the order they are packed, all but the id: the store keeps a packed record under
  * its id, and unpacking reuses that string rather than making another copy of it per message.
- * Written as an object of every other key of MessageRecord, so that a field added there and not
- * here fails to compile instead of being lost in packing.
+ * Spelled out, and in the same order in unpack: a loop over a list of names was twice as slow
+ * (its property accesses by name are megamorphic). The object literal in unpack fails to compile
+ * when a field of MessageRecord is missing; the store tests round-trip every field.
  */
-const FIELDS = Object.keys({
-  idempotencyKey: true,
-  recipient: true,
-  sender: true,
-  text: true,
-  encoding: true,
-  encodingChoice: true,
-  smart: true,
-  nationalLanguages: true,
-  reference16: true,
-  reference: true,
-  segments: true,
-  tag: true,
-  correlation: true,
-  deliveryReport: true,
-  priority: true,
-  scheduledAt: true,
-  transports: true,
-  transportId: true,
-  state: true,
-  attempts: true,
-  nextAttemptAt: true,
-  validUntil: true,
-  createdAt: true,
-  updatedAt: true,
-  submittedAt: true,
-  doneAt: true,
-  providerIds: true,
-  segmentStates: true,
-  error: true,
-} satisfies Record<Exclude<keyof MessageRecord, 'id'>, true>) as (keyof MessageRecord)[];
-
-export function pack(record: MessageRecord): string {
-  const values: unknown[] = new Array(FIELDS.length);
-  for (let i = 0; i < FIELDS.length; i++) values[i] = record[FIELDS[i]!];
-  return JSON.stringify(values);
+export function pack(r: MessageRecord): string {
+  return JSON.stringify([
+    r.idempotencyKey, r.recipient, r.sender, r.text, r.encoding, r.encodingChoice, r.smart, r.nationalLanguages,
+    r.reference16, r.reference, r.segments, r.tag, r.correlation, r.deliveryReport, r.priority, r.scheduledAt,
+    r.transports, r.transportId, r.state, r.attempts, r.nextAttemptAt, r.validUntil, r.createdAt, r.updatedAt,
+    r.submittedAt, r.doneAt, r.providerIds, r.segmentStates, r.error,
+  ]);
 }
 
 /** The record packed, frozen (frozen-record.ts). */
 export function unpack(id: string, packed: string): MessageRecord {
-  const values = JSON.parse(packed) as unknown[];
-  const record: Record<string, unknown> = { id };
-  for (let i = 0; i < FIELDS.length; i++) record[FIELDS[i]!] = values[i];
-  return freeze(record as unknown as MessageRecord);
+  const v = JSON.parse(packed) as never[];
+  return freeze({
+    id, idempotencyKey: v[0], recipient: v[1], sender: v[2], text: v[3], encoding: v[4], encodingChoice: v[5], smart: v[6],
+    nationalLanguages: v[7], reference16: v[8], reference: v[9], segments: v[10], tag: v[11], correlation: v[12],
+    deliveryReport: v[13], priority: v[14], scheduledAt: v[15], transports: v[16], transportId: v[17], state: v[18],
+    attempts: v[19], nextAttemptAt: v[20], validUntil: v[21], createdAt: v[22], updatedAt: v[23], submittedAt: v[24],
+    doneAt: v[25], providerIds: v[26], segmentStates: v[27], error: v[28],
+  });
 }

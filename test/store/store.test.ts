@@ -132,7 +132,8 @@ for (const kind of ['memory', 'sqlite'] as const) {
     });
 
     it('gives back every field of each message in a backlog of thousands, in order, and after it is set aside', async () => {
-      // Thousands, so that the memory store keeps most of them packed (memory.ts).
+      // Thousands, so that the memory store keeps most of them packed (memory.ts). Fields of one
+      // type hold different values, so that two swapped in packing would show.
       const records = Array.from({ length: 3000 }, (_, i) =>
         sampleRecord({
           id: `m${String(i).padStart(4, '0')}`,
@@ -140,13 +141,21 @@ for (const kind of ['memory', 'sqlite'] as const) {
           sender: i % 3 === 0 ? null : { kind: 'international', address: '447700900123', ton: 1, npi: 1 },
           text: `"quoted" \\ {{x}} ${'€😀'.repeat(i % 4)} ${i}`,
           encoding: i % 4 === 0 ? 'GSM7' : 'UCS2',
+          smart: true,
           nationalLanguages: i % 5 === 0 ? ['turkish'] : [],
-          reference: i % 7,
-          segments: 2,
+          reference16: i % 2 === 0,
+          reference: 10 + (i % 7),
+          segments: 5,
+          tag: `tag ${i}`,
           correlation: i % 2 === 0 ? `order ${i}` : null,
+          deliveryReport: i % 2 === 1,
           scheduledAt: i % 6 === 0 ? NOW - 1 : null,
-          attempts: i % 3,
+          transportId: i % 2 === 0 ? null : 't1',
+          attempts: 1 + (i % 3),
           nextAttemptAt: NOW - 3000 + i,
+          createdAt: NOW - 5000,
+          updatedAt: NOW - 4000,
+          submittedAt: i % 2 === 0 ? null : NOW - 3500,
           segmentStates: i % 2 === 0 ? [null, null] : ['DELIVERED', null],
           providerIds: i % 2 === 0 ? [] : [`p${i}`, `q${i}`],
           error: i % 3 === 0 ? null : { code: 'TRANSPORT_TEMPORARY', message: `throttled ${i}`, providerCode: i % 2 === 0 ? 88 : '0x58' },
