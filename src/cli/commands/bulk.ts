@@ -2,6 +2,9 @@
  * `smsgate send --csv`: one message per row, the template's {{column}} filled from the row.
  * Rows stream through (a large file is never held in memory) and several sends are in flight
  * at once; the command returns once every accepted message has been submitted (or failed).
+ * Rows are read only as fast as the gateway submits: the outbox holds at most MAX_WAITING of
+ * them, unless none is submitted for the timeout (the link is down), and then the rest are
+ * queued to wait for it.
  */
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { parse } from 'csv-parse';
@@ -12,6 +15,13 @@ import { EXIT, errorDocument, type ExitCode, type Output } from '../io';
 import type { SenderOptions } from './send';
 
 const SENDS_IN_FLIGHT = 64;
+/**
+ * Accepted messages not submitted yet: enough that the gateway never runs out of work (ten
+ * times its 100 submits in flight), few enough that a file of a million rows is not a million
+ * messages in the outbox first (in memory, with the memory store; and a store holding a
+ * backlog packs it, which costs time).
+ */
+const MAX_WAITING = 1000;
 const PLACEHOLDER = /\{\{\s*([^{}]+?)\s*\}\}/g;
 
 export interface BulkOptions {
@@ -45,14 +55,27 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
   const waiting = new Map<string, RowOutcome>();
   const early = new Map<string, MessageRecord>();
   let allSettled: (() => void) | undefined;
+  let roomMade: (() => void) | undefined;
   const settle = (outcome: RowOutcome, record: MessageRecord) => {
     outcome.state = record.state;
     if (record.error !== null) outcome.error = record.error;
     if (record.state === 'FAILED' || record.state === 'REJECTED') counts.failed++;
     else counts.accepted++;
     write(log, outcome);
+    roomMade?.();
     if (waiting.size === 0) allSettled?.();
   };
+  /** Whether a waiting message moved on within `ms`. */
+  const room = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      roomMade = () => {
+        roomMade = undefined;
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  let bounded = true;
   gateway.on('state', ({ message }) => {
     if (message.state === 'QUEUED') return;
     const outcome = waiting.get(message.id);
@@ -100,6 +123,7 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
       sends.add(sent);
       progress?.draw(counts.total);
       if (sends.size >= SENDS_IN_FLIGHT) await Promise.race(sends);
+      while (bounded && waiting.size >= MAX_WAITING) bounded = await room(options.timeoutMs);
     }
   } catch (err) {
     if (isSmsGateError(err)) throw err;
