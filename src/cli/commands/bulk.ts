@@ -76,8 +76,10 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
       };
     });
   let bounded = true;
-  gateway.on('state', ({ message }) => {
-    if (message.state === 'QUEUED') return;
+  gateway.on('state', ({ message, previous }) => {
+    // Only the state that follows QUEUED: a later one (the delivery report) would wait in
+    // `early` for a send that has long settled, a record kept per row until the end.
+    if (message.state === 'QUEUED' || previous !== 'QUEUED') return;
     const outcome = waiting.get(message.id);
     if (outcome === undefined) early.set(message.id, message);
     else {
@@ -87,6 +89,7 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
   });
 
   const sends = new Set<Promise<void>>();
+  let sendEnded: (() => void) | undefined;
   let rowNumber = 0;
   try {
     for await (const row of rows as AsyncIterable<Record<string, string>>) {
@@ -119,10 +122,14 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
           outcome.error = errorDocument(err);
           write(log, outcome);
         })
-        .finally(() => sends.delete(sent));
+        .finally(() => {
+          sends.delete(sent);
+          sendEnded?.();
+        });
       sends.add(sent);
       progress?.draw(counts.total);
-      if (sends.size >= SENDS_IN_FLIGHT) await Promise.race(sends);
+      // Promise.race over the sends in flight would add a reaction to each of them, for every row.
+      if (sends.size >= SENDS_IN_FLIGHT) await new Promise<void>((resolve) => (sendEnded = resolve));
       while (bounded && waiting.size >= MAX_WAITING) bounded = await room(options.timeoutMs);
     }
   } catch (err) {
