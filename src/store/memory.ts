@@ -6,14 +6,16 @@
  * gets. Copying each record in and out instead was about nine copies per message, a tenth of the
  * gateway's CPU time with this store and most of its garbage.
  *
- * Messages that will wait (not due yet, or with a backlog before them) are kept packed into a
- * string instead (packed-record.ts): a third of the memory, so that 100 000 queued fit a small
- * machine. The rest stay objects, so messages sent as they come pay nothing for it.
+ * Messages at rest are kept packed into a string instead (packed-record.ts), a third of the
+ * memory: those that will wait (not due yet, or with a backlog before them), so that 100 000
+ * queued fit a small machine, and those nothing is expected to change (done, or submitted with
+ * no report to come), which this store keeps until the process ends. The messages being worked
+ * on stay objects, so that one sent as it comes is packed once, when it is done.
  */
 import { randomUUID } from 'node:crypto';
 import type { InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
-import type { MessageState } from '../types';
+import { FINAL_STATES, type MessageState } from '../types';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
 import { pack, unpack } from './packed-record';
@@ -100,18 +102,18 @@ export class MemoryStore implements Store {
       }
     }
     this.counts.set(record.state, (this.counts.get(record.state) ?? 0) + 1);
-    let waits = false;
+    let rests = FINAL_STATES.has(record.state) || (record.state === 'SUBMITTED' && !record.deliveryReport);
     if (record.state === 'QUEUED') {
       if (record.error?.code === 'TRANSPORT_UNAVAILABLE') this.waitingForLink.add(id);
       if (record.nextAttemptAt > Date.now()) {
         this.later[record.priority]!.add(id, record.nextAttemptAt);
-        waits = true;
+        rests = true;
       } else {
-        waits = this.dueCount() >= PACK_BEHIND;
+        rests = this.dueCount() >= PACK_BEHIND;
         this.queued[record.priority]!.set(id, record.nextAttemptAt);
       }
     }
-    this.messages.set(id, waits ? pack(record) : record);
+    this.messages.set(id, rests ? pack(record) : record);
   }
 
   private dueCount(): number {

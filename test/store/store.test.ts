@@ -183,6 +183,29 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.deepEqual((await store.claimDue(NOW, 3000, 'b', 30_000)).map((r) => r.id), records.map((r) => r.id));
     });
 
+    it('gives back a message that is done, or submitted with no report to come, as it was stored', async () => {
+      const delivered = sampleRecord({ deliveryReport: true });
+      const silent = sampleRecord({ deliveryReport: false });
+      for (const r of [delivered, silent]) await store.insertMessage(r);
+      const done = {
+        ...delivered,
+        state: 'DELIVERED' as const,
+        transportId: 't1',
+        providerIds: ['a1'],
+        segmentStates: ['DELIVERED' as const],
+        attempts: 1,
+        submittedAt: NOW + 1,
+        doneAt: NOW + 2,
+        updatedAt: NOW + 2,
+      };
+      const submitted = { ...silent, state: 'SUBMITTED' as const, transportId: 't1', providerIds: ['b1'], attempts: 1, submittedAt: NOW + 1 };
+      assert.deepEqual(await store.updateMessage(delivered.id, () => done), done);
+      assert.deepEqual(await store.updateMessage(silent.id, () => submitted), submitted);
+      assert.deepEqual(await store.getMessage(delivered.id), done);
+      assert.deepEqual(await store.getMessage(silent.id), submitted);
+      assert.deepEqual(await store.countByState(), { DELIVERED: 1, SUBMITTED: 1 });
+    });
+
     it('frees the leases of an owner, and an update ends the lease', async () => {
       const a = sampleRecord();
       const b = sampleRecord();
