@@ -4,8 +4,8 @@
  * another process (`smsgate simulate smsc`), with delivery receipts on. For each store and
  * window: messages/s until every message is SUBMITTED, submit latency (send() called →
  * SUBMITTED) p50/p99, and RSS. Beside it the ceiling: a bare `smpp` package submit loop
- * against the same simulator. Then RSS with 100 000 messages queued (bench/queued-rss.js), and
- * the bulk CLI.
+ * against the same simulator. Then RSS with 100 000 messages queued (bench/queued-rss.js), RSS
+ * once 100 000 have been sent and nothing is queued (bench/sent-rss.js), and the bulk CLI.
  *
  * The producer keeps 64 sends in flight, as `smsgate send --csv` does and as a busy flow does
  * (each message a send of its own, none waiting for the one before): the bare loop it is set
@@ -125,6 +125,13 @@ function queuedRss(storeKind, v8Flags) {
   return { nodeFlags: v8Flags.join(' '), ...JSON.parse(run.stdout) };
 }
 
+/** RSS once 100 000 messages have been sent and delivered (bench/sent-rss.js): the process without a queue. */
+function sentRss(port, v8Flags) {
+  const run = spawnSync(process.execPath, [...v8Flags, '--expose-gc', join(__dirname, 'sent-rss.js'), dir, String(port)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`sent-rss: ${run.stderr}`);
+  return { nodeFlags: v8Flags.join(' '), ...JSON.parse(run.stdout) };
+}
+
 function bulkCli(port, count) {
   const csv = join(dir, 'bulk.csv');
   const rows = ['to,name'];
@@ -172,6 +179,7 @@ async function main() {
         queuedRss('memory', ['--max-semi-space-size=16']),
         queuedRss('sqlite', ['--max-semi-space-size=16']),
       ],
+      nothingQueuedAfterSending: [sentRss(port, []), sentRss(port, ['--max-semi-space-size=16'])],
       bulkCli: { ...bulk, versusGatewaySend: +(bulk.perSecond / gateway.find((g) => g.store === 'memory' && g.window === 100).messagesPerSecond).toFixed(2) },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -29,6 +29,7 @@ interface Lease {
 /** A message due with this many due before it is packed: it waits at least a tenth of a second even at 10 000/s. */
 const PACK_BEHIND = 1024;
 
+/** The priorities send() takes (0 to 3, as SMPP's priority_flag); a queue of each. */
 const PRIORITIES = [0, 1, 2, 3];
 
 export class MemoryStore implements Store {
