@@ -10,8 +10,7 @@
  */
 const { join } = require('node:path');
 const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require('../dist');
-
-const megabytes = (bytes) => Math.round(bytes / 1048576);
+const { megabytes, sendMessages } = require('./lib/load');
 
 /** Full collection first when node runs with --expose-gc (bench/smpp.js does). */
 function memory() {
@@ -27,7 +26,7 @@ async function main() {
   const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port: 1, systemId: 'x', password: 'x', reconnectBaseMs: 60_000, responseTimeoutMs: 100 });
   const gateway = new Gateway({ store, transports: [transport], guard: { enabled: false } });
   await gateway.start();
-  for (let i = 0; i < count; i++) await gateway.send({ to: `+4474001${String(i).padStart(5, '0')}`, text: `queued message ${i}` });
+  await sendMessages(gateway, count, 1);
   const accepted = memory();
   // Set aside until a link comes up or the validity ends: then nothing is due for hours.
   while ((await store.nextDue()) < Date.now() + 3_600_000) await new Promise((resolve) => setTimeout(resolve, 100));

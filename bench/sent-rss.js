@@ -8,6 +8,7 @@
 const { join } = require('node:path');
 const v8 = require('node:v8');
 const { Gateway, SqliteStore, SmppTransport } = require('../dist');
+const { SENDS_IN_FLIGHT, megabytes, sendMessages } = require('./lib/load');
 
 async function main() {
   const [dir, port] = process.argv.slice(2);
@@ -22,19 +23,11 @@ async function main() {
   let allDelivered;
   const done = new Promise((resolve) => (allDelivered = resolve));
   gateway.on('state', ({ message }) => message.state === 'DELIVERED' && ++delivered === count && allDelivered());
-  let next = 0;
-  const producer = async () => {
-    while (next < count) {
-      const i = next++;
-      await gateway.send({ to: `+4474001${String(i % 100_000).padStart(5, '0')}`, text: `bench message ${i}` });
-    }
-  };
-  await Promise.all(Array.from({ length: 64 }, producer));
+  await sendMessages(gateway, count, SENDS_IN_FLIGHT);
   await done;
   global.gc?.();
   const { rss, heapUsed } = process.memoryUsage();
   const young = v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
-  const megabytes = (bytes) => Math.round(bytes / 1048576);
   const messages = (await gateway.status()).messages;
   await gateway.stop();
   process.stdout.write(`${JSON.stringify({ store: 'sqlite', messages, rssMb: megabytes(rss), heapMb: megabytes(heapUsed), youngGenerationMb: megabytes(young.space_size) })}\n`);

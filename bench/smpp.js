@@ -20,10 +20,10 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const smpp = require('smpp');
 const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require('../dist');
+const { SENDS_IN_FLIGHT, megabytes, sendMessages } = require('./lib/load');
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
-const SENDS_IN_FLIGHT = 64;
 const WINDOWS = (process.env.BENCH_WINDOWS ?? '1,10,100,500').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
 
@@ -59,19 +59,10 @@ async function gatewayRun(port, storeKind, window, count, sendsInFlight = SENDS_
     if (++submitted === count) allSubmitted();
   });
   const started = performance.now();
-  let next = 0;
-  const producer = async () => {
-    while (next < count) {
-      const i = next++;
-      const before = performance.now();
-      const message = await gateway.send({ to: `+4474001${String(i % 100000).padStart(5, '0')}`, text: `bench message ${i}` });
-      sentAt.set(message.id, before);
-    }
-  };
-  await Promise.all(Array.from({ length: sendsInFlight }, producer));
+  await sendMessages(gateway, count, sendsInFlight, (message, calledAt) => sentAt.set(message.id, calledAt));
   await done;
   const seconds = (performance.now() - started) / 1000;
-  const rssMb = Math.round(process.memoryUsage().rss / 1048576);
+  const rssMb = megabytes(process.memoryUsage().rss);
   await gateway.stop();
   latencies.sort((a, b) => a - b);
   return {
@@ -116,21 +107,21 @@ function bareLoop(port, window, count) {
 }
 
 /**
- * RSS with 100 000 messages queued, each store in a fresh process so nothing else counts; with
- * V8's defaults, and with its young generation capped (`--max-semi-space-size=16`, in MB).
+ * A memory measurement in a fresh process, so that nothing else counts: `script` (queued-rss.js
+ * or sent-rss.js) with V8's defaults, or with its young generation capped
+ * (`--max-semi-space-size=16`, in MB); it prints one JSON line.
  */
-function queuedRss(storeKind, v8Flags) {
-  const run = spawnSync(process.execPath, [...v8Flags, '--expose-gc', join(__dirname, 'queued-rss.js'), storeKind, dir], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`queued-rss ${storeKind}: ${run.stderr}`);
+function measureInChild(script, args, v8Flags) {
+  const run = spawnSync(process.execPath, [...v8Flags, '--expose-gc', join(__dirname, script), ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${script} ${args.join(' ')}: ${run.stderr}`);
   return { nodeFlags: v8Flags.join(' '), ...JSON.parse(run.stdout) };
 }
 
+/** RSS with 100 000 messages queued (bench/queued-rss.js). */
+const queuedRss = (storeKind, v8Flags) => measureInChild('queued-rss.js', [storeKind, dir], v8Flags);
+
 /** RSS once 100 000 messages have been sent and delivered (bench/sent-rss.js): the process without a queue. */
-function sentRss(port, v8Flags) {
-  const run = spawnSync(process.execPath, [...v8Flags, '--expose-gc', join(__dirname, 'sent-rss.js'), dir, String(port)], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`sent-rss: ${run.stderr}`);
-  return { nodeFlags: v8Flags.join(' '), ...JSON.parse(run.stdout) };
-}
+const sentRss = (port, v8Flags) => measureInChild('sent-rss.js', [dir, String(port)], v8Flags);
 
 function bulkCli(port, count) {
   const csv = join(dir, 'bulk.csv');

@@ -6,7 +6,6 @@
  * it: it survives a restart, and it ends in a final state or is still QUEUED, never dropped.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { messageId } from './message-id';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { DEFAULT_REASSEMBLY_TIMEOUT_MS, encodeMessage, type EncodedMessage, type EncodingChoice } from '../encoding';
@@ -26,6 +25,7 @@ import type {
 } from '../transport/types';
 import { FINAL_STATES, type MessageState, type NumberInfo, type SenderKind } from '../types';
 import { applySegmentReport, markFailed, markRetry, markSubmitted } from './lifecycle';
+import { messageId } from './message-id';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry';
 import { ReportHold } from './report-hold';
 import { StateWaiters } from './state-waiters';

@@ -99,10 +99,10 @@ export class SqliteStore implements Store {
    * The records this connection claimed or changed last, frozen, by id, so that the updates
    * after a claim (submitted, then the receipt) need not read and parse the row again (that was
    * a third of an update's cost). Not filled on insert: a backlog would push out the records in
-   * flight, which are the ones updated. Used only
-   * inside a write transaction, and trusted only while no other connection has committed: each
-   * transaction begins by asking PRAGMA data_version, which moves when another one (another
-   * process) has, and then the cache is emptied.
+   * flight, which are the ones updated. Used only inside a write transaction, and trusted only
+   * while no other connection has committed: each transaction begins by asking PRAGMA
+   * data_version, which moves when another one (another process) has, and then the cache is
+   * emptied.
    */
   private readonly recent = new RecentRecords(RECENT_RECORDS);
   private dataVersion: unknown;

@@ -54,27 +54,16 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
   // send() has resolved waits in `early` instead.
   const waiting = new Map<string, RowOutcome>();
   const early = new Map<string, MessageRecord>();
-  let allSettled: (() => void) | undefined;
-  let roomMade: (() => void) | undefined;
+  /** Told each time a waiting message moves on. */
+  const settled = new Signal();
   const settle = (outcome: RowOutcome, record: MessageRecord) => {
     outcome.state = record.state;
     if (record.error !== null) outcome.error = record.error;
     if (record.state === 'FAILED' || record.state === 'REJECTED') counts.failed++;
     else counts.accepted++;
     write(log, outcome);
-    roomMade?.();
-    if (waiting.size === 0) allSettled?.();
+    settled.notify();
   };
-  /** Whether a waiting message moved on within `ms`. */
-  const room = (ms: number) =>
-    new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      roomMade = () => {
-        roomMade = undefined;
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
   let bounded = true;
   gateway.on('state', ({ message, previous }) => {
     // Only the state that follows QUEUED: a later one (the delivery report) would wait in
@@ -89,7 +78,7 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
   });
 
   const sends = new Set<Promise<void>>();
-  let sendEnded: (() => void) | undefined;
+  const sendEnded = new Signal();
   let rowNumber = 0;
   try {
     for await (const row of rows as AsyncIterable<Record<string, string>>) {
@@ -124,13 +113,13 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
         })
         .finally(() => {
           sends.delete(sent);
-          sendEnded?.();
+          sendEnded.notify();
         });
       sends.add(sent);
       progress?.draw(counts.total);
       // Promise.race over the sends in flight would add a reaction to each of them, for every row.
-      if (sends.size >= SENDS_IN_FLIGHT) await new Promise<void>((resolve) => (sendEnded = resolve));
-      while (bounded && waiting.size >= MAX_WAITING) bounded = await room(options.timeoutMs);
+      if (sends.size >= SENDS_IN_FLIGHT) await sendEnded.wait();
+      while (bounded && waiting.size >= MAX_WAITING) bounded = await settled.wait(options.timeoutMs);
     }
   } catch (err) {
     if (isSmsGateError(err)) throw err;
@@ -138,15 +127,8 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
   }
   await Promise.all(sends);
 
-  if (waiting.size > 0) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.timeoutMs);
-      allSettled = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
+  const deadline = Date.now() + options.timeoutMs;
+  while (waiting.size > 0 && (await settled.wait(deadline - Date.now())));
   for (const outcome of waiting.values()) {
     counts.queued++;
     write(log, { ...outcome, state: 'QUEUED' });
@@ -200,6 +182,31 @@ function closeLog(log: WriteStream | undefined): Promise<void> {
     if (log === undefined) return resolve();
     log.end((err?: Error | null) => (err ? reject(err) : resolve()));
   });
+}
+
+/** One awaited event: wait() resolves true at the next notify(), or false once `ms` has passed. */
+class Signal {
+  private wake: ((notified: boolean) => void) | undefined;
+
+  wait(ms?: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => this.settle(false), Math.max(0, ms));
+      this.wake = (notified) => {
+        clearTimeout(timer);
+        resolve(notified);
+      };
+    });
+  }
+
+  notify(): void {
+    this.settle(true);
+  }
+
+  private settle(notified: boolean): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.(notified);
+  }
 }
 
 class ProgressBar {
