@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, type GatewayOptions, type ReportEvent, type StateChange } from '../../src/gateway/gateway';
 import { SmsGateError } from '../../src/errors';
@@ -11,13 +11,22 @@ import { LoopbackTransport } from '../../src/transport/loopback';
 import { sampleRecord } from '../helpers/records';
 import { permanent, ScriptedTransport, temporary, unavailable } from '../helpers/scripted-transport';
 
-/** A memory store that counts the writes to each message, to see what the outbox rewrites. */
+/** A memory store that counts the outbox's writes to each message, to see what it rewrites. */
 class CountingStore extends MemoryStore {
   private readonly updates = new Map<string, number>();
 
-  override updateMessage(...args: Parameters<MemoryStore['updateMessage']>): ReturnType<MemoryStore['updateMessage']> {
-    this.updates.set(args[0], (this.updates.get(args[0]) ?? 0) + 1);
-    return super.updateMessage(...args);
+  private count(id: string): void {
+    this.updates.set(id, (this.updates.get(id) ?? 0) + 1);
+  }
+
+  override retry(...args: Parameters<MemoryStore['retry']>): ReturnType<MemoryStore['retry']> {
+    this.count(args[0]);
+    return super.retry(...args);
+  }
+
+  override setAside(...args: Parameters<MemoryStore['setAside']>): ReturnType<MemoryStore['setAside']> {
+    this.count(args[0]);
+    return super.setAside(...args);
   }
 
   updatesOf(id: string): number {
@@ -330,19 +339,23 @@ describe('Gateway', () => {
     assert.equal((await second.getMessage(accepted.id))?.state, 'DELIVERED');
   });
 
-  it("takes over the messages a dead process had leased", async () => {
+  it('takes over, once its lease lapses, a message another gateway claimed and never finished', async () => {
     const path = join(dir, 'gw.db');
     const store: Store = new SqliteStore(path);
     await store.open();
     const orphan = sampleRecord({ nextAttemptAt: Date.now(), validUntil: Date.now() + 3_600_000 });
     await store.insertMessage(orphan);
-    await store.claimDue(Date.now(), 10, `${hostname()}:2147483646:deadbeef`, 3_600_000);
+    // Another process (on this machine or another: no host or pid is involved) claimed it for 300 ms and died.
+    const claimedAt = Date.now();
+    await store.claimDue(claimedAt, 10, 'a-gateway-that-died', 300);
     await store.close();
 
     const transport = new ScriptedTransport('t1');
     const gateway = await startGateway({ store: new SqliteStore(path), transports: [transport] });
-    const done = await gateway.waitFor(orphan.id, 'submitted', 2000);
+    const done = await gateway.waitFor(orphan.id, 'submitted', 5000);
     assert.equal(done.state, 'SUBMITTED');
+    assert.ok(done.submittedAt! >= claimedAt + 300, 'not before the lease lapsed');
+    assert.equal(transport.submitted.length, 1);
   });
 
   it('names the field at fault for bad input and stores nothing', async () => {
