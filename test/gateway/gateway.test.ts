@@ -6,9 +6,10 @@ import { Gateway, type GatewayOptions, type ReportEvent, type StateChange } from
 import { SmsGateError } from '../../src/errors';
 import { MemoryStore } from '../../src/store/memory';
 import { SqliteStore } from '../../src/store/sqlite';
-import type { Store } from '../../src/store/types';
+import type { MessageRecord, Store } from '../../src/store/types';
 import { LoopbackTransport } from '../../src/transport/loopback';
 import { sampleRecord } from '../helpers/records';
+import { until } from '../helpers/until';
 import { permanent, ScriptedTransport, temporary, unavailable } from '../helpers/scripted-transport';
 
 /** A memory store that counts the outbox's writes to each message, to see what it rewrites. */
@@ -27,6 +28,13 @@ class CountingStore extends MemoryStore {
   override setAside(...args: Parameters<MemoryStore['setAside']>): ReturnType<MemoryStore['setAside']> {
     this.count(args[0]);
     return super.setAside(...args);
+  }
+
+  readonly wakes: string[] = [];
+
+  override wakeWaitingFor(...args: Parameters<MemoryStore['wakeWaitingFor']>): ReturnType<MemoryStore['wakeWaitingFor']> {
+    this.wakes.push(args[0]);
+    return super.wakeWaitingFor(...args);
   }
 
   updatesOf(id: string): number {
@@ -259,6 +267,30 @@ describe('Gateway', () => {
     const sent = await gateway.waitFor(waiting.id, 'submitted', 2000);
     assert.equal(sent.state, 'SUBMITTED');
     assert.equal(sent.attempts, 1, 'the refusal for a link down used no attempt');
+  });
+
+  it("wakes messages waiting for link a only when a comes up, not while another link is up", async () => {
+    const store = new CountingStore();
+    const a = new ScriptedTransport('a', Array.from({ length: 50 }, () => unavailable()));
+    const b = new ScriptedTransport('b');
+    const gateway = await startGateway({ store, transports: [a, b], unavailableRecheckMs: 20, guard: { enabled: false } });
+    a.setStatus({ state: 'disconnected' });
+    const waiting: MessageRecord[] = [];
+    for (let i = 0; i < 50; i++) waiting.push(await gateway.send({ to: UK_MOBILE, text: `for a ${i}`, transports: ['a'] }));
+    await until(() => waiting.every((m) => store.updatesOf(m.id) === 1), 2000, 'all 50 set aside');
+    // b is up all along: a dozen rechecks wake what waits for b (nothing), never what waits for a.
+    const rechecks = store.wakes.length;
+    await until(() => store.wakes.length >= rechecks + 12, 5000, 'a dozen rechecks');
+    const woken = store.wakes.slice(rechecks);
+    assert.ok(woken.every((id) => id === 'b'), `woken for ${[...new Set(woken)].join(', ')}`);
+    assert.deepEqual(waiting.map((m) => store.updatesOf(m.id)), waiting.map(() => 1), 'each set aside once, never rewritten');
+    const viaB = await gateway.send({ to: UK_MOBILE, text: 'for b', transports: ['b'] });
+    assert.equal((await gateway.waitFor(viaB.id, 'submitted', 2000)).transportId, 'b');
+
+    a.setStatus({ state: 'connected' });
+    const sent = await Promise.all(waiting.map((m) => gateway.waitFor(m.id, 'submitted', 5000)));
+    assert.deepEqual([...new Set(sent.map((m) => m.transportId))], ['a']);
+    assert.equal(a.submitted.length, 50);
   });
 
   it('fails a message that waited for a link with VALIDITY_EXPIRED at the end of its validity, not before', async () => {
