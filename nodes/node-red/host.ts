@@ -16,7 +16,8 @@
  * the provider-id correlation of delivery reports and inbound message parts survive a restart.
  * settings.js may override it and the gateway's defaults and guard:
  *
- *   smsgate: { store: { type: 'memory' }, defaults: { region: 'GB' }, guard: { allowedCountries: ['GB'] } }
+ *   smsgate: { store: { type: 'memory' }, defaults: { region: 'GB' }, guard: { allowedCountries: ['GB'] },
+ *              retention: { finalDays: 7, refusedHours: 24, inboundDays: 7 } }
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -169,6 +170,7 @@ export class GatewayHost extends EventEmitter<HostEvents> {
       routes: [],
       defaults: settings.defaults,
       guard: settings.guard,
+      retention: settings.retention,
     });
     gateway.on('transport-status', ({ transportId, status }) => this.setLink(transportId, status));
     gateway.on('report', (event) => this.hand('report', event));
@@ -218,6 +220,7 @@ interface GatewaySettings {
   store: StoreConfig;
   defaults: ReturnType<typeof validateConfig>['defaults'];
   guard: ReturnType<typeof validateConfig>['guard'];
+  retention: ReturnType<typeof validateConfig>['retention'];
 }
 
 /**
@@ -233,7 +236,7 @@ function gatewaySettings(red: NodeRedRuntime): GatewaySettings {
       { store: defaultStore, ...given, transports: [{ id: 'settings', type: 'loopback' }] },
       userDir === undefined ? {} : { baseDir: userDir },
     );
-    return { store: config.store, defaults: config.defaults, guard: config.guard };
+    return { store: config.store, defaults: config.defaults, guard: config.guard, retention: config.retention };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new SmsGateError('CONFIG_INVALID', `settings.js smsgate: ${message}`);

@@ -456,12 +456,12 @@ function duration(options: GatewayOptions, name: DurationOption, fallback: numbe
   return value;
 }
 
-/** The retention policy: the defaults, with what was given checked (non-negative numbers). */
+/** The retention policy: the defaults, with what was given checked (numbers above 0). */
 function retentionPolicy(given: Partial<RetentionPolicy> = {}): RetentionPolicy {
   const policy = { ...DEFAULT_RETENTION, ...given };
   for (const [name, value] of Object.entries(policy)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new SmsGateError('CONFIG_INVALID', `retention.${name} must be a number, at least 0; got ${String(value)}`, {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new SmsGateError('CONFIG_INVALID', `retention.${name} must be a number above 0; got ${String(value)}`, {
         field: `retention.${name}`,
       });
     }
