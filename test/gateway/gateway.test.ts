@@ -390,6 +390,34 @@ describe('Gateway', () => {
     assert.equal(transport.submitted.length, 1);
   });
 
+  it('purges a delivered message and its provider link once its retention has passed, not before', async () => {
+    const transport = new ScriptedTransport('t1');
+    const store = new MemoryStore();
+    const second = 1 / 86_400;
+    const gateway = await startGateway({ store, transports: [transport], retention: { finalDays: 0.3 * second }, purgeEveryMs: 50 });
+    const message = await gateway.send({ to: UK_MOBILE, text: 'kept a while' });
+    const submitted = await gateway.waitFor(message.id, 'submitted', 2000);
+    await transport.report(submitted.providerIds[0]!, 'DELIVERED');
+    const deliveredAt = Date.now();
+    assert.equal((await gateway.getMessage(message.id))?.state, 'DELIVERED');
+    let gone = false;
+    const poll = setInterval(() => void store.getMessage(message.id).then((m) => (gone = m === undefined)), 10);
+    try {
+      await until(() => gone, 5000, 'the purge');
+    } finally {
+      clearInterval(poll);
+    }
+    assert.ok(Date.now() - deliveredAt >= 300, 'not before its retention passed');
+    assert.equal(await store.findByProviderId('t1', submitted.providerIds[0]!), undefined);
+  });
+
+  it('refuses a retention that is not a number above 0, naming it', () => {
+    assert.throws(
+      () => new Gateway({ store: new MemoryStore(), transports: [new ScriptedTransport('t1')], retention: { refusedHours: 0 } }),
+      (err: SmsGateError) => err.code === 'CONFIG_INVALID' && err.field === 'retention.refusedHours',
+    );
+  });
+
   it('names the field at fault for bad input and stores nothing', async () => {
     const gateway = await startGateway({ transports: [new ScriptedTransport('t1')] });
     const cases: [Parameters<Gateway['send']>[0], string, string][] = [
