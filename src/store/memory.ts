@@ -86,14 +86,18 @@ export class MemoryStore implements Store {
    * says undefined: the condition does not hold). Everything here runs without an await, so it
    * is atomic in this process.
    */
-  private transition(id: string, change: (current: MessageRecord) => MessageRecord | undefined): Transition | undefined {
+  private transition(
+    id: string,
+    change: (current: MessageRecord) => MessageRecord | undefined,
+    endsLease = true,
+  ): Transition | undefined {
     const current = this.read(id);
     if (current === undefined) return undefined;
     const changed = change(current);
     if (changed === undefined) return undefined;
     const record = freeze(changed);
     this.put(record, current);
-    this.leases.delete(id);
+    if (endsLease) this.leases.delete(id);
     return { record, previous: current.state };
   }
 
@@ -146,7 +150,8 @@ export class MemoryStore implements Store {
   }
 
   async applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {
-    return this.transition(id, (current) => applySegmentReport(current, segment, state, now));
+    // A report may race ahead of its submit being recorded: the lease of the message being submitted holds.
+    return this.transition(id, (current) => applySegmentReport(current, segment, state, now), false);
   }
 
   private waitFor(id: string, transportIds: string[]): void {

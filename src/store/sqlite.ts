@@ -314,7 +314,7 @@ export class SqliteStore implements Store {
   private transition(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
-    where: { sql: string; params: (string | number)[] } = { sql: '', params: [] },
+    where: Where = { sql: '', params: [] },
     alsoInWrite?: (next: MessageRecord) => void,
   ): Promise<Transition | undefined> {
     return this.write(() => this.transitionInWrite(id, change, where, alsoInWrite));
@@ -323,7 +323,7 @@ export class SqliteStore implements Store {
   private transitionInWrite(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
-    where: { sql: string; params: (string | number)[] },
+    where: Where,
     alsoInWrite?: (next: MessageRecord) => void,
   ): Transition | undefined {
     {
@@ -332,9 +332,10 @@ export class SqliteStore implements Store {
       const changed = change(current);
       if (changed === undefined) return undefined;
       const next = freeze(changed);
+      // A report leaves the lease alone: it may race ahead of the submit being recorded.
+      const lease = where.endsLease === false ? '' : 'lease_owner = NULL, lease_until = NULL,';
       const result = this.sql(
-        `UPDATE messages SET state = ?, priority = ?, next_attempt_at = ?, rest_at = ?, refused = ?,
-           lease_owner = NULL, lease_until = NULL, doc = ?
+        `UPDATE messages SET state = ?, priority = ?, next_attempt_at = ?, rest_at = ?, refused = ?, ${lease} doc = ?
          WHERE id = ?${where.sql}`,
       ).run(next.state, next.priority, next.nextAttemptAt, ...resting(next), JSON.stringify(next), id, ...where.params);
       if (Number(result.changes) === 0) return undefined;
@@ -401,7 +402,7 @@ export class SqliteStore implements Store {
   }
 
   applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {
-    return this.transition(id, (current) => applySegmentReport(current, segment, state, now));
+    return this.transition(id, (current) => applySegmentReport(current, segment, state, now), { sql: '', params: [], endsLease: false });
   }
 
   claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
@@ -602,6 +603,13 @@ export class SqliteStore implements Store {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+
+/** A condition on the row a transition changes, in SQL; and whether the transition ends the lease (default yes). */
+interface Where {
+  sql: string;
+  params: (string | number)[];
+  endsLease?: boolean;
+}
 
 /** The condition of an outbox step: still QUEUED and, with an owner, leased by it. */
 function queuedWhere(owner: string | null): { sql: string; params: string[] } {

@@ -296,6 +296,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
       await store.claimDue(NOW, 10, 'a', 30_000);
       const early = await store.applyReport(record.id, 1, 'DELIVERED', NOW + 1);
       assert.equal(early?.record.state, 'QUEUED');
+      assert.deepEqual(await store.claimDue(NOW + 1, 10, 'b', 30_000), [], 'the report left the lease of the message being submitted');
       await store.applyReport(record.id, 0, 'DELIVERED', NOW + 1);
       const submitted = await store.markSubmitted(record.id, 'a', { transportId: 't1', providerIds: ['p0', 'p1'], now: NOW + 2 });
       assert.equal(submitted?.record.state, 'DELIVERED');
