@@ -9,7 +9,7 @@
  *   node --expose-gc bench/retention.js [memory|sqlite] [count]
  *
  * Without an argument it runs both, each in a process of its own (so one's heap is not the
- * other's). One JSON line per sample: {"store","delivered","heapMb","fileMb","seconds"}, then a
+ * other's). One JSON line per sample: {"store","delivered","heapMb","fileMb","walMb","seconds"}, then a
  * summary line per store with the first and last sample after the warm-up.
  */
 const { spawnSync } = require('node:child_process');
@@ -41,13 +41,14 @@ async function run(kind, count) {
   const samples = [];
   const sample = () => {
     global.gc?.();
-    let fileBytes = 0;
-    if (kind === 'sqlite') for (const file of [path, `${path}-wal`]) fileBytes += statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+    const size = (file) => Math.round(((statSync(file, { throwIfNoEntry: false })?.size ?? 0) / 1048576) * 10) / 10;
     const line = {
       store: kind,
       delivered,
       heapMb: megabytes(process.memoryUsage().heapUsed),
-      fileMb: kind === 'sqlite' ? Math.round((fileBytes / 1048576) * 10) / 10 : null,
+      // The database file, and its write-ahead log (bounded by the store's checkpoint settings).
+      fileMb: kind === 'sqlite' ? size(path) : null,
+      walMb: kind === 'sqlite' ? size(`${path}-wal`) : null,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     samples.push(line);

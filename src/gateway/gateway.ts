@@ -240,7 +240,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       this.links.remove(transport.id);
       throw err;
     }
-    this.outbox.kick();
+    this.kick();
   }
 
   /**
@@ -332,7 +332,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const refusal = route instanceof SmsGateError ? route : await this.guardRefusal(recipient, from);
     if (refusal !== undefined) return this.insert({ ...record, state: 'REJECTED', error: refusal.toJSON(), doneAt: now });
     const accepted = await this.insert(record);
-    if (accepted.id === record.id) this.outbox.kick();
+    if (accepted.id === record.id) this.kick();
     return accepted;
   }
 
@@ -380,6 +380,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** The link state of each transport and the number of messages in each state. */
   async status(): Promise<{ transports: Record<string, LinkStatus>; messages: Partial<Record<MessageState, number>> }> {
     return { transports: this.links.statusOf(), messages: await this.store.countByState() };
+  }
+
+  /** Asks the outbox to look for due messages now. */
+  private kick(): void {
+    this.outbox.kick();
   }
 
   private announce({ record, previous }: Transition): void {
