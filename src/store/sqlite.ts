@@ -15,7 +15,7 @@ import { freeze } from './frozen-record';
 import type { InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
 import type { MessageState } from '../types';
-import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from './types';
+import type { MessageRecord, ProviderLink, QuotaCap, QuotaResult, Store, StoredInbound, UpdateOptions } from './types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -59,6 +59,15 @@ CREATE TABLE IF NOT EXISTS opt_out (
   e164 TEXT PRIMARY KEY,
   at INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- The guard's rate quotas (takeQuota): one row per event counted under a key, within its window.
+CREATE TABLE IF NOT EXISTS quota_events (
+  key TEXT NOT NULL,
+  token TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (key, token)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS quota_events_expiry ON quota_events (expires_at);
 `;
 
 /** A write transaction shared by the writes of one event-loop turn (see SqliteStore.write). */
@@ -459,7 +468,45 @@ export class SqliteStore implements Store {
   isOptedOut(e164: string): Promise<boolean> {
     return this.read(() => this.sql('SELECT 1 FROM opt_out WHERE e164 = ?').get(e164) !== undefined);
   }
+
+  // --- rate quotas and waits (see Store) ------------------------------------------------------
+
+  /**
+   * One write transaction (BEGIN IMMEDIATE: no other process writes meanwhile), so two
+   * processes cannot both take a cap's last slot. A Redis store does the same in one script: per
+   * key a sorted set of tokens scored by time (ZREMRANGEBYSCORE the expired, ZSCORE the token,
+   * ZCARD against max, then ZADD and PEXPIRE under every key).
+   */
+  takeQuota(caps: QuotaCap[], now: number, token: string): Promise<QuotaResult> {
+    return this.write((): QuotaResult => {
+      // Each take forgets a few expired events, more than it adds: the table holds about the
+      // events of the last window.
+      this.sql(
+        `DELETE FROM quota_events WHERE (key, token) IN
+           (SELECT key, token FROM quota_events WHERE expires_at <= ? LIMIT ${QUOTA_SWEEP})`,
+      ).run(now);
+      const counted = this.sql('SELECT 1 FROM quota_events WHERE key = ? AND token = ? AND at > ?');
+      if (caps.some((cap) => counted.get(cap.key, token, now - cap.windowMs) !== undefined)) return { taken: true };
+      const live = this.sql('SELECT COUNT(*) AS n FROM quota_events WHERE key = ? AND at > ?');
+      const refusedBy = caps.findIndex((cap) => Number(live.get(cap.key, now - cap.windowMs)!.n) >= cap.max);
+      if (refusedBy >= 0) return { taken: false, refusedBy };
+      const count = this.sql('INSERT OR REPLACE INTO quota_events (key, token, at, expires_at) VALUES (?, ?, ?, ?)');
+      for (const cap of caps) count.run(cap.key, token, now, now + cap.windowMs);
+      return { taken: true };
+    });
+  }
+
+  /** Straight from the file, not from `recent`: what another process stored is seen. */
+  messageStates(ids: string[]): Promise<Map<string, MessageState>> {
+    return this.read(() => {
+      const rows = this.sql('SELECT id, state FROM messages WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids));
+      return new Map(rows.map((row) => [row.id as string, row.state as MessageState]));
+    });
+  }
 }
+
+/** Expired quota events each takeQuota removes at most. */
+const QUOTA_SWEEP = 16;
 
 /** How many records `recent` keeps: the messages in flight and awaiting receipts, with room. */
 const RECENT_RECORDS = 4096;
