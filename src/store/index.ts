@@ -9,5 +9,5 @@ export function createStore(config: StoreConfig): Store {
 }
 
 export { MemoryStore, SqliteStore };
-export type { MessageRecord, ProviderLink, PurgeResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
+export type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
 export { DEFAULT_RETENTION } from './types';
