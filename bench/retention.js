@@ -9,7 +9,7 @@
  *   node --expose-gc bench/retention.js [memory|sqlite] [count]
  *
  * Without an argument it runs both, each in a process of its own (so one's heap is not the
- * other's). One JSON line per sample: {"store","delivered","heapMb","fileMb","walMb","seconds"}, then a
+ * other's). One JSON line per sample: {"store","delivered","heapMb","fileMb","walMb","freeMb","seconds"}, then a
  * summary line per store with the first and last sample after the warm-up.
  */
 const { spawnSync } = require('node:child_process');
@@ -21,6 +21,18 @@ const { SENDS_IN_FLIGHT, megabytes } = require('./lib/load');
 
 const RETENTION_SECONDS = 3;
 const SAMPLE_EVERY = 20_000;
+
+function freeMegabytes(path) {
+  const { DatabaseSync } = require('node:sqlite');
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const free = db.prepare('PRAGMA freelist_count').get().freelist_count;
+    const page = db.prepare('PRAGMA page_size').get().page_size;
+    return Math.round(((free * page) / 1048576) * 10) / 10;
+  } finally {
+    db.close();
+  }
+}
 
 async function run(kind, count) {
   const dir = mkdtempSync(join(tmpdir(), 'smsgate-retention-'));
@@ -49,6 +61,8 @@ async function run(kind, count) {
       // The database file, and its write-ahead log (bounded by the store's checkpoint settings).
       fileMb: kind === 'sqlite' ? size(path) : null,
       walMb: kind === 'sqlite' ? size(`${path}-wal`) : null,
+      // Pages inside the file that a purge freed and the next writes will reuse.
+      freeMb: kind === 'sqlite' ? freeMegabytes(path) : null,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
     samples.push(line);
