@@ -289,6 +289,7 @@ describe('receiptFromDeliverSm', () => {
       state: 'DELIVERED',
       errorCode: '000',
       doneAt: Date.UTC(2018, 9, 15, 19, 7),
+      address: '+31600000000', // source_addr, TON 1: the recipient of the message it reports on
     });
     const textId = parseReceiptText(fields.message_payload!.toString('latin1'))?.id;
     assert.equal(textId, '0489708364');
