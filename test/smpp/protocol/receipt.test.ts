@@ -297,6 +297,16 @@ describe('receiptFromDeliverSm', () => {
     assert.ok(messageIdKeys(textId!).includes(normaliseMessageId(receipt!.providerId)));
   });
 
+  it('names the address the receipt is about: its source_addr, with + when the TON says international', () => {
+    const from = (source_addr: string, source_addr_ton: number) =>
+      receiptFromDeliverSm(receiptPdu('id:7 stat:DELIVRD', { source_addr, source_addr_ton }))?.address;
+    assert.equal(from('447400123456', 1), '+447400123456');
+    assert.equal(from('07400123456', 2), '07400123456');
+    assert.equal(from('447400123456', 0), '447400123456');
+    assert.equal(from('', 1), undefined);
+    assert.equal(receiptFromDeliverSm(receiptPdu('id:7 stat:DELIVRD'))?.address, undefined);
+  });
+
   it('cuts a receipted_message_id sent without its NUL where the smpp package read on into the next TLV', () => {
     const body = Buffer.concat([
       serialise('deliver_sm', { esm_class: 0x04, data_coding: 0, short_message: Buffer.alloc(0) }).subarray(16),
