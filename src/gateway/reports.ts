@@ -10,7 +10,8 @@
  *    and records in one atomic step: `applyReport(..., 'awaiting')`), so a message takes one
  *    report per segment, and a message in a final state takes none here.
  * 3. When none waits, the report waits (up to the hold) for a submit with its id to be stored,
- *    and tries again each time one is: the receipt that raced its submit_sm_resp.
+ *    and tries again each time this process stores one, and every quarter second for one another
+ *    process sharing the store did: the receipt that raced its submit_sm_resp.
  * 4. Then the id's other spellings (hex read as decimal, or the reverse), only for a message
  *    that waits: with small sequential ids, `66` in one base is another message's id in the other.
  * 5. Then a segment of a finished message that has no report yet (a message of several segments
@@ -23,6 +24,9 @@ import { callingCodeOf } from '../numbers';
 import type { MessageRecord, ProviderLink, ReportCondition, Store, Transition } from '../store/types';
 import type { DeliveryReport } from '../transport/types';
 import { ReportHold, type HoldEnd } from './report-hold';
+
+/** How often a held report looks in the store again for a submit another process stored. */
+const HOLD_RECHECK_MS = 250;
 
 export interface ReportMatcherOptions {
   store: Store;
@@ -68,9 +72,10 @@ export class ReportMatcher {
       held = true;
       const ids = [report.providerId, ...alternates];
       const deadline = Date.now() + this.holdMs;
-      // Bounded by the hold: each turn ends with a link of one of the ids, or the rest of the time.
-      for (let end: HoldEnd = 'linked'; transition === undefined && end === 'linked' && Date.now() < deadline; ) {
-        end = await this.hold.wait(report.transportId, ids, deadline - Date.now());
+      // Bounded by the hold: each turn ends when this process links one of the ids, or after a
+      // recheck's time (another process sharing the store may have stored the submit).
+      for (let end: HoldEnd = 'linked'; transition === undefined && end !== 'released' && Date.now() < deadline; ) {
+        end = await this.hold.wait(report.transportId, ids, Math.min(HOLD_RECHECK_MS, deadline - Date.now()));
         transition = await this.take(report, report.providerId, 'awaiting');
       }
     }

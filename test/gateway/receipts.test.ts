@@ -39,14 +39,18 @@ describe('every receipt to its own message (SMSC simulator reusing ids, receipts
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function simulator(messageIdFormat: MessageIdFormat, messageIdWrap: number): Promise<SmscSimulator & { port: number }> {
+  async function simulator(
+    messageIdFormat: MessageIdFormat,
+    messageIdWrap: number,
+    delayResponsesMs = 10,
+  ): Promise<SmscSimulator & { port: number }> {
     const sim = new SmscSimulator({
       port: 0,
       messageIdFormat,
       firstMessageId: 10,
       messageIdWrap,
-      // The receipt goes out first and its submit_sm_resp 10 ms later.
-      faults: { receiptBeforeResp: true, delayResponsesMs: 10 },
+      // The receipt goes out first and its submit_sm_resp later.
+      faults: { receiptBeforeResp: true, delayResponsesMs },
     });
     const { port } = await sim.start();
     simulators.push(sim);
@@ -153,6 +157,37 @@ describe('every receipt to its own message (SMSC simulator reusing ids, receipts
       });
     }
   }
+
+  it('takes a receipt whose submit another gateway on the same sqlite file stored while it held the receipt', async () => {
+    // Ids 10 and 11 only: two messages to different recipients share each, in flight at once.
+    // The responses come 1.5 s after the receipts.
+    const sim = await simulator('decimal', 2, 1500);
+    const file = join(dir, 'shared.db');
+    const sender = await gateway(sim, new SqliteStore(file), 'x', 'transmitter');
+    const sent = await sendTo(sender, RECIPIENTS.slice(0, 4), 'shared');
+    await until(() => sim.submits.length === 4, 10_000, 'the four submit_sm');
+    // The receipts wait at the SMSC for a receiver; this one gets them before the sender has
+    // stored a single submit, and holds them far longer than this test may run: only looking
+    // in the store again finds what the other gateway stored.
+    const attempts: number[] = [];
+    sim.on('deliver', (d) => d.kind === 'receipt' && attempts.push(d.attempt));
+    const receiver = await gateway(sim, new SqliteStore(file), 'x', 'receiver', { reportHoldMs: 60_000 });
+    const reports: ReportEvent[] = [];
+    receiver.on('report', (e) => reports.push(e));
+    const done = await all(sender, sent, 'final');
+    assert.deepEqual(done.map((m) => m.state), ['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED']);
+    assert.deepEqual(idsOf(done), ['10', '10', '11', '11']);
+    await until(() => reports.length === 4, 5000, "the receiver's report events");
+    for (const message of done) {
+      const its = reports.filter((r) => r.message?.id === message.id);
+      assert.deepEqual(its.map((r) => r.report.address), [message.recipient.e164], `one receipt for ${message.recipient.e164}`);
+    }
+    const { reports: counted } = await receiver.status();
+    assert.equal(counted.applied, 4);
+    assert.ok(counted.held >= 1, `the receipts came before the submits were stored: ${JSON.stringify(counted)}`);
+    assert.deepEqual([sim.submits.length, new Set(sim.submits.map((s) => s.text)).size], [4, 4]);
+    assert.deepEqual(attempts, [1, 1, 1, 1], 'each receipt answered in time, none sent again');
+  });
 
   it('counts and logs a receipt no message takes, naming its id, address and state, and answers the SMSC', async () => {
     // Every id is 10 (0000000a).
