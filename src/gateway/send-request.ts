@@ -80,7 +80,7 @@ export function checkSendRequest(request: unknown): SendRequest {
     if (given[key] !== undefined) checked[key] = check(given[key], key);
   };
   set('from', string);
-  set('fromType', (value, field) => oneOf(value, field, SENDER_KINDS));
+  set('fromType', (value, field) => oneOf(value, field, SENDER_KINDS, 'SENDER_TYPE_UNKNOWN'));
   set('region', string);
   set('tag', (value, field) => boundedString(value, field, 0, MAX_TAG_LENGTH));
   set('correlation', (value, field) => boundedString(value, field, 0, MAX_CORRELATION_LENGTH));
@@ -154,9 +154,9 @@ function boolean(value: unknown, field: string): boolean {
   return value;
 }
 
-function oneOf<T extends string>(value: unknown, field: string, choices: readonly T[]): T {
+function oneOf<T extends string>(value: unknown, field: string, choices: readonly T[], code: ErrorCode = 'OPTION_INVALID'): T {
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-    throw invalid(field, `${field} must be one of ${choices.join(', ')}, got ${describe(value)}`);
+    throw refusal(code, field, `${field} must be one of ${choices.join(', ')}, got ${describe(value)}`);
   }
   return value as T;
 }
@@ -191,8 +191,8 @@ function transportIds(value: unknown, field: string): string[] {
   }
   const ids: string[] = [];
   for (const [index, id] of (value as unknown[]).entries()) {
-    if (typeof id !== 'string' || id === '') throw invalid(`${field}[${index}]`, `${field}[${index}] must be a transport id, got ${describe(id)}`);
-    if (ids.includes(id)) throw invalid(`${field}[${index}]`, `${field} names ${quote(id)} twice`);
+    if (typeof id !== 'string' || id === '') throw invalid(field, `${field}[${index}] must be a transport id, got ${describe(id)}`);
+    if (ids.includes(id)) throw invalid(field, `${field} names ${quote(id)} twice`);
     ids.push(id);
   }
   return ids;
