@@ -170,6 +170,16 @@ describe('npm start (the demo)', function () {
     await assertAllStopped('SIGTERM to npm start');
   });
 
+  it('stops everything on SIGINT to npm (which the shell npm runs scripts in would swallow)', async () => {
+    const demo = start('npm', ['start']);
+    await editorUrl(demo, 180_000);
+    assert.ok(nodeRedRuns(userDir), 'Node-RED runs');
+    const exited = new Promise((resolve) => demo.process.once('exit', resolve));
+    demo.process.kill('SIGINT');
+    await exited;
+    await assertAllStopped('SIGINT to npm start');
+  });
+
   it('stops everything when the process that started it dies (SIGKILL), and Node-RED stops when the demo script itself is killed', async () => {
     // A parent that starts the demo script and says its pid, as npm (or a shell) would start it.
     const parentCode = `
