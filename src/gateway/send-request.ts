@@ -210,7 +210,7 @@ function refusal(code: ErrorCode, field: string, message: string): SmsGateError 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return 'an invalid date';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid date' : 'a date';
   switch (typeof value) {
     case 'string':
       return `the string ${quote(value)}`;
