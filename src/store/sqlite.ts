@@ -122,8 +122,8 @@ export class SqliteStore implements Store {
 
   async open(): Promise<void> {
     const { DatabaseSync } = loadSqlite();
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new DatabaseSync(this.path, { timeout: 5000 });
       // Checkpoints are where WAL mode syncs to disk: fewer, larger ones keep the hot path free.
       this.db.exec(
@@ -131,7 +131,7 @@ export class SqliteStore implements Store {
       );
       this.db.exec(SCHEMA);
     } catch (cause) {
-      throw new SmsGateError('STORE_ERROR', `cannot open the sqlite store at ${this.path}: ${(cause as Error).message}`, {
+      throw new SmsGateError('STORE_ERROR', `store.path: cannot open or write the sqlite store at ${this.path}: ${(cause as Error).message}`, {
         field: 'store.path',
         cause,
       });
