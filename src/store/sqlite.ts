@@ -145,8 +145,8 @@ export class SqliteStore implements Store {
 
   async open(): Promise<void> {
     const { DatabaseSync } = loadSqlite();
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new DatabaseSync(this.path, { timeout: 5000 });
       // Checkpoints are where WAL mode syncs to disk: fewer, larger ones keep the hot path free.
       this.db.exec(
@@ -167,7 +167,7 @@ export class SqliteStore implements Store {
       if (added) this.backfillResting(this.db);
       this.db.exec(RESTING_INDEX);
     } catch (cause) {
-      throw new SmsGateError('STORE_ERROR', `cannot open the sqlite store at ${this.path}: ${(cause as Error).message}`, {
+      throw new SmsGateError('STORE_ERROR', `store.path: cannot open or write the sqlite store at ${this.path}: ${(cause as Error).message}`, {
         field: 'store.path',
         cause,
       });
