@@ -14,6 +14,7 @@ import { AtEngine, AtError, parseCmgs, parseCreg, parseCsq, type Urc } from './a
 import { encodeSubmitPdu, type PduAddress } from './pdu';
 import { ReferenceBook } from './references';
 import { Receiver } from './receiver';
+import { RefusedPins } from './refused-pins';
 import { setUpModem, SimLockedError, type ModemSetup } from './setup';
 import { textModeSubmit } from './text-mode';
 
@@ -120,10 +121,8 @@ export class ModemTransport implements Transport {
       port.on('error', (err: Error) => this.lost(port, err.message));
       engine.on('urc', (urc: Urc) => this.onUrc(urc));
       await this.attention(engine);
-      this.setup = await setUpModem(engine, this.options);
-      this.receiver = new Receiver(this.id, engine, this.setup, this.sink!, this.references, (detail) =>
-        this.status({ ...this.lastStatus, detail }),
-      );
+      this.setup = await setUpModem(engine, { ...this.options, refusedPins: new RefusedPins(this.sink?.notes) });
+      this.receiver = new Receiver(this.id, engine, this.setup, this.sink!, this.references, (detail, cause) => this.warn(detail, cause));
       this.timeouts = 0;
       await this.checkHealth();
       this.healthTimer = setInterval(() => void this.checkHealth(), this.options.healthIntervalMs);
@@ -277,6 +276,18 @@ export class ModemTransport implements Transport {
       return;
     }
     this.receiver?.handle(urc);
+  }
+
+  /** A problem with one message, not the link: logged by the gateway (else shown in the status). */
+  private warn(detail: string, cause?: unknown): void {
+    if (this.sink?.warn === undefined) return this.status({ ...this.lastStatus, detail });
+    const known = cause instanceof SmsGateError ? cause : undefined;
+    this.sink.warn(
+      new SmsGateError(known?.code ?? 'TRANSPORT_TEMPORARY', `transport ${this.id}: ${detail}`, {
+        ...(known?.field === undefined ? {} : { field: known.field }),
+        cause,
+      }),
+    );
   }
 
   private status(status: LinkStatus): void {

@@ -59,6 +59,12 @@ CREATE TABLE IF NOT EXISTS opt_out (
   e164 TEXT PRIMARY KEY,
   at INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Store.readNote / writeNote: small facts transports keep across restarts.
+CREATE TABLE IF NOT EXISTS notes (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** A write transaction shared by the writes of one event-loop turn (see SqliteStore.write). */
@@ -458,6 +464,19 @@ export class SqliteStore implements Store {
 
   isOptedOut(e164: string): Promise<boolean> {
     return this.read(() => this.sql('SELECT 1 FROM opt_out WHERE e164 = ?').get(e164) !== undefined);
+  }
+
+  // --- notes ---------------------------------------------------------------------------------
+
+  readNote(key: string): Promise<string | undefined> {
+    return this.read(() => this.sql('SELECT value FROM notes WHERE key = ?').get(key)?.value as string | undefined);
+  }
+
+  writeNote(key: string, value: string | null): Promise<void> {
+    return this.write(() => {
+      if (value === null) this.sql('DELETE FROM notes WHERE key = ?').run(key);
+      else this.sql('INSERT OR REPLACE INTO notes (key, value, at) VALUES (?, ?, ?)').run(key, value, Date.now());
+    }, true);
   }
 }
 

@@ -125,4 +125,13 @@ export interface Store {
 
   setOptOut(e164: string, optedOut: boolean): Promise<void>;
   isOptedOut(e164: string): Promise<boolean>;
+
+  // --- notes ---------------------------------------------------------------------------------
+  /**
+   * Small durable facts a transport must remember across restarts and redeploys (a modem's
+   * refused SIM PIN, as a fingerprint), by a key the transport chooses. Never secrets.
+   */
+  readNote(key: string): Promise<string | undefined>;
+  /** Sets the note, or removes it when `value` is null. */
+  writeNote(key: string, value: string | null): Promise<void>;
 }

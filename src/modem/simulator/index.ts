@@ -52,6 +52,11 @@ export interface ModemFaults {
   resume(): void;
   /** Writes a garbage line now. */
   garbage(text?: string): void;
+  /**
+   * Puts an entry on the SIM ("SM") whose PDU is `pdu` as given, hex or not, as a SIM written by
+   * a broken phone holds; AT+CMGL and AT+CMGR list it in PDU mode like any other. Returns its index.
+   */
+  storeBadEntry(pdu: string, tpduLength?: number): number;
   /** The next response to a command line matching `pattern` gets `urc` between its information lines and its final result. */
   urcInResponse(pattern: RegExp, urc: string): void;
   /** The port vanishes (pty closed, link removed), as a USB unplug. */
@@ -151,6 +156,11 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
     for (const record of records) this.device.route(record);
   }
 
+  /** How many times a PIN was entered (AT+CPIN="<pin>"), right or wrong, over the simulator's life. */
+  get pinAttempts(): number {
+    return this.device.sim.pinAttempts;
+  }
+
   /** Indexes of the messages in SIM storage ("SM"), to check that AT+CMGD happened. */
   storedMessages(): number[] {
     return this.device.sim.storages.SM.list().map((message) => message.index);
@@ -212,6 +222,13 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
         device.silent = true;
       },
       resume: () => device.resume(),
+      storeBadEntry: (pdu, tpduLength = Math.max(1, Math.floor(pdu.length / 2))) => {
+        if (typeof pdu !== 'string' || /[\r\n]/.test(pdu)) throw invalid('pdu', 'pdu must be a string of one line');
+        const record = { kind: 'deliver' as const, pdu, tpduLength, originator: '', serviceCentreTime: Date.now(), dataCoding: 0, text: pdu };
+        const index = device.sim.storages.SM.store(record);
+        if (index === null) throw new SmsGateError('TRANSPORT_TEMPORARY', 'the SIM storage is full', { field: 'storage' });
+        return index;
+      },
       garbage: (text) => device.writeRaw(Buffer.concat([CRLF, text === undefined ? DEFAULT_GARBAGE : Buffer.from(text), CRLF])),
       urcInResponse: (pattern, urc) => {
         if (!(pattern instanceof RegExp)) throw invalid('pattern', 'pattern must be a RegExp');
