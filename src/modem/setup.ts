@@ -100,7 +100,9 @@ async function unlockSim(engine: AtEngine, { pin, path, refusedPins }: SetupOpti
     );
   }
   if (state !== 'READY') {
-    throw new SimLockedError('TRANSPORT_UNAVAILABLE', `the SIM is not ready: it asks for ${state}`, { field: 'pin' });
+    // NOT READY (still starting), NOT INSERTED, a network or provider lock: nothing smsgate
+    // tries wears the SIM out, so the transport tries again later.
+    throw new SmsGateError('TRANSPORT_UNAVAILABLE', `the SIM is not ready: it says ${state}`, { field: 'pin' });
   }
 }
 

@@ -81,7 +81,7 @@ export class ModemTransport implements Transport {
     // Like the SMPP bind: the first submits should find a ready modem, but an absent one must
     // not hold the gateway's start for long.
     const outcome = new Promise<void>((resolve) => (this.firstOutcome = resolve));
-    void this.open(0);
+    this.reopen(0);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([outcome, new Promise((resolve) => (timer = setTimeout(resolve, this.options.commandTimeoutMs * 3)))]);
     clearTimeout(timer);
@@ -106,6 +106,11 @@ export class ModemTransport implements Transport {
 
   // --- the port ------------------------------------------------------------------------------
 
+  /** open(), whose every failure is handled inside; anything that still escapes is logged, never thrown at the host. */
+  private reopen(failures: number): void {
+    this.open(failures).catch((err: unknown) => this.warn(`opening the modem failed: ${(err as Error)?.message ?? String(err)}`, err));
+  }
+
   /** Opens the port and sets the modem up; on failure, tries again later with backoff. */
   private async open(failures: number): Promise<void> {
     if (!this.running) return;
@@ -114,7 +119,8 @@ export class ModemTransport implements Transport {
       const port = await openPort(this.options.path, this.options.baudRate);
       this.port = port;
       if (!this.running) return await this.closePort(); // stop() came while the port opened
-      const engine = new AtEngine(port, { timeoutMs: this.options.commandTimeoutMs });
+      // A late answer is waited for no longer than a command is (at most the engine's default 2 s).
+      const engine = new AtEngine(port, { timeoutMs: this.options.commandTimeoutMs, lateGraceMs: Math.min(2000, this.options.commandTimeoutMs) });
       this.engine = engine;
       port.once('close', () => this.lost(port, 'the serial port closed (modem unplugged?)'));
       // Without a listener an 'error' event would end the process.
@@ -125,6 +131,7 @@ export class ModemTransport implements Transport {
       this.receiver = new Receiver(this.id, engine, this.setup, this.sink!, this.references, (detail, cause) => this.warn(detail, cause));
       this.timeouts = 0;
       await this.checkHealth();
+      // checkHealth handles its own failures: it never rejects.
       this.healthTimer = setInterval(() => void this.checkHealth(), this.options.healthIntervalMs);
       // Messages that arrived while we were away are still on the SIM.
       void this.receiver.sweep();
@@ -157,7 +164,7 @@ export class ModemTransport implements Transport {
     const ceiling = Math.min(this.options.reopenMaxMs, this.options.reopenBaseMs * 2 ** (failures - 1));
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     clearTimeout(this.reopenTimer);
-    this.reopenTimer = setTimeout(() => void this.open(failures), delay);
+    this.reopenTimer = setTimeout(() => this.reopen(failures), delay);
   }
 
   private lost(port: SerialPort, reason: string): void {
@@ -191,7 +198,8 @@ export class ModemTransport implements Transport {
 
   private async checkHealth(): Promise<void> {
     const engine = this.engine;
-    if (engine === undefined) return;
+    // Not before the setup is done (a +CREG during it): 'connected' would come before the modem can send.
+    if (engine === undefined || this.setup === undefined) return;
     try {
       const registration = parseCreg(await engine.command('AT+CREG?', { prefix: '+CREG:' })).status;
       const signal = parseCsq(await engine.command('AT+CSQ', { prefix: '+CSQ:' }));
@@ -216,9 +224,11 @@ export class ModemTransport implements Transport {
     const port = this.port;
     this.status({ state: 'reconnecting', detail: `the modem stopped answering; resetting` });
     // Reopening runs the whole setup again (ESC, AT, ATZ, ...), which is the reset sequence.
-    void this.closePort().then(() => {
-      if (this.running && this.port === undefined && port !== undefined) this.scheduleReopen(1);
-    });
+    this.closePort()
+      .catch(() => undefined) // a port that fails to close is gone all the same
+      .then(() => {
+        if (this.running && this.port === undefined && port !== undefined) this.scheduleReopen(1);
+      });
   }
 
   // --- sending -------------------------------------------------------------------------------
@@ -238,9 +248,9 @@ export class ModemTransport implements Transport {
       if (setup.mode === 'text') {
         const submit = textModeSubmit(message, Date.now());
         await engine.command(submit.parameters);
-        providerIds.push(this.acknowledged(message, await engine.commandWithPrompt(submit.command, submit.body, this.sendOptions())));
+        providerIds.push(this.acknowledged(message, 0, await engine.commandWithPrompt(submit.command, submit.body, this.sendOptions())));
       } else {
-        for (const segment of message.encoded.segments) {
+        for (const [index, segment] of message.encoded.segments.entries()) {
           const pdu = encodeSubmitPdu({
             destination: destinationOf(message),
             statusReportRequest: message.deliveryReport,
@@ -249,7 +259,7 @@ export class ModemTransport implements Transport {
             segment,
           });
           const lines = await engine.commandWithPrompt(`AT+CMGS=${pdu.tpduLength}`, pdu.hex, this.sendOptions());
-          providerIds.push(this.acknowledged(message, lines));
+          providerIds.push(this.acknowledged(message, index, lines));
         }
       }
     } catch (err) {
@@ -263,19 +273,39 @@ export class ModemTransport implements Transport {
     return { timeoutMs: this.options.sendTimeoutMs, prefix: '+CMGS:' };
   }
 
-  private acknowledged(message: OutboundMessage, lines: string[]): string {
-    const reference = parseCmgs(lines);
+  /**
+   * The provider id of a segment the modem took (it answered OK). An answer without a readable
+   * +CMGS reference still means the segment left: it is not sent again, but no status report can
+   * be paired with it, so it gets an id no report will match, and the gateway logs why.
+   */
+  private acknowledged(message: OutboundMessage, segment: number, lines: string[]): string {
+    let reference: number;
+    try {
+      reference = parseCmgs(lines);
+    } catch (err) {
+      this.warn(
+        `the modem took segment ${segment + 1} of message ${message.id} but gave no readable reference ` +
+          `(${(err as Error).message}): no status report can be paired with it`,
+        err,
+      );
+      return `unpaired/${message.id}/${segment}`;
+    }
     return this.references.submitted(reference, message.recipient.e164, Date.now());
   }
 
   // --- what the modem tells us unasked -------------------------------------------------------
 
+  /** Called from the port's data event: nothing may be thrown from here into serialport. */
   private onUrc(urc: Urc): void {
-    if (urc.type === 'CREG') {
-      void this.checkHealth();
-      return;
+    try {
+      if (urc.type === 'CREG') {
+        void this.checkHealth();
+        return;
+      }
+      this.receiver?.handle(urc);
+    } catch (err) {
+      this.warn(`an unsolicited ${urc.type} from the modem could not be handled: ${(err as Error).message}`, err);
     }
-    this.receiver?.handle(urc);
   }
 
   /** A problem with one message, not the link: logged by the gateway (else shown in the status). */
