@@ -54,6 +54,7 @@ export class ModemTransport implements Transport {
   private registered = false;
   private timeouts = 0;
   private healthTimer: NodeJS.Timeout | undefined;
+  private opening = false;
   private reopenTimer: NodeJS.Timeout | undefined;
   /** Submits go one message at a time, so a message's segments leave together and in order. */
   private sending: Promise<unknown> = Promise.resolve();
@@ -111,14 +112,32 @@ export class ModemTransport implements Transport {
     this.open(failures).catch((err: unknown) => this.warn(`opening the modem failed: ${(err as Error)?.message ?? String(err)}`, err));
   }
 
-  /** Opens the port and sets the modem up; on failure, tries again later with backoff. */
+  /**
+   * Opens the port and sets the modem up; on failure, tries again later with backoff. One at a
+   * time: two would open the port twice, and each would read half of what the modem says.
+   */
   private async open(failures: number): Promise<void> {
-    if (!this.running) return;
+    if (!this.running || this.opening) return;
+    this.opening = true;
+    let again: boolean;
+    try {
+      again = await this.connect(failures);
+    } finally {
+      this.opening = false;
+    }
+    if (again && this.running) this.scheduleReopen(failures + 1);
+  }
+
+  /** One attempt at open(): true when it failed in a way worth trying again. */
+  private async connect(failures: number): Promise<boolean> {
     this.status(failures === 0 ? { state: 'connecting' } : { state: 'reconnecting', detail: `attempt ${failures + 1}` });
     try {
       const port = await openPort(this.options.path, this.options.baudRate);
       this.port = port;
-      if (!this.running) return await this.closePort(); // stop() came while the port opened
+      if (!this.running) {
+        await this.closePort(); // stop() came while the port opened
+        return false;
+      }
       // A late answer is waited for no longer than a command is (at most the engine's default 2 s).
       const engine = new AtEngine(port, { timeoutMs: this.options.commandTimeoutMs, lateGraceMs: Math.min(2000, this.options.commandTimeoutMs) });
       this.engine = engine;
@@ -127,21 +146,32 @@ export class ModemTransport implements Transport {
       port.on('error', (err: Error) => this.lost(port, err.message));
       engine.on('urc', (urc: Urc) => this.onUrc(urc));
       await this.attention(engine);
-      this.setup = await setUpModem(engine, { ...this.options, refusedPins: new RefusedPins(this.sink?.notes) });
-      this.receiver = new Receiver(this.id, engine, this.setup, this.sink!, this.references, (detail, cause) => this.warn(detail, cause));
+      const setup = await setUpModem(engine, { ...this.options, refusedPins: new RefusedPins(this.sink?.notes) });
+      this.stillCurrent(engine);
+      this.setup = setup;
+      const receiver = new Receiver(this.id, engine, setup, this.sink!, this.references, (detail, cause) => this.warn(detail, cause));
+      this.receiver = receiver;
       this.timeouts = 0;
       await this.checkHealth();
+      this.stillCurrent(engine);
       // checkHealth handles its own failures: it never rejects.
       this.healthTimer = setInterval(() => void this.checkHealth(), this.options.healthIntervalMs);
       // Messages that arrived while we were away are still on the SIM.
-      void this.receiver.sweep();
+      void receiver.sweep();
+      return false;
     } catch (err) {
       await this.closePort();
-      if (!this.running) return;
+      if (!this.running) return false;
       const error = err as Error;
       this.status({ state: 'error', detail: error.message });
-      if (err instanceof SimLockedError) return; // never retried: see SimLockedError
-      this.scheduleReopen(failures + 1);
+      return !(err instanceof SimLockedError); // never retried: see SimLockedError
+    }
+  }
+
+  /** Throws when the modem was reset (or lost) while open() waited for it. */
+  private stillCurrent(engine: AtEngine): void {
+    if (this.engine !== engine) {
+      throw new SmsGateError('TRANSPORT_UNAVAILABLE', `the modem on ${this.options.path} was reset while it was being set up`);
     }
   }
 
@@ -150,7 +180,7 @@ export class ModemTransport implements Transport {
     this.port?.write('\x1b');
     for (let attempt = 1; ; attempt++) {
       try {
-        await engine.command('AT', { timeoutMs: 2000 });
+        await engine.command('AT', { timeoutMs: Math.min(2000, this.options.commandTimeoutMs) });
         return;
       } catch (err) {
         if (attempt >= 3 || !(err instanceof AtError) || err.kind === 'CLOSED') {
@@ -161,6 +191,8 @@ export class ModemTransport implements Transport {
   }
 
   private scheduleReopen(failures: number): void {
+    // An open() under way sees that its engine is gone and tries again itself.
+    if (this.opening) return;
     const ceiling = Math.min(this.options.reopenMaxMs, this.options.reopenBaseMs * 2 ** (failures - 1));
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     clearTimeout(this.reopenTimer);
@@ -213,13 +245,14 @@ export class ModemTransport implements Transport {
         this.status({ state: 'connecting', detail: `not registered (${registration}), ${strength}` });
       }
     } catch (err) {
-      this.commandFailed(err);
+      this.commandFailed(engine, err);
     }
   }
 
   /** Counts commands left unanswered; enough in a row and the modem is reset. */
-  private commandFailed(err: unknown): void {
-    if (!(err instanceof AtError) || err.kind !== 'TIMEOUT') return;
+  private commandFailed(engine: AtEngine, err: unknown): void {
+    // A timeout on an engine already replaced says nothing about the modem as it is now.
+    if (engine !== this.engine || !(err instanceof AtError) || err.kind !== 'TIMEOUT') return;
     if (++this.timeouts < TIMEOUTS_BEFORE_RESET || this.port === undefined) return;
     const port = this.port;
     this.status({ state: 'reconnecting', detail: `the modem stopped answering; resetting` });
@@ -263,7 +296,7 @@ export class ModemTransport implements Transport {
         }
       }
     } catch (err) {
-      this.commandFailed(err);
+      this.commandFailed(engine, err);
       throw submitError(this.id, err);
     }
     return { providerIds };

@@ -157,7 +157,7 @@ describe('modem transport against a hostile modem (fuzz, real pty)', function ()
     const summary = { runs: 0, pdus: 0, resets: 0, warnings: 0, submitsAtModem: 0, duplicates: 0, byState: {} as Record<string, number> };
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fault, { minLength: 5, maxLength: 60 }), async (plan) => {
+      fc.asyncProperty(fc.array(fault, { minLength: 5, maxLength: 40 }), async (plan) => {
         const modem = await HostileModem.start(join(dir, `ttyHostile${run++}`), plan);
         const statuses: LinkStatus[] = [];
         const gateway = new Gateway({
@@ -168,7 +168,7 @@ describe('modem transport against a hostile modem (fuzz, real pty)', function ()
               path: join(dir, `ttyHostile${run - 1}`),
               commandTimeoutMs: 250,
               sendTimeoutMs: 500,
-              healthIntervalMs: 100,
+              healthIntervalMs: 50,
               reopenBaseMs: 20,
               reopenMaxMs: 100,
             }),
