@@ -28,6 +28,7 @@ import { applySegmentReport, markFailed, markRetry, markSubmitted } from './life
 import { messageId } from './message-id';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry';
 import { ReportHold } from './report-hold';
+import { checkSendRequest } from './send-request';
 import { StateWaiters } from './state-waiters';
 
 /** What a message gets when its request leaves it out; a config file's `defaults` overrides these. */
@@ -169,7 +170,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
     }
     this.router = new Router(routes);
-    this.guard = new Guard(options.guard ?? {}, { optOut: { isOptedOut: (e164) => this.store.isOptedOut(e164) } });
+    this.guard = new Guard(options.guard ?? {}, {
+      optOut: { isOptedOut: (e164) => this.store.isOptedOut(e164) },
+      // The caps count in the store: across the processes that share it, and across restarts.
+      quota: this.store,
+    });
     this.defaults = { ...DEFAULT_SEND, ...options.defaults };
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.carrierLookup = options.carrierLookup;
@@ -265,7 +270,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * Accepts a message: resolves with the stored record (QUEUED, or REJECTED when the route
    * table or the guard refuses it). Throws SmsGateError for bad input, naming the field.
    */
-  async send(request: SendRequest): Promise<MessageRecord> {
+  async send(input: SendRequest): Promise<MessageRecord> {
+    const request = checkSendRequest(input);
     if (!this.running) throw new SmsGateError('GATEWAY_STOPPED', 'the gateway is not started');
     const region = request.region ?? this.defaults.region;
     const recipient = await lookupNumber(request.to, { region, field: 'to', carrierLookup: this.carrierLookup });
@@ -281,9 +287,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       });
     }
     const priority = request.priority ?? 0;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 3) {
-      throw new SmsGateError('OPTION_INVALID', `priority must be 0, 1, 2 or 3, got ${priority}`, { field: 'priority' });
-    }
     const now = Date.now();
     const scheduledAt = scheduleTime(request.scheduleAt, now, validitySeconds);
     const reference16 = request.reference16 ?? false;
@@ -332,7 +335,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       error: null,
     };
 
-    const refusal = route instanceof SmsGateError ? route : await this.guardRefusal(recipient, from);
+    const refusal = route instanceof SmsGateError ? route : await this.guardRefusal(recipient, from, quotaToken(record));
     if (refusal !== undefined) return this.insert({ ...record, state: 'REJECTED', error: refusal.toJSON(), doneAt: now });
     const accepted = await this.insert(record);
     if (accepted.id === record.id) this.kick();
@@ -348,9 +351,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
-  private async guardRefusal(recipient: NumberInfo, from: string | undefined): Promise<SmsGateError | undefined> {
+  private async guardRefusal(recipient: NumberInfo, from: string | undefined, token: string): Promise<SmsGateError | undefined> {
     try {
-      await this.guard.check({ number: recipient, from });
+      await this.guard.check({ number: recipient, from, token });
       return undefined;
     } catch (err) {
       if (isSmsGateError(err) && err.kind === 'refused') return err;
@@ -699,6 +702,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return from;
     }
   }
+}
+
+/**
+ * What the guard's caps count a message as: its idempotency key when it has one, so a send
+ * repeated with the key (a client's retry, a bulk file run again) uses its quota once, however
+ * many processes it is repeated in; else the message itself.
+ */
+function quotaToken(record: MessageRecord): string {
+  return record.idempotencyKey === null ? `message:${record.id}` : `key:${record.idempotencyKey}`;
 }
 
 function joinParts(parts: InboundPart[], incomplete: boolean): InboundMessage {
