@@ -204,6 +204,8 @@ export class ModemTransport implements Transport {
     // While the modem is being set up, the failing command takes open() to its own retry.
     const wasReady = this.setup !== undefined;
     this.forget();
+    // After an 'error' the port may still be open: left so, it would go on reading beside the next one.
+    if (port.isOpen) port.close(() => undefined);
     if (!this.running || !wasReady) return;
     this.status({ state: 'reconnecting', detail: `${this.options.path}: ${reason}` });
     this.scheduleReopen(1);
