@@ -145,6 +145,15 @@ export interface Store {
    * copy this process kept): one cheap read for all the messages waiters of a process watch.
    */
   messageStates(ids: string[]): Promise<Map<string, MessageState>>;
+
+  // --- notes ---------------------------------------------------------------------------------
+  /**
+   * Small durable facts a transport must remember across restarts and redeploys (a modem's
+   * refused SIM PIN, as a fingerprint), by a key the transport chooses. Never secrets.
+   */
+  readNote(key: string): Promise<string | undefined>;
+  /** Sets the note, or removes it when `value` is null. */
+  writeNote(key: string, value: string | null): Promise<void>;
 }
 
 export interface QuotaCap {

@@ -279,6 +279,19 @@ for (const kind of ['memory', 'sqlite'] as const) {
       await store.setOptOut('+447400123456', false);
       assert.equal(await store.isOptedOut('+447400123456'), false);
     });
+
+    it('keeps notes by key, replaces and removes them', async () => {
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      await store.writeNote('modem.pin-refused:iccid:8944', 'one');
+      await store.writeNote('modem.pin-refused:path:/dev/ttyUSB0', 'other');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'one');
+      await store.writeNote('modem.pin-refused:iccid:8944', 'two');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'two');
+      await store.writeNote('modem.pin-refused:iccid:8944', null);
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      assert.equal(await store.readNote('modem.pin-refused:path:/dev/ttyUSB0'), 'other', 'other notes are left alone');
+      await store.writeNote('never-written', null);
+    });
   });
 }
 
@@ -340,6 +353,7 @@ describe('sqlite store across a reopen', () => {
       await first.insertMessage(record);
       await first.updateMessage(record.id, (r) => ({ ...r, state: 'SUBMITTED' }), { link: { transportId: 'smsc1', providerIds: ['0a1b'] } });
       await first.setOptOut('+447400000001', true);
+      await first.writeNote('modem.pin-refused:iccid:8944', 'fingerprint');
       await first.close();
 
       const second = new SqliteStore(path);
@@ -347,6 +361,7 @@ describe('sqlite store across a reopen', () => {
       assert.deepEqual(await second.getMessage(record.id), { ...record, state: 'SUBMITTED' });
       assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), { messageId: record.id, segment: 0 });
       assert.equal(await second.isOptedOut('+447400000001'), true);
+      assert.equal(await second.readNote('modem.pin-refused:iccid:8944'), 'fingerprint');
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
