@@ -602,6 +602,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       report: (report) => this.onReport(report),
       inbound: (message) => this.onInbound(message),
       inboundPart: (part) => this.onInboundPart(part),
+      warning: (error) => this.emit('warning', error),
       status: (status) => {
         // A removed transport (or the one a redeploy replaced) no longer speaks for its id.
         if (this.transports.get(transport.id) !== transport) return;
