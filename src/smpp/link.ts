@@ -126,6 +126,11 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         return;
       }
       this.session = session;
+      // The session may end before the bind settles (a PDU after the bind_resp that cannot be
+      // framed, in the same read): the open fails with that reason.
+      const endedEarly = (reason: SmsGateError | undefined) =>
+        fail(reason ?? new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session was closed during the bind'));
+      this.once('closed', endedEarly);
       this.readPdus(session);
       // Writes are batched per tick (batchWrites); Nagle's algorithm would only add delay.
       session.socket.setNoDelay(true);
@@ -140,8 +145,9 @@ export class SmppLink extends EventEmitter<LinkEvents> {
           address_range: this.options.addressRange,
         }).then(
           () => {
-            if (settled) return;
+            if (settled || this.session !== session) return;
             settled = true;
+            this.off('closed', endedEarly);
             this.bound = true;
             this.received();
             this.emit('bound');
