@@ -129,23 +129,24 @@ export class HostileSmsc extends EventEmitter<HostileSmscEvents> {
         // Responses (deliver_sm_resp, generic_nack) need nothing from an SMSC this simple.
         if (isResponse(pdu.commandId)) continue;
         const request = { sessionId, commandId: pdu.commandId, sequenceNumber: pdu.sequenceNumber, index: ++index };
-        this.act(socket, pdu, this.script(request), sessionId);
+        const destination = pdu.commandId === COMMAND.submit_sm ? destinationOf(pdu.body) : undefined;
+        if (destination !== undefined) {
+          this.counts.submits++;
+          this.emit('submit', { sessionId, destination });
+        }
+        this.act(socket, pdu, this.script(request), sessionId, destination);
       }
     });
   }
 
-  private act(socket: Socket, pdu: Pdu, action: HostileAction, sessionId: number): void {
-    const isSubmit = pdu.commandId === COMMAND.submit_sm;
-    const destination = isSubmit ? destinationOf(pdu.body) : '';
-    if (isSubmit) {
-      this.counts.submits++;
-      this.emit('submit', { sessionId, destination });
-    }
+  /** `destination` is given for a submit_sm. */
+  private act(socket: Socket, pdu: Pdu, action: HostileAction, sessionId: number, destination: string | undefined): void {
+    const isSubmit = destination !== undefined;
     const respond = (status: number, body?: Buffer) => this.write(socket, encodePdu(responseIdOf(pdu.commandId), status, pdu.sequenceNumber, body));
     const accepted = (messageId: string) => {
       if (!isSubmit) return;
       this.counts.submitsAccepted++;
-      this.emit('accepted', { sessionId, messageId, destination });
+      this.emit('accepted', { sessionId, messageId, destination: destination ?? '' });
     };
     switch (action.kind) {
       case 'answer': {
@@ -171,7 +172,7 @@ export class HostileSmsc extends EventEmitter<HostileSmscEvents> {
         return;
       case 'unsolicited':
         this.write(socket, withBody(action.commandId, action.status, action.sequence, action.body));
-        this.act(socket, pdu, { kind: 'answer' }, sessionId);
+        this.act(socket, pdu, { kind: 'answer' }, sessionId, destination);
         return;
       case 'bad-length': {
         const header = encodePdu(responseIdOf(pdu.commandId), 0, pdu.sequenceNumber);
