@@ -487,7 +487,7 @@ describe('validateConfig', () => {
       [
         '5 problems in the config:',
         '  transports[0].port: expected 1..65535, got 0',
-        '  transports[0].prot: unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding)',
+        '  transports[0].prot: unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding, enquireLinkSeconds, responseTimeoutSeconds, maxResponseTimeouts, credentialRetrySeconds)',
         '  transports[1].path: missing required field',
         '  routes[0].transports[0]: no transport has the id "nope" (known: smsc1, gsm)',
         '  extra: unknown field (expected one of: store, defaults, transports, routes, guard)',
