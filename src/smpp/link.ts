@@ -103,7 +103,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
 
   /**
    * Connects and binds; rejects with the bind's error: `bind refused by the SMSC: ESME_RINVPASWD
-   * (wrong password, 0x0000000E)` with the status as providerCode, or the connection's failure
+   * (wrong password)` with the status as providerCode, or the connection's failure
    * naming host:port.
    */
   open(): Promise<void> {
@@ -465,7 +465,7 @@ function toLinkError(err: Error, host: string, port: number): SmsGateError {
   const code = (err as NodeJS.ErrnoException).code;
   const what =
     code === 'ECONNREFUSED'
-      ? 'refused the connection (nothing listens on that port?)'
+      ? 'refused the connection'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? `: name lookup failed (${code})`
         : code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH'

@@ -267,7 +267,7 @@ export class SmppTransport implements Transport {
     if (failure !== undefined) {
       this.status({
         state: 'error',
-        detail: `${failure.message}; next bind attempt in ${humanDuration(delay)}`,
+        detail: `${failure.message}; retry in ${humanDuration(delay)}`,
         ...errorOf(failure),
         retryAt: Date.now() + delay,
       });

@@ -73,7 +73,7 @@ describe('smsgate send over SMPP', function () {
     const failed = await failing(['send', '--config', path, '--to', '+447400123456', '--text', 'hi', '--json']);
     assert.equal(failed.code, 1);
     assert.ok(failed.ms < 10_000, `exited after ${failed.ms} ms`);
-    assert.match(failed.stderr, /^smsgate: transport smsc1: bind refused by the SMSC: ESME_RINVPASWD \(wrong password, 0x0000000E\)$/m);
+    assert.match(failed.stderr, /^smsgate: transport smsc1: bind refused by the SMSC: ESME_RINVPASWD \(wrong password\)$/m);
     const result = JSON.parse(failed.stdout);
     assert.equal(result.state, 'QUEUED');
     assert.equal(result.error.code, 'TRANSPORT_UNAVAILABLE');

@@ -183,7 +183,7 @@ function stillQueued(id: string, store: StoreConfig, configPath: string | undefi
 /**
  * Each transport's last bind outcome, from the statuses it reports: failures are said on stderr
  * as they happen (`smsgate: transport smsc1: bind refused by the SMSC: ESME_RINVPASWD (wrong
- * password, 0x0000000E)`), once per distinct reason.
+ * password)`), once per distinct reason.
  */
 class LinkOutcomes {
   private readonly failed = new Map<string, string>();
@@ -217,7 +217,7 @@ class LinkOutcomes {
   }
 }
 
-/** The failure itself, without "next bind attempt in ..." (this command does not wait for it). */
+/** The failure itself, without "retry in ..." (this command does not wait for it). */
 function reasonOf(status: LinkStatus): string {
   return status.error?.message ?? status.detail ?? 'the link failed';
 }

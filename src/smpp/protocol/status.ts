@@ -110,10 +110,13 @@ export function statusMeaning(code: number): string | undefined {
   return BY_CODE.get(code)?.[2];
 }
 
-/** `ESME_RINVPASWD (wrong password, 0x0000000E)`: the name, what it means and the code as sent. */
+/**
+ * `ESME_RINVPASWD (wrong password)`: the name and what it means; `vendor-specific status
+ * (0x00000401)` for a code not in the table, whose number is all there is to say.
+ */
 export function describeStatus(code: number): string {
   const meaning = statusMeaning(code);
-  return `${statusName(code)} (${meaning === undefined ? '' : `${meaning}, `}${formatStatus(code)})`;
+  return `${statusName(code)} (${meaning ?? formatStatus(code)})`;
 }
 
 /** `0x0000000B`, as SMPP documents write command_status. */
@@ -137,8 +140,7 @@ export function smppError(code: number, command: string): SmsGateError {
 }
 
 /**
- * The error for a refused bind: `bind refused by the SMSC: ESME_RINVPASWD (wrong password,
- * 0x0000000E)`. A permanent status (a wrong password or system id, a system type or an operation
+ * The error for a refused bind: `bind refused by the SMSC: ESME_RINVPASWD (wrong password)`. A permanent status (a wrong password or system id, a system type or an operation
  * the account may not use) will not change by binding again soon: the transport waits minutes
  * before the next try, so that an SMSC does not lock the account.
  */
