@@ -60,6 +60,8 @@ export interface HostileCounts {
   /** PDUs (and runs of random bytes) written to clients. */
   pdusSent: number;
   sessions: number;
+  /** Binds answered as accepted. */
+  binds: number;
   /** submit_sm received, and how many were answered status 0 (with an id or blank). */
   submits: number;
   submitsAccepted: number;
@@ -73,7 +75,7 @@ export interface HostileSmscEvents {
 }
 
 export class HostileSmsc extends EventEmitter<HostileSmscEvents> {
-  readonly counts: HostileCounts = { pdusSent: 0, sessions: 0, submits: 0, submitsAccepted: 0 };
+  readonly counts: HostileCounts = { pdusSent: 0, sessions: 0, binds: 0, submits: 0, submitsAccepted: 0 };
   script: (request: HostileRequest) => HostileAction;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -101,6 +103,17 @@ export class HostileSmsc extends EventEmitter<HostileSmscEvents> {
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
     if (server !== undefined) await new Promise((resolve) => server.close(resolve));
+  }
+
+  /** Writes these octets, unasked, to every client connection; returns how many got them. */
+  sendToAll(bytes: Buffer): number {
+    let written = 0;
+    for (const socket of this.sockets) {
+      if (!socket.writable) continue;
+      this.write(socket, bytes);
+      written++;
+    }
+    return written;
   }
 
   /** Closes every client connection (the listener stays). */
@@ -157,6 +170,7 @@ export class HostileSmsc extends EventEmitter<HostileSmscEvents> {
         }
         const messageId = isSubmit ? (this.nextMessageId++).toString(16) : '';
         respond(STATUS.ESME_ROK, this.answerBody(pdu.commandId, messageId));
+        if (BIND_COMMANDS.has(pdu.commandId)) this.counts.binds++;
         accepted(messageId);
         return;
       }
@@ -214,6 +228,8 @@ export class HostileSmsc extends EventEmitter<HostileSmscEvents> {
     socket.write(bytes);
   }
 }
+
+const BIND_COMMANDS = new Set<number>([COMMAND.bind_receiver, COMMAND.bind_transmitter, COMMAND.bind_transceiver]);
 
 /** A PDU of this command id, status and sequence whose body is these octets, its length true. */
 function withBody(commandId: number, status: number, sequence: number, body: Buffer): Buffer {
