@@ -461,7 +461,7 @@ function parseWithRawUserData(frame: Buffer): smpp.Pdu {
 }
 
 /** `SMSC 127.0.0.1:2775 refused the connection`, `SMSC smsc.example:2775: name lookup failed (ENOTFOUND)`. */
-function toLinkError(err: Error, host: string, port: number): SmsGateError {
+export function toLinkError(err: Error, host: string, port: number): SmsGateError {
   const code = (err as NodeJS.ErrnoException).code;
   const what =
     code === 'ECONNREFUSED'
