@@ -10,13 +10,18 @@
  *    dev/peer/optional dependencies dropped from its package.json, then
  *    `npm install --ignore-scripts --install-strategy=shallow`: what n8n's community package
  *    installer does.
- * 3. An SMSC simulator on loopback; credentials and two workflows imported with the n8n CLI,
- *    the trigger workflow published (activated).
+ * 3. An SMSC simulator on loopback; credentials and the example workflows imported with the n8n
+ *    CLI, the trigger workflow published (activated).
+ * 3b. Before any n8n runs the trigger: `n8n execute` of a send with Wait Until: Final State. With
+ *    no trigger anywhere, its own bind must receive the receipt: the output must be DELIVERED.
  * 4. `n8n start` headless on loopback: the trigger binds; an inbound SMS is injected and must
  *    show up as a trigger execution.
  * 5. `n8n execute` of the send workflow in a second process while the first runs: its output
  *    is checked, and the delivery report for that message, which reaches the first process's
  *    bind, must show up as a trigger execution carrying the message's id and correlation value.
+ * 6. `n8n execute` of the Wait Until: Final State send with a transmitter-only credential for the
+ *    same account: it cannot receive, so it must get DELIVERED from the report the trigger's
+ *    process received and stored in the shared store.
  *
  * 6. Beside it, a second trigger bound to a hostile SMSC (src/smpp/simulator/hostile.ts) that
  *    sends malformed deliver_sm, unknown commands, stray responses and a broken header: n8n
@@ -223,6 +228,12 @@ async function main() {
           data: { host: '127.0.0.1', port: smscPort, tls: false, systemId: 'n8ne2e', password: 'e2e-pw', bind: 'transceiver', window: 10, maxPerSecond: 0 },
         },
         {
+          id: 'smsgateSmsc1Tx',
+          name: 'Test SMSC, send only',
+          type: 'smsGateSmppApi',
+          data: { host: '127.0.0.1', port: smscPort, tls: false, systemId: 'n8ne2e', password: 'e2e-pw', bind: 'transmitter', window: 10, maxPerSecond: 0 },
+        },
+        {
           id: 'smsgateHostile1',
           name: 'Hostile SMSC',
           type: 'smsGateSmppApi',
@@ -232,11 +243,12 @@ async function main() {
     );
     const credentials = { smsGateSmppApi: { id: 'smsgateSmsc1', name: 'Test SMSC' } };
     const hostileCredentials = { smsGateSmppApi: { id: 'smsgateHostile1', name: 'Hostile SMSC' } };
+    const transmitterOnly = { smsGateSmppApi: { id: 'smsgateSmsc1Tx', name: 'Test SMSC, send only' } };
     // The workflows users import from examples/n8n, with the credential attached; the auto-reply
     // is imported (n8n must accept it) but not published, so it sends nothing here.
-    const example = (file, id, withCredentials = credentials) => {
+    const example = (file, id, credential = credentials) => {
       const workflow = JSON.parse(readFileSync(join(root, 'examples', 'n8n', file), 'utf8'));
-      for (const node of workflow.nodes) if (node.type.startsWith(`${PACKAGE}.`)) node.credentials = withCredentials;
+      for (const node of workflow.nodes) if (node.type.startsWith(`${PACKAGE}.`)) node.credentials = credential;
       return { ...workflow, id, active: false };
     };
     const workflowsFile = join(work, 'workflows.json');
@@ -246,6 +258,8 @@ async function main() {
         example('send-sms.json', 'smsgateSendE2e'),
         example('inbound-and-reports.json', 'smsgateTriggerE2e'),
         example('auto-reply.json', 'smsgateAutoReply'),
+        example('send-and-wait-for-delivery.json', 'smsgateWaitFinal'),
+        example('send-and-wait-for-delivery.json', 'smsgateWaitFinalTx', transmitterOnly),
         { ...example('inbound-and-reports.json', 'smsgateTriggerHostile', hostileCredentials), name: 'Hostile SMSC trigger' },
       ]),
     );
@@ -259,6 +273,21 @@ async function main() {
     await n8nCommand(['publish:workflow', '--id=smsgateTriggerHostile'], env);
     say(`credentials and workflows imported, trigger published (${seconds(since)} s)`);
 
+    // No n8n runs the trigger yet: the waiting send's own bind must receive its receipt.
+    since = Date.now();
+    const waitedRun = executeOutput(
+      await n8nCommand(['execute', '--id=smsgateWaitFinal', '--rawOutput'], n8nEnv(userFolder, executeBrokerPort, n8nPort)),
+    );
+    const waited = waitedRun.data.resultData.runData['SMS Gateway']?.[0]?.data?.main?.[0]?.[0]?.json ?? {};
+    say(`n8n execute ran the Wait Until: Final State workflow in ${seconds(since)} s`);
+    check(
+      'n8n execute with Wait Until: Final State and no trigger anywhere: the send gets its receipt and outputs DELIVERED',
+      waited.state === 'DELIVERED' && waited.timedOut === false && waited.correlation === 'parcel-1',
+      JSON.stringify(waited),
+    );
+    check('the waiting send bound as transceiver (its credential), so the receipt could reach it', binds.includes('transceiver'), binds.join(','));
+    const bindsBeforeStart = binds.length;
+
     since = Date.now();
     server = spawn(nodeBin, [n8nBin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout.on('data', (chunk) => (serverLog += chunk));
@@ -268,7 +297,7 @@ async function main() {
       await until(
         async () => {
           if (server.exitCode !== null) throw new Error(`n8n start exited with ${server.exitCode}`);
-          return binds.includes('transceiver');
+          return binds.slice(bindsBeforeStart).includes('transceiver');
         },
         180_000,
         "the activated trigger's bind",
@@ -347,9 +376,22 @@ async function main() {
       JSON.stringify(report),
     );
 
+    // A send-only credential for the same account: the trigger's process takes the receipt and
+    // stores it; the waiting execution reads it from the shared store.
+    since = Date.now();
+    const bindsBeforeTx = binds.length;
+    const txStdout = await n8nCommand(['execute', '--id=smsgateWaitFinalTx', '--rawOutput'], n8nEnv(userFolder, executeBrokerPort, n8nPort));
+    const txSent = executeOutput(txStdout).data.resultData.runData['SMS Gateway']?.[0]?.data?.main?.[0]?.[0]?.json ?? {};
+    say(`n8n execute ran the Wait Until: Final State workflow with a transmitter-only credential in ${seconds(since)} s`);
+    check(
+      "n8n execute with a transmitter-only credential: Wait Until: Final State gets DELIVERED from the report the trigger's process stored",
+      txSent.state === 'DELIVERED' && txSent.timedOut === false && binds.slice(bindsBeforeTx).join(',') === 'transmitter',
+      `${JSON.stringify(txSent)}; binds ${binds.slice(bindsBeforeTx).join(',')}`,
+    );
+
     check(
       "the SMPP password appears nowhere in n8n's output or the execution's data",
-      ![serverLog, stdout].some((text) => text.includes('e2e-pw')),
+      ![serverLog, stdout, txStdout].some((text) => text.includes('e2e-pw')),
     );
 
     since = Date.now();

@@ -169,7 +169,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
     }
     this.router = new Router(routes);
-    this.guard = new Guard(options.guard ?? {}, { optOut: { isOptedOut: (e164) => this.store.isOptedOut(e164) } });
+    this.guard = new Guard(options.guard ?? {}, {
+      optOut: { isOptedOut: (e164) => this.store.isOptedOut(e164) },
+      // The caps count in the store: across the processes that share it, and across restarts.
+      quota: this.store,
+    });
     this.defaults = { ...DEFAULT_SEND, ...options.defaults };
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.carrierLookup = options.carrierLookup;
@@ -332,7 +336,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       error: null,
     };
 
-    const refusal = route instanceof SmsGateError ? route : await this.guardRefusal(recipient, from);
+    const refusal = route instanceof SmsGateError ? route : await this.guardRefusal(recipient, from, quotaToken(record));
     if (refusal !== undefined) return this.insert({ ...record, state: 'REJECTED', error: refusal.toJSON(), doneAt: now });
     const accepted = await this.insert(record);
     if (accepted.id === record.id) this.kick();
@@ -348,9 +352,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
   }
 
-  private async guardRefusal(recipient: NumberInfo, from: string | undefined): Promise<SmsGateError | undefined> {
+  private async guardRefusal(recipient: NumberInfo, from: string | undefined, token: string): Promise<SmsGateError | undefined> {
     try {
-      await this.guard.check({ number: recipient, from });
+      await this.guard.check({ number: recipient, from, token });
       return undefined;
     } catch (err) {
       if (isSmsGateError(err) && err.kind === 'refused') return err;
@@ -697,6 +701,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       return from;
     }
   }
+}
+
+/**
+ * What the guard's caps count a message as: its idempotency key when it has one, so a send
+ * repeated with the key (a client's retry, a bulk file run again) uses its quota once, however
+ * many processes it is repeated in; else the message itself.
+ */
+function quotaToken(record: MessageRecord): string {
+  return record.idempotencyKey === null ? `message:${record.id}` : `key:${record.idempotencyKey}`;
 }
 
 function joinParts(parts: InboundPart[], incomplete: boolean): InboundMessage {

@@ -3,11 +3,13 @@
  * who opted out. It is on by default: an SMS gateway reachable from a web form is otherwise a
  * way for strangers to spend your money on revenue-share numbers.
  */
+import { randomUUID } from 'node:crypto';
 import metadata from 'libphonenumber-js/metadata.min.json';
 import { SmsGateError } from '../errors';
+import { QuotaLog } from '../store/quota-log';
+import type { Store } from '../store/types';
 import type { NumberInfo, NumberType } from '../types';
 import type { OptOutList } from './opt-out';
-import { SlidingWindowCounter } from './sliding-window';
 
 export interface RateCap {
   max: number;
@@ -64,9 +66,6 @@ export const GUARD_DEFAULTS = {
   perPrefix: { digits: 5, max: 100, windowSeconds: 60 } as PrefixRateCap,
 };
 
-/** Keys each rate cap remembers at most: about 10 MB per cap when full. */
-const DEFAULT_MAX_TRACKED_KEYS = 100_000;
-
 export function resolveGuardConfig(config: GuardConfig = {}): ResolvedGuardConfig {
   const resolved: ResolvedGuardConfig = {
     enabled: config.enabled ?? GUARD_DEFAULTS.enabled,
@@ -82,17 +81,26 @@ export interface GuardOptions {
   /** Milliseconds since the epoch; tests inject a fake clock. */
   now?: () => number;
   optOut?: OptOutList;
-  /** Keys each rate cap remembers at most; the least recently used is forgotten first. */
-  maxTrackedKeys?: number;
+  /**
+   * Where the rate caps count: the gateway's store, so that every process sharing it, and a
+   * restarted one, counts against the same caps. Default: this process's memory.
+   */
+  quota?: Pick<Store, 'takeQuota'>;
 }
 
 export interface GuardedMessage {
   number: NumberInfo;
   from?: string;
+  /**
+   * What the caps count, once: a message checked again with the same token (a send repeated
+   * with its idempotency key) uses no more quota. Default: a token of its own.
+   */
+  token?: string;
 }
 
 interface Cap {
-  counter: SlidingWindowCounter;
+  windowMs: number;
+  max: number;
   key: (number: NumberInfo) => string;
   refusal: (number: NumberInfo) => string;
 }
@@ -104,6 +112,7 @@ export class Guard {
   private readonly caps: Cap[] = [];
   private readonly now: () => number;
   private readonly optOut?: OptOutList;
+  private readonly quota: Pick<Store, 'takeQuota'>;
 
   constructor(config: GuardConfig = {}, opts: GuardOptions = {}) {
     this.config = resolveGuardConfig(config);
@@ -113,21 +122,27 @@ export class Guard {
     this.blockedTypes = new Set(this.config.blockedTypes);
     this.now = opts.now ?? Date.now;
     if (opts.optOut) this.optOut = opts.optOut;
+    if (opts.quota) this.quota = opts.quota;
+    else {
+      const log = new QuotaLog();
+      this.quota = { takeQuota: async (caps, now, token) => log.take(caps, now, token) };
+    }
 
-    const maxKeys = opts.maxTrackedKeys ?? DEFAULT_MAX_TRACKED_KEYS;
     const { perRecipient, perPrefix } = this.config;
     if (perRecipient) {
       this.caps.push({
-        counter: new SlidingWindowCounter(perRecipient.max, perRecipient.windowSeconds * 1000, maxKeys),
-        key: (number) => number.e164,
+        windowMs: perRecipient.windowSeconds * 1000,
+        max: perRecipient.max,
+        key: (number) => `perRecipient:${number.e164}`,
         refusal: () =>
           `limit of ${perRecipient.max} messages per ${perRecipient.windowSeconds} s to this recipient reached (guard.perRecipient)`,
       });
     }
     if (perPrefix) {
       this.caps.push({
-        counter: new SlidingWindowCounter(perPrefix.max, perPrefix.windowSeconds * 1000, maxKeys),
-        key: (number) => rangePrefix(number.e164, perPrefix.digits),
+        windowMs: perPrefix.windowSeconds * 1000,
+        max: perPrefix.max,
+        key: (number) => `perPrefix:${rangePrefix(number.e164, perPrefix.digits)}`,
         refusal: (number) =>
           `limit of ${perPrefix.max} messages per ${perPrefix.windowSeconds} s to numbers starting ` +
           `${rangePrefix(number.e164, perPrefix.digits)} reached (guard.perPrefix)`,
@@ -140,11 +155,12 @@ export class Guard {
    * SmsGateError (field `to`) naming the number and the rule otherwise.
    *
    * Only messages that pass are counted, so refused attempts do not lock a recipient out. The
-   * caps are checked and counted in one synchronous step after the opt-out lookup, so
-   * concurrent checks cannot both take the last slot. Call it as the last gate before the
-   * message is accepted (after routing and encoding succeeded).
+   * caps are checked and counted in one atomic step of the quota store after the opt-out
+   * lookup, so concurrent checks, in this process or another, cannot both take the last slot.
+   * Call it as the last gate before the message is accepted (after routing and encoding
+   * succeeded).
    */
-  async check({ number, from }: GuardedMessage): Promise<void> {
+  async check({ number, from, token = randomUUID() }: GuardedMessage): Promise<void> {
     if (!this.config.enabled) return;
     const refuse = (code: 'COUNTRY_NOT_ALLOWED' | 'NUMBER_TYPE_BLOCKED' | 'RATE_LIMITED' | 'OPTED_OUT', why: string) =>
       new SmsGateError(code, `${number.e164}: ${why}`, { field: 'to' });
@@ -161,10 +177,10 @@ export class Guard {
       throw refuse('OPTED_OUT', 'the recipient opted out (sent STOP); they must send START to receive messages again');
     }
 
-    const now = this.now();
-    const exceeded = this.caps.find((cap) => !cap.counter.allows(cap.key(number), now));
-    if (exceeded) throw refuse('RATE_LIMITED', exceeded.refusal(number));
-    for (const cap of this.caps) cap.counter.record(cap.key(number), now);
+    if (this.caps.length === 0) return;
+    const quotas = this.caps.map((cap) => ({ key: cap.key(number), windowMs: cap.windowMs, max: cap.max }));
+    const result = await this.quota.takeQuota(quotas, this.now(), token);
+    if (!result.taken) throw refuse('RATE_LIMITED', this.caps[result.refusedBy]!.refusal(number));
   }
 }
 

@@ -9,4 +9,4 @@ export function createStore(config: StoreConfig): Store {
 }
 
 export { MemoryStore, SqliteStore };
-export type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from './types';
+export type { MessageRecord, ProviderLink, QuotaCap, QuotaResult, Store, StoredInbound, UpdateOptions } from './types';

@@ -19,7 +19,8 @@ import { FINAL_STATES, type MessageState } from '../types';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
 import { pack, unpack } from './packed-record';
-import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from './types';
+import { QuotaLog } from './quota-log';
+import type { MessageRecord, ProviderLink, QuotaCap, QuotaResult, Store, StoredInbound, UpdateOptions } from './types';
 
 interface Lease {
   owner: string;
@@ -241,6 +242,23 @@ export class MemoryStore implements Store {
 
   async isOptedOut(e164: string): Promise<boolean> {
     return this.optedOut.has(e164);
+  }
+
+  // --- rate quotas and waits (see Store) ------------------------------------------------------
+
+  private readonly quotas = new QuotaLog();
+
+  async takeQuota(caps: QuotaCap[], now: number, token: string): Promise<QuotaResult> {
+    return this.quotas.take(caps, now, token);
+  }
+
+  async messageStates(ids: string[]): Promise<Map<string, MessageState>> {
+    const states = new Map<string, MessageState>();
+    for (const id of ids) {
+      const state = this.read(id)?.state;
+      if (state !== undefined) states.set(id, state);
+    }
+    return states;
   }
 }
 

@@ -125,4 +125,34 @@ export interface Store {
 
   setOptOut(e164: string, optedOut: boolean): Promise<void>;
   isOptedOut(e164: string): Promise<boolean>;
+
+  // --- rate quotas (the guard's caps) ----------------------------------------------------------
+
+  /**
+   * One atomic step: checks every cap and, only if all have room, counts one event at `now`
+   * under each. A cap has room while fewer than `max` of its events are younger than
+   * `windowMs` (an exact sliding window: event times are kept, and only counted events, so a
+   * key holds at most `max`). An event whose `token` is already counted under any of the caps'
+   * keys is not counted again and is taken: a send repeated with the same idempotency key uses
+   * its quota once. Events older than their window are forgotten (the store stays bounded).
+   */
+  takeQuota(caps: QuotaCap[], now: number, token: string): Promise<QuotaResult>;
+
+  // --- waits across processes ----------------------------------------------------------------
+
+  /**
+   * The state of each message asked for that exists, read from what is stored now (never a
+   * copy this process kept): one cheap read for all the messages waiters of a process watch.
+   */
+  messageStates(ids: string[]): Promise<Map<string, MessageState>>;
 }
+
+export interface QuotaCap {
+  /** What is counted: e.g. `recipient:+447700900123`. */
+  key: string;
+  windowMs: number;
+  max: number;
+}
+
+/** `refusedBy`: the index in `caps` of the first cap without room; nothing was counted then. */
+export type QuotaResult = { taken: true } | { taken: false; refusedBy: number };

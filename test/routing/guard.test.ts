@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { SmsGateError, type ErrorCode } from '../../src/errors';
 import { Guard, GUARD_DEFAULTS, resolveGuardConfig, type GuardConfig, type GuardOptions } from '../../src/routing/guard';
 import type { OptOutList } from '../../src/routing/opt-out';
+import { MemoryStore } from '../../src/store/memory';
 import type { NumberInfo, NumberType } from '../../src/types';
 import { recipient } from './numbers';
 
@@ -241,14 +242,21 @@ describe('Guard', () => {
       assert.deepEqual(new Set(await outcomes(guard, ukMobile, 500)), new Set(['sent']));
     });
 
-    it('remember a bounded number of keys, forgetting the least recently used', async () => {
-      const guard = guardWith({ perRecipient: { max: 1, windowSeconds: 3600 } }, { maxTrackedKeys: 2 });
-      const [a, b, c] = ['+447700900001', '+447700900002', '+447700900003'].map((e164) => recipient(e164));
-      assert.deepEqual([await outcome(guard, a!), await outcome(guard, a!)], ['sent', 'RATE_LIMITED']);
-      assert.equal(await outcome(guard, b!), 'sent');
-      assert.equal(await outcome(guard, c!), 'sent'); // a is now the third key and is forgotten
-      assert.equal(await outcome(guard, a!), 'sent');
-      assert.equal(await outcome(guard, c!), 'RATE_LIMITED', 'recent keys are still counted');
+    it('count a message checked again with the same token once', async () => {
+      const guard = guardWith({ perRecipient: { max: 2, windowSeconds: 3600 } });
+      for (let i = 0; i < 3; i++) await guard.check({ number: ukMobile, token: 'order-17' });
+      assert.equal(await outcome(guard, ukMobile), 'sent', 'the repeats of order-17 left the second slot free');
+      assert.equal(await outcome(guard, ukMobile), 'RATE_LIMITED');
+      await guard.check({ number: ukMobile, token: 'order-17' }); // already counted: still passes
+    });
+
+    it('count in the quota store they are given, shared by every guard on it', async () => {
+      const store = new MemoryStore();
+      const config: GuardConfig = { perRecipient: { max: 3, windowSeconds: 3600 } };
+      const [first, second] = [guardWith(config, { quota: store }), guardWith(config, { quota: store })];
+      assert.deepEqual([await outcome(first!, ukMobile), await outcome(second!, ukMobile), await outcome(first!, ukMobile)], ['sent', 'sent', 'sent']);
+      assert.equal(await outcome(second!, ukMobile), 'RATE_LIMITED');
+      assert.equal(await outcome(guardWith(config, { quota: store }), ukMobile), 'RATE_LIMITED', 'a new guard (a restart) on the store');
     });
   });
 

@@ -6,9 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { MemoryStore } from '../../src/store/memory';
 import { SqliteStore } from '../../src/store/sqlite';
-import type { Store } from '../../src/store/types';
+import type { QuotaCap, Store } from '../../src/store/types';
 import { sampleRecord } from '../helpers/records';
 
 const NOW = 1_700_000_000_000;
@@ -349,5 +351,135 @@ describe('sqlite store across a reopen', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// --- rate quotas (takeQuota) and the states waiters poll (messageStates) ------------------------
+
+for (const kind of ['memory', 'sqlite'] as const) {
+  describe(`${kind} store: rate quotas and watched states`, () => {
+    let dir: string;
+    let store: Store;
+    const HOUR = 3_600_000;
+    const recipientCap = (max: number): QuotaCap => ({ key: 'recipient:+447700900123', windowMs: HOUR, max });
+    const prefixCap = (max: number): QuotaCap => ({ key: 'prefix:+4477009', windowMs: 60_000, max });
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'gw.db'));
+      await store.open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('takes up to max events per key within the window, and again as the oldest leave it', async () => {
+      const taken = [];
+      for (let i = 0; i < 4; i++) taken.push((await store.takeQuota([recipientCap(3)], NOW + i * 1000, `t${i}`)).taken);
+      assert.deepEqual(taken, [true, true, true, false]);
+      assert.deepEqual(await store.takeQuota([recipientCap(3)], NOW + HOUR - 1, 'late'), { taken: false, refusedBy: 0 });
+      // The first event (at NOW) is out of the window at NOW + HOUR: exactly one slot is free.
+      assert.deepEqual(await store.takeQuota([recipientCap(3)], NOW + HOUR, 'a'), { taken: true });
+      assert.deepEqual(await store.takeQuota([recipientCap(3)], NOW + HOUR, 'b'), { taken: false, refusedBy: 0 });
+      assert.deepEqual(await store.takeQuota([{ ...recipientCap(3), key: 'recipient:+447700900999' }], NOW, 'c'), { taken: true }, 'other keys count apart');
+    });
+
+    it('counts under every cap only when all have room, and names the cap that refused', async () => {
+      assert.deepEqual(await store.takeQuota([recipientCap(5), prefixCap(2)], NOW, 'a'), { taken: true });
+      assert.deepEqual(await store.takeQuota([recipientCap(1), prefixCap(2)], NOW, 'b'), { taken: false, refusedBy: 0 });
+      // b was refused: it used none of the prefix's room.
+      assert.deepEqual(await store.takeQuota([{ ...recipientCap(5), key: 'recipient:+447700900124' }, prefixCap(2)], NOW, 'c'), { taken: true });
+      assert.deepEqual(await store.takeQuota([recipientCap(5), prefixCap(2)], NOW, 'd'), { taken: false, refusedBy: 1 });
+      assert.deepEqual(await store.takeQuota([recipientCap(5)], NOW, 'e'), { taken: true }, 'd was not counted under the recipient either');
+      assert.deepEqual(await store.takeQuota([recipientCap(2)], NOW, 'f'), { taken: false, refusedBy: 0 }, 'a and e are there');
+    });
+
+    it('counts a token once however often it is taken, until its event leaves the window', async () => {
+      for (let i = 0; i < 5; i++) assert.deepEqual(await store.takeQuota([recipientCap(2), prefixCap(10)], NOW + i, 'key:order-17'), { taken: true });
+      assert.deepEqual(await store.takeQuota([recipientCap(2)], NOW, 'other'), { taken: true });
+      assert.deepEqual(await store.takeQuota([recipientCap(2)], NOW, 'key:order-17'), { taken: true }, 'a full cap still lets a counted token by');
+      assert.deepEqual(await store.takeQuota([recipientCap(2)], NOW, 'third'), { taken: false, refusedBy: 0 });
+    });
+
+    it('lets interleaved callers take exactly the slots there are, never both the last one', async () => {
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => store.takeQuota([recipientCap(7), prefixCap(100)], NOW, `t${i}`)));
+      assert.equal(results.filter((r) => r.taken).length, 7);
+      const last = await Promise.all([store.takeQuota([recipientCap(8)], NOW, 'x'), store.takeQuota([recipientCap(8)], NOW, 'y')]);
+      assert.deepEqual(last.map((r) => r.taken).sort(), [false, true]);
+    });
+
+    it('forgets events older than their window', async () => {
+      for (let i = 0; i < 200; i++) await store.takeQuota([{ key: `recipient:${i}`, windowMs: 1000, max: 1 }], NOW, `t${i}`);
+      // Long after: every old key is empty again, and (bounded) they take no room.
+      for (let i = 0; i < 200; i++) assert.equal((await store.takeQuota([{ key: `recipient:${i}`, windowMs: 1000, max: 1 }], NOW + 5000, `u${i}`)).taken, true);
+      if (store instanceof SqliteStore) {
+        const rows = (store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM quota_events').get().n;
+        assert.ok(rows <= 200, `${rows} events kept after 400 taken, 200 of them expired`);
+      }
+    });
+
+    it('gives the stored state of the messages asked for, leaving out unknown ids', async () => {
+      const [a, b] = [sampleRecord(), sampleRecord()];
+      for (const r of [a, b]) await store.insertMessage(r);
+      await store.updateMessage(b.id, (r) => ({ ...r, state: 'DELIVERED' }));
+      assert.deepEqual(await store.messageStates([a.id, b.id, 'nope']), new Map([[a.id, 'QUEUED'], [b.id, 'DELIVERED']]));
+      assert.deepEqual(await store.messageStates([]), new Map());
+    });
+  });
+}
+
+describe('sqlite store: quotas and states shared by processes', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('four processes racing for one cap are given exactly its slots', async () => {
+    const path = join(dir, 'gw.db');
+    const first = new SqliteStore(path);
+    await first.open(); // the schema, before the processes race to create it
+    await first.close();
+    const children = ['a', 'b', 'c', 'd'].map((name) =>
+      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-quota.js'), path, name, '25', '37'], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    try {
+      const outputs = children.map((child) => {
+        let text = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        return { read: () => text, exited: once(child, 'exit') };
+      });
+      for (const [i, child] of children.entries()) {
+        while (!outputs[i]!.read().includes('ready')) await once(child.stdout, 'data');
+      }
+      for (const child of children) child.stdin.end('go\n');
+      const codes = await Promise.all(outputs.map((o) => o.exited.then(([code]) => code)));
+      assert.deepEqual(codes, [0, 0, 0, 0]);
+      const taken = outputs.map((o) => (JSON.parse(o.read().split('\n').find((line) => line.startsWith('{'))!) as { taken: number }).taken);
+      assert.equal(taken.reduce((sum, n) => sum + n, 0), 37, `taken per process: ${taken.join(', ')}`);
+      const store = new SqliteStore(path);
+      await store.open();
+      assert.deepEqual(await store.takeQuota([{ key: 'recipient:+447700900123', windowMs: 3_600_000, max: 37 }], Date.now(), 'after'), { taken: false, refusedBy: 0 });
+      await store.close();
+    } finally {
+      for (const child of children) child.kill();
+    }
+  });
+
+  it("gives one connection the state another one stored, past the claimed-record cache", async () => {
+    const [one, two] = [new SqliteStore(join(dir, 'gw.db')), new SqliteStore(join(dir, 'gw.db'))];
+    await one.open();
+    await two.open();
+    const record = sampleRecord();
+    await one.insertMessage(record);
+    await one.claimDue(NOW, 10, 'one', 30_000); // now cached in one
+    await one.updateMessage(record.id, (r) => ({ ...r, state: 'SUBMITTED' }));
+    await two.updateMessage(record.id, (r) => ({ ...r, state: 'DELIVERED' }));
+    assert.deepEqual(await one.messageStates([record.id]), new Map([[record.id, 'DELIVERED']]));
+    assert.equal((await one.getMessage(record.id))?.state, 'DELIVERED');
+    await one.close();
+    await two.close();
   });
 });

@@ -14,7 +14,15 @@ import {
   type INodeType,
   type INodeTypeDescription,
 } from 'n8n-workflow';
-import { isSmsGateError, lookupNumber, type EncodingChoice, type MessageRecord, type SendRequest } from '../../..';
+import {
+  FINAL_STATES,
+  isSmsGateError,
+  lookupNumber,
+  type EncodingChoice,
+  type MessageRecord,
+  type MessageState,
+  type SendRequest,
+} from '../../..';
 import type { ConnectionKind } from '../shared/connection';
 import { credentialTest } from '../shared/credential-test';
 import { connectionCredentials, connectionParameter } from '../shared/description';
@@ -169,7 +177,8 @@ export class SmsGate implements INodeType {
             type: 'number',
             default: 30,
             typeOptions: { minValue: 0 },
-            description: 'How long to wait for the state asked for; the message stays in the outbox after it',
+            description:
+              'How long to wait for the state asked for; the message stays in the outbox after it, and the output says timedOut: true',
           },
           {
             displayName: 'Validity (Minutes)',
@@ -187,7 +196,12 @@ export class SmsGate implements INodeType {
             options: [
               { name: 'Accepted', value: 'accepted', description: 'Stored in the outbox' },
               { name: 'Submitted', value: 'submitted', description: 'Taken by the SMSC or the modem' },
-              { name: 'Final State', value: 'final', description: 'Delivered, undelivered, expired or another final state' },
+              {
+                name: 'Final State',
+                value: 'final',
+                description:
+                  "Delivered, undelivered, expired or another final state. While it waits, the connection also receives, so the message's delivery report can come to this execution. A transmitter-only credential cannot receive: the wait then ends when another process bound to the same account (an SMS Gateway Trigger) stores the report, else at the timeout. Without a delivery report asked for, it waits only for the submit.",
+              },
             ],
           },
         ],
@@ -219,9 +233,21 @@ export class SmsGate implements INodeType {
     const items = this.getInputData();
     const resource = this.getNodeParameter('resource', 0) as string;
     const returnData: INodeExecutionData[] = [];
-    // Opened on the first item that needs it, once per execution; every item shares the bind.
+    // Opened on the first item that needs it, once per execution; every item shares the bind,
+    // which also receives while any item waits for a delivery report.
     let lease: Promise<Lease> | undefined;
-    const open = () => (lease ??= openConnection(this, this.getNodeParameter('connection', 0) as ConnectionKind, 'send'));
+    const open = () =>
+      (lease ??= openConnection(this, this.getNodeParameter('connection', 0) as ConnectionKind, 'send', {
+        receipts: resource === 'message' && items.some((_, i) => waitsForReport(sendOptions(this, i))),
+      }).then((held) => {
+        if (!held.receives && items.some((_, i) => waitsForReport(sendOptions(this, i)))) {
+          this.logger.warn(
+            'smsgate: the credential binds as transmitter only, so delivery reports cannot come to this execution; ' +
+              'Wait Until: Final State ends when another process bound to the account stores the report, or at the timeout',
+          );
+        }
+        return held;
+      }));
     try {
       for (let i = 0; i < items.length; i++) {
         try {
@@ -255,8 +281,17 @@ async function lookup(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataO
   }
 }
 
+function sendOptions(ctx: IExecuteFunctions, itemIndex: number): SendOptions {
+  return ctx.getNodeParameter('options', itemIndex, {}) as SendOptions;
+}
+
+/** Only a report can make a message final after its submit: none comes when none is asked for. */
+function waitsForReport(options: SendOptions): boolean {
+  return options.waitUntil === 'final' && options.deliveryReport !== false;
+}
+
 async function send(ctx: IExecuteFunctions, itemIndex: number, lease: Lease): Promise<IDataObject> {
-  const options = ctx.getNodeParameter('options', itemIndex, {}) as SendOptions;
+  const options = sendOptions(ctx, itemIndex);
   const from = ctx.getNodeParameter('from', itemIndex, '') as string;
   const request: SendRequest = {
     to: ctx.getNodeParameter('to', itemIndex) as string,
@@ -271,9 +306,11 @@ async function send(ctx: IExecuteFunctions, itemIndex: number, lease: Lease): Pr
     ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
   };
   const accepted = await lease.gateway.send(request);
-  const waitUntil = options.waitUntil ?? 'submitted';
+  const waitUntil = options.waitUntil === 'accepted' ? undefined : waitsForReport(options) ? 'final' : 'submitted';
+  const reached = (state: MessageState) =>
+    waitUntil === undefined || (waitUntil === 'final' ? FINAL_STATES.has(state) : state !== 'QUEUED');
   const message =
-    waitUntil === 'accepted' || accepted.state !== 'QUEUED'
+    waitUntil === undefined || reached(accepted.state)
       ? accepted
       : await lease.gateway.waitFor(accepted.id, waitUntil, (options.timeoutSeconds ?? 30) * 1000);
   if (message.state === 'REJECTED' || message.state === 'FAILED') {
@@ -283,7 +320,7 @@ async function send(ctx: IExecuteFunctions, itemIndex: number, lease: Lease): Pr
       description: `Message ID ${message.id}`,
     });
   }
-  return output(message);
+  return { ...output(message), timedOut: !reached(message.state) };
 }
 
 /** The CLI's send result (`id, to, transport, segments, state, providerIds`) and what n8n flows use next. */

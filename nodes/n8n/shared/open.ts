@@ -13,9 +13,14 @@ export interface CredentialSource {
  * bind, a port that does not open) is an error here, said with the transport's words, rather
  * than messages accepted into an outbox that nothing will send.
  */
-export async function openConnection(source: CredentialSource, kind: ConnectionKind, role: Role): Promise<Lease> {
+export async function openConnection(
+  source: CredentialSource,
+  kind: ConnectionKind,
+  role: Role,
+  options: { receipts?: boolean } = {},
+): Promise<Lease> {
   const connection = connectionFrom(kind, await source.getCredentials(CREDENTIAL_TYPE[kind]));
-  const lease = await connectionPool().acquire(connection, role, (message) => source.logger.warn(message));
+  const lease = await connectionPool().acquire(connection, role, { ...options, warn: (message) => source.logger.warn(message) });
   const link = lease.link();
   if (link?.state === 'error') {
     await lease.release();

@@ -12,8 +12,11 @@
  * Which SMPP bind a connection holds follows who uses it, so that receipts reach the process
  * that listens for them: while only the SMS Gateway node sends, a transmitter bind (an SMSC
  * sends receipts to a session that can receive them: not this one, but a trigger's, in this
- * process or another, or it keeps them until one binds); while a trigger listens, the
- * credential's bind mode (one transceiver bind, by default, for sends and receipts alike).
+ * process or another, or it keeps them until one binds); while a trigger listens, or a send
+ * waits for its message's final state (`receipts`), the credential's bind mode (one
+ * transceiver bind, by default, for sends and receipts alike), so the receipt can come here.
+ * A transmitter-only credential cannot receive: such a send's wait ends when another process
+ * bound to the same account (a trigger) stores the report, which it reads from the shared store.
  * A modem is one device: it is opened once and both sends and receives.
  */
 import { homedir } from 'node:os';
@@ -31,9 +34,20 @@ import type { Connection } from './connection';
 
 export type Role = 'send' | 'receive';
 
+export interface AcquireOptions {
+  warn?: (message: string) => void;
+  /**
+   * A send that waits for delivery reports: the connection also receives while the lease is
+   * held, as far as the credential allows (not for a transmitter-only SMPP credential).
+   */
+  receipts?: boolean;
+}
+
 export interface Lease {
   readonly gateway: Gateway;
   readonly transportId: string;
+  /** Whether receipts can reach this process through this lease's connection. */
+  readonly receives: boolean;
   /** The link as its transport last reported it. */
   link(): LinkStatus | undefined;
   /** Gives the connection back; the pool closes it once unused long enough (or at once, see release). */
@@ -69,9 +83,11 @@ export class ConnectionPool {
    * SmsGateError when the credential cannot serve the role or the gateway cannot start; a link
    * that is down is not an error here (the caller looks at `link()`).
    */
-  acquire(connection: Connection, role: Role, warn?: (message: string) => void): Promise<Lease> {
+  acquire(connection: Connection, role: Role, options: AcquireOptions = {}): Promise<Lease> {
     checkRole(connection, role);
-    if (warn !== undefined) this.warn = warn;
+    if (options.warn !== undefined) this.warn = options.warn;
+    // A send that waits for receipts holds the receiving side as a trigger does.
+    const receives = role === 'receive' || (options.receipts === true && canReceive(connection));
     return this.enqueue(async () => {
       const gateway = await (this.gateway ??= this.startGateway());
       const id = connection.transportId;
@@ -86,16 +102,15 @@ export class ConnectionPool {
       if (role === 'send') {
         entry.senders++;
         entry.lastSendAt = Date.now();
-      } else {
-        entry.receivers++;
       }
+      if (receives) entry.receivers++;
       try {
         await this.reconcile(gateway, entry);
       } catch (err) {
-        await this.giveBack(entry, role);
+        await this.giveBack(entry, role, receives);
         throw err;
       }
-      return this.lease(gateway, entry, role);
+      return this.lease(gateway, entry, role, receives);
     });
   }
 
@@ -104,17 +119,18 @@ export class ConnectionPool {
     return this.entries.get(transportId)?.running === undefined ? undefined : this.links.get(transportId);
   }
 
-  private lease(gateway: Gateway, entry: Entry, role: Role): Lease {
+  private lease(gateway: Gateway, entry: Entry, role: Role, receives: boolean): Lease {
     const id = entry.connection.transportId;
     let released = false;
     return {
       gateway,
       transportId: id,
+      receives,
       link: () => this.links.get(id),
       release: () => {
         if (released) return Promise.resolve();
         released = true;
-        return this.enqueue(() => this.giveBack(entry, role));
+        return this.enqueue(() => this.giveBack(entry, role, receives));
       },
     };
   }
@@ -124,11 +140,11 @@ export class ConnectionPool {
    * should: the transport goes, or falls back to a transmitter bind while sends still use it.
    * A connection only sends used stays open for the idle time.
    */
-  private async giveBack(entry: Entry, role: Role): Promise<void> {
+  private async giveBack(entry: Entry, role: Role, receives: boolean): Promise<void> {
     const now = Date.now();
     entry.lastUsed = now;
     if (role === 'send') entry.senders--;
-    else entry.receivers--;
+    if (receives) entry.receivers--;
     const gateway = await this.gateway;
     if (gateway === undefined || entry.receivers > 0) return;
     const sendsSoon = entry.senders > 0 || now - entry.lastSendAt < this.idleMs;
@@ -216,6 +232,11 @@ function checkRole(connection: Connection, role: Role): void {
   if (role === 'receive' && bind === 'transmitter') {
     throw new SmsGateError('CONFIG_INVALID', 'the SMPP credential binds as transmitter only: it cannot receive', { field: 'bind' });
   }
+}
+
+/** Whether the credential's connection can receive: any but a transmitter-only SMPP bind. */
+export function canReceive(connection: Connection): boolean {
+  return connection.config.type !== 'smpp' || connection.config.bind !== 'transmitter';
 }
 
 /** The credential's bind while a trigger listens; its sending half (a transmitter) while only sends use it. */
