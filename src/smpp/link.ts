@@ -90,8 +90,8 @@ export class SmppLink extends EventEmitter<LinkEvents> {
    */
   private lastReceived = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** command_length of the PDU being read, once its first four octets are in. */
-  private frameLength: Buffer | undefined;
+  /** The command_length octets of the PDU being read, once they are in. */
+  private lengthOctets: Buffer | undefined;
 
   constructor(private readonly options: LinkOptions) {
     super();
@@ -310,7 +310,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
   private readFrames(session: smpp.Session): void {
     const socket = session.socket;
     while (this.session === session) {
-      if (this.frameLength === undefined) {
+      if (this.lengthOctets === undefined) {
         const head = socket.read(4) as Buffer | null;
         if (head === null) return;
         const length = head.readUInt32BE(0);
@@ -320,12 +320,12 @@ export class SmppLink extends EventEmitter<LinkEvents> {
           this.end(this.protocolError(`command_length ${length} is ${what}: the byte stream cannot be framed`));
           return;
         }
-        this.frameLength = head;
+        this.lengthOctets = head;
       }
-      const rest = socket.read(this.frameLength.readUInt32BE(0) - 4) as Buffer | null;
+      const rest = socket.read(this.lengthOctets.readUInt32BE(0) - 4) as Buffer | null;
       if (rest === null) return;
-      const frame = Buffer.concat([this.frameLength, rest]);
-      this.frameLength = undefined;
+      const frame = Buffer.concat([this.lengthOctets, rest]);
+      this.lengthOctets = undefined;
       this.onFrame(session, frame);
     }
   }
