@@ -345,14 +345,15 @@ export class SmppLink extends EventEmitter<LinkEvents> {
       else this.nack(session, sequence, COMMAND_STATUS.ESME_RINVCMDLEN);
       return;
     }
-    if (pdu.isResponse()) this.onResponse(commandId, commandStatus, sequence, pdu, pdu.command);
+    if (pdu.isResponse()) this.onResponse(commandId, commandStatus, sequence, pdu);
     else this.onRequest(session, pdu);
   }
 
-  /** Settles the request a response answers; `command` is the package's name for it, when it knows the id. */
-  private onResponse(commandId: number, status: number, sequence: number, fields: ResponseFields, command?: string): void {
+  /** Settles the request a response answers (its fields empty when its body could not be read). */
+  private onResponse(commandId: number, status: number, sequence: number, fields: ResponseFields): void {
     this.unanswered = 0;
     const request = this.pending.get(sequence);
+    const command = commandName(commandId);
     const name = command ?? `command_id ${formatStatus(commandId)}`;
     if (request === undefined) {
       this.protocolError(`a ${name} (sequence ${sequence}) that answers no request in flight: ignored`);
@@ -365,9 +366,9 @@ export class SmppLink extends EventEmitter<LinkEvents> {
       request.reject(smppError(status === 0 ? COMMAND_STATUS.ESME_RUNKNOWNERR : status, request.command));
       return;
     }
-    if (command !== undefined && command !== `${request.command}_resp`) {
+    if (command !== `${request.command}_resp`) {
       // Whether the SMSC took the request is unknown: a temporary failure, retried within bounds.
-      const error = this.protocolError(`${request.command} (sequence ${sequence}) answered with a ${command}`);
+      const error = this.protocolError(`${request.command} (sequence ${sequence}) answered with a ${name}`);
       request.reject(new SmsGateError('TRANSPORT_TEMPORARY', error.message));
       return;
     }
@@ -402,7 +403,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
       default:
         // An unknown command id, and any request an ESME has no business receiving (a bind,
         // outbind, submit_sm ...): generic_nack, which every command id may get.
-        this.protocolError(`an unexpected ${pdu.command === 'unknown' ? `command_id ${formatStatus(pdu.command_id)}` : pdu.command}: answered generic_nack`);
+        this.protocolError(`an unexpected ${commandName(pdu.command_id) ?? `command_id ${formatStatus(pdu.command_id)}`}: answered generic_nack`);
         return this.nack(session, pdu.sequence_number, COMMAND_STATUS.ESME_RINVCMDID);
     }
   }
@@ -442,6 +443,15 @@ export class SmppLink extends EventEmitter<LinkEvents> {
 
 function isResponse(commandId: number): boolean {
   return (commandId & GENERIC_NACK) !== 0;
+}
+
+/** The package's name for a command id (`submit_sm_resp`), read from a bare header; undefined for an id it does not know. */
+function commandName(commandId: number): string | undefined {
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header.writeUInt32BE(HEADER_LENGTH, 0);
+  header.writeUInt32BE(commandId >>> 0, 4);
+  const command = new smpp.PDU(header).command;
+  return command === 'unknown' ? undefined : command;
 }
 
 /**

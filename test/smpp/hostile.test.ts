@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { Gateway } from '../../src/gateway/gateway';
 import { MemoryStore } from '../../src/store/memory';
-import { SmscSimulator } from '../../src/smpp/simulator';
+import { HostileSmsc, SmscSimulator, type HostileAction } from '../../src/smpp/simulator';
 import { SmppTransport, type SmppTransportOptions } from '../../src/smpp/transport';
 import type { LinkStatus } from '../../src/transport/types';
 import type { MessageRecord } from '../../src/store/types';
@@ -139,5 +139,47 @@ describe('SMPP transport against a hostile SMSC', function () {
     const reset = statuses.find((s) => s.status.state === 'reconnecting')!;
     assert.equal(reset.status.detail, 'link reset: enquire_link unanswered for 200 ms, after 100 ms with nothing received');
     assert.equal(reset.status.error?.code, 'TRANSPORT_UNAVAILABLE');
+  });
+
+  describe('each misdeed answering a submit_sm, then an SMSC that behaves', () => {
+    // message_state (0x0427) announced with one octet that never comes: the body cannot be read.
+    const unreadable = Buffer.concat([Buffer.from('id\0'), Buffer.from([0x04, 0x27, 0x00, 0x01])]);
+    const cases: { name: string; misdeed: HostileAction; state: string; providerIds?: string[]; logged?: RegExp; code?: string }[] = [
+      { name: 'status 0 with an empty message_id', misdeed: { kind: 'blank-id', body: 'empty' }, state: 'SUBMITTED', providerIds: [''], logged: /an empty message_id/ },
+      { name: 'status 0 without a body', misdeed: { kind: 'blank-id', body: 'none' }, state: 'SUBMITTED', providerIds: [''], logged: /no message_id/ },
+      { name: 'a message_id without its NUL', misdeed: { kind: 'random-body', status: 0, body: Buffer.from('ab12') }, state: 'SUBMITTED', providerIds: ['AB12'] },
+      { name: 'a body that cannot be read', misdeed: { kind: 'random-body', status: 0, body: unreadable }, state: 'SUBMITTED', providerIds: [''], logged: /whose body cannot be read/ },
+      { name: 'a message_id of 200 characters', misdeed: { kind: 'random-body', status: 0, body: Buffer.from(`${'9'.repeat(200)}\0`) }, state: 'SUBMITTED', providerIds: [''], logged: /a message_id of 200 characters/ },
+      { name: 'another command’s response', misdeed: { kind: 'wrong-command', commandId: 0x80000009, status: 0, body: Buffer.from('x\0') }, state: 'SUBMITTED', providerIds: ['1'], logged: /submit_sm \(sequence \d+\) answered with a bind_transceiver_resp/ },
+      { name: 'a generic_nack with status 0', misdeed: { kind: 'wrong-command', commandId: 0x80000000, status: 0, body: Buffer.alloc(0) }, state: 'SUBMITTED', providerIds: ['1'], logged: /answered with generic_nack 0x00000000/ },
+      { name: 'an unknown response command id', misdeed: { kind: 'wrong-command', commandId: 0x8000abcd, status: 0, body: Buffer.alloc(3) }, state: 'SUBMITTED', providerIds: ['1'], logged: /submit_sm \(sequence \d+\) answered with a command_id 0x8000ABCD/ },
+      { name: 'a refusal for good', misdeed: { kind: 'refuse', status: 0x0b }, state: 'FAILED', code: 'TRANSPORT_PERMANENT' },
+      { name: 'an unsolicited outbind before the answer', misdeed: { kind: 'unsolicited', commandId: 0x0000000b, status: 0, sequence: 9, body: Buffer.from('x\0') }, state: 'SUBMITTED', providerIds: ['1'], logged: /an unexpected outbind: answered generic_nack/ },
+    ];
+    for (const c of cases) {
+      it(`${c.name}: ${c.state}${c.providerIds ? ` ${JSON.stringify(c.providerIds)}` : ''}${c.logged ? ', logged' : ''}`, async () => {
+        let submits = 0;
+        const smsc = new HostileSmsc({ script: (request) => (request.commandId === 0x00000004 && submits++ === 0 ? c.misdeed : { kind: 'answer' }) });
+        const { port: hostilePort } = await smsc.start();
+        const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port: hostilePort, systemId: 'x', password: 'x', responseTimeoutMs: 2000 });
+        const gw = new Gateway({ store: new MemoryStore(), transports: [transport], guard: { enabled: false }, retry: { baseDelayMs: 10, maxDelayMs: 20 }, pollMs: 50 });
+        const warnings: Error[] = [];
+        gw.on('warning', (err) => warnings.push(err));
+        gateways.push(gw);
+        try {
+          await gw.start();
+          const accepted = await gw.send({ to: TO, text: 'misdeed', deliveryReport: false });
+          const done = await gw.waitFor(accepted.id, 'submitted', 10_000);
+          assert.equal(done.state, c.state, JSON.stringify(done.error));
+          if (c.providerIds) assert.deepEqual(done.providerIds, c.providerIds);
+          if (c.code) assert.equal(done.error?.code, c.code);
+          if (c.logged) assert.ok(warnings.some((w) => c.logged!.test(w.message)), warnings.map((w) => w.message).join('\n'));
+          assert.deepEqual(watch.failures(), []);
+        } finally {
+          await gw.stop();
+          await smsc.stop();
+        }
+      });
+    }
   });
 });
