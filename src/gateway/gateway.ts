@@ -607,7 +607,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       inboundPart: (part) => this.onInboundPart(part),
       // Keys are the transport's (a SIM's ICCID outlives a transport id a redeploy may change).
       notes: { read: (key) => this.store.readNote(key), write: (key, value) => this.store.writeNote(key, value) },
-      warn: (warning) => void this.emit('warning', warning),
+      warning: (error) => this.emit('warning', error),
       status: (status) => {
         // A removed transport (or the one a redeploy replaced) no longer speaks for its id.
         if (this.transports.get(transport.id) !== transport) return;
