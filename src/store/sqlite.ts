@@ -77,6 +77,12 @@ CREATE TABLE IF NOT EXISTS quota_events (
   PRIMARY KEY (key, token)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS quota_events_expiry ON quota_events (expires_at);
+-- Store.readNote / writeNote: small facts transports keep across restarts.
+CREATE TABLE IF NOT EXISTS notes (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -433,8 +439,11 @@ export class SqliteStore implements Store {
     );
   }
 
-  fail(id: string, owner: string, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
-    return this.outboxStep(id, owner, (current) => markFailed(current, error, now));
+  fail(id: string, owner: string | null, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
+    const change = (current: MessageRecord) => (current.state === 'QUEUED' ? markFailed(current, error, now) : undefined);
+    if (owner !== null) return this.transition(id, change, queuedWhere(owner));
+    // No owner: an operator's drop, only under no live lease.
+    return this.transition(id, change, { sql: " AND state = 'QUEUED' AND (lease_until IS NULL OR lease_until <= ?)", params: [now] });
   }
 
   applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {
@@ -674,6 +683,19 @@ export class SqliteStore implements Store {
       const rows = this.sql('SELECT id, state FROM messages WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids));
       return new Map(rows.map((row) => [row.id as string, row.state as MessageState]));
     });
+  }
+
+  // --- notes ---------------------------------------------------------------------------------
+
+  readNote(key: string): Promise<string | undefined> {
+    return this.read(() => this.sql('SELECT value FROM notes WHERE key = ?').get(key)?.value as string | undefined);
+  }
+
+  writeNote(key: string, value: string | null): Promise<void> {
+    return this.write(() => {
+      if (value === null) this.sql('DELETE FROM notes WHERE key = ?').run(key);
+      else this.sql('INSERT OR REPLACE INTO notes (key, value, at) VALUES (?, ?, ?)').run(key, value, Date.now());
+    }, true);
   }
 }
 

@@ -291,6 +291,17 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(await store.nextDue(), null, 'nothing is queued any more');
     });
 
+    it("fails a message for an operator (no owner) only while it is QUEUED under no live lease", async () => {
+      const record = sampleRecord();
+      await store.insertMessage(record);
+      const error = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'dropped' };
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 1 }), undefined, 'a gateway is submitting it');
+      const dropped = await store.fail(record.id, null, { error, now: NOW + 30_000 });
+      assert.equal(dropped?.record.state, 'FAILED', 'once the lease lapsed');
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 30_001 }), undefined, 'FAILED already');
+    });
+
     it('folds a report that raced ahead of its submit into the submit', async () => {
       const record = sampleRecord({ segments: 2, segmentStates: [null, null] });
       await store.insertMessage(record);
@@ -405,6 +416,19 @@ for (const kind of ['memory', 'sqlite'] as const) {
       await store.setOptOut('+447400123456', false);
       assert.equal(await store.isOptedOut('+447400123456'), false);
     });
+
+    it('keeps notes by key, replaces and removes them', async () => {
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      await store.writeNote('modem.pin-refused:iccid:8944', 'one');
+      await store.writeNote('modem.pin-refused:path:/dev/ttyUSB0', 'other');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'one');
+      await store.writeNote('modem.pin-refused:iccid:8944', 'two');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'two');
+      await store.writeNote('modem.pin-refused:iccid:8944', null);
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      assert.equal(await store.readNote('modem.pin-refused:path:/dev/ttyUSB0'), 'other', 'other notes are left alone');
+      await store.writeNote('never-written', null);
+    });
   });
 }
 
@@ -510,6 +534,7 @@ describe('sqlite store across a reopen', () => {
       await first.claimDue(NOW, 1, 'a', 30_000);
       const submitted = await first.markSubmitted(record.id, 'a', { transportId: 'smsc1', providerIds: ['0a1b'], now: NOW });
       await first.setOptOut('+447400000001', true);
+      await first.writeNote('modem.pin-refused:iccid:8944', 'fingerprint');
       await first.close();
 
       const second = new SqliteStore(path);
@@ -517,6 +542,7 @@ describe('sqlite store across a reopen', () => {
       assert.deepEqual(await second.getMessage(record.id), submitted?.record);
       assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), { messageId: record.id, segment: 0 });
       assert.equal(await second.isOptedOut('+447400000001'), true);
+      assert.equal(await second.readNote('modem.pin-refused:iccid:8944'), 'fingerprint');
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
