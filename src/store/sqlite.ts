@@ -92,6 +92,12 @@ CREATE TABLE IF NOT EXISTS quota_events (
   PRIMARY KEY (key, token)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS quota_events_expiry ON quota_events (expires_at);
+-- Store.readNote / writeNote: small facts transports keep across restarts.
+CREATE TABLE IF NOT EXISTS notes (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -174,8 +180,8 @@ export class SqliteStore implements Store {
 
   async open(): Promise<void> {
     const { DatabaseSync } = loadSqlite();
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new DatabaseSync(this.path, { timeout: 5000 });
       // Checkpoints are where WAL mode syncs to disk: fewer, larger ones keep the hot path free.
       this.db.exec(
@@ -183,13 +189,21 @@ export class SqliteStore implements Store {
       );
       this.db.exec(SCHEMA);
       const columns = new Set(this.db.prepare('PRAGMA table_info(messages)').all().map((row) => row.name as string));
-      for (const [name, type] of ADDED_COLUMNS) {
-        if (!columns.has(name)) this.db.exec(`ALTER TABLE messages ADD COLUMN ${name} ${type}`);
+      let added = false;
+      for (const [name, type] of ADDED_COLUMNS.filter(([column]) => !columns.has(column))) {
+        try {
+          this.db.exec(`ALTER TABLE messages ADD COLUMN ${name} ${type}`);
+          added = true;
+        } catch (err) {
+          // Another process opening the same old file added it first: it fills the column in.
+          if (!/duplicate column/i.test((err as Error).message)) throw err;
+        }
       }
+      if (added) this.backfillResting(this.db);
       this.db.exec(RESTING_INDEX);
       this.migrateProviderIds(this.db);
     } catch (cause) {
-      throw new SmsGateError('STORE_ERROR', `cannot open the sqlite store at ${this.path}: ${(cause as Error).message}`, {
+      throw new SmsGateError('STORE_ERROR', `store.path: cannot open or write the sqlite store at ${this.path}: ${(cause as Error).message}`, {
         field: 'store.path',
         cause,
       });
@@ -198,15 +212,18 @@ export class SqliteStore implements Store {
 
   private migrateProviderIds(db: DatabaseSync): void {
     const exists = () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'provider_ids'").get() !== undefined;
-    if (!exists()) return;
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      if (exists()) db.exec(PROVIDER_IDS_MIGRATION);
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
+    if (exists()) inTransaction(db, () => exists() && db.exec(PROVIDER_IDS_MIGRATION));
+  }
+
+  /** A file from before retention: the messages it holds that are done get their rest_at, once, so they are purged too. */
+  private backfillResting(db: DatabaseSync): void {
+    inTransaction(db, () => {
+      const update = db.prepare('UPDATE messages SET rest_at = ?, refused = ? WHERE id = ?');
+      for (const row of db.prepare("SELECT doc FROM messages WHERE state <> 'QUEUED'").iterate()) {
+        const record = JSON.parse(row.doc as string) as MessageRecord;
+        update.run(...resting(record), record.id);
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -453,8 +470,11 @@ export class SqliteStore implements Store {
     );
   }
 
-  fail(id: string, owner: string, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
-    return this.outboxStep(id, owner, (current) => markFailed(current, error, now));
+  fail(id: string, owner: string | null, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
+    const change = (current: MessageRecord) => (current.state === 'QUEUED' ? markFailed(current, error, now) : undefined);
+    if (owner !== null) return this.transition(id, change, queuedWhere(owner));
+    // No owner: an operator's drop, only under no live lease.
+    return this.transition(id, change, { sql: " AND state = 'QUEUED' AND (lease_until IS NULL OR lease_until <= ?)", params: [now] });
   }
 
   applyReport(
@@ -715,6 +735,19 @@ export class SqliteStore implements Store {
       return new Map(rows.map((row) => [row.id as string, row.state as MessageState]));
     });
   }
+
+  // --- notes ---------------------------------------------------------------------------------
+
+  readNote(key: string): Promise<string | undefined> {
+    return this.read(() => this.sql('SELECT value FROM notes WHERE key = ?').get(key)?.value as string | undefined);
+  }
+
+  writeNote(key: string, value: string | null): Promise<void> {
+    return this.write(() => {
+      if (value === null) this.sql('DELETE FROM notes WHERE key = ?').run(key);
+      else this.sql('INSERT OR REPLACE INTO notes (key, value, at) VALUES (?, ?, ?)').run(key, value, Date.now());
+    }, true);
+  }
 }
 
 const HOUR = 3_600_000;
@@ -732,6 +765,18 @@ function queuedWhere(owner: string | null): { sql: string; params: string[] } {
   return owner === null
     ? { sql: " AND state = 'QUEUED'", params: [] }
     : { sql: " AND state = 'QUEUED' AND lease_owner = ?", params: [owner] };
+}
+
+/** Runs a step of opening an older file as one write transaction (other processes wait for it). */
+function inTransaction(db: DatabaseSync, work: () => unknown): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    work();
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
 }
 
 /** The rest_at and refused columns of a record. */

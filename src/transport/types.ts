@@ -3,6 +3,7 @@
  * Like Kannel's SMSC drivers: the router and the gateway know a connection only through this.
  */
 import type { EncodedMessage } from '../encoding';
+import type { ErrorInfo } from '../errors';
 import type { MessageState, NumberInfo, SenderAddress } from '../types';
 
 /** What the gateway hands a transport to submit: already verified, encoded and routed. */
@@ -79,6 +80,14 @@ export interface LinkStatus {
   state: LinkState;
   /** A short, secret-free explanation, fit for a Node-RED status text. */
   detail?: string;
+  /**
+   * Why the link is down or was reset (state `error` or `reconnecting`): the failure as a typed
+   * value (a refused bind carries the SMSC's command_status as providerCode), so a program need
+   * not read `detail`.
+   */
+  error?: ErrorInfo;
+  /** Epoch ms of the next connection attempt, while the link waits for it. */
+  retryAt?: number;
 }
 
 /**
@@ -95,6 +104,23 @@ export interface TransportSink {
    */
   inboundPart(part: InboundPart): Promise<void>;
   status(status: LinkStatus): void;
+  /**
+   * Durable notes in the gateway's store (Store.readNote / writeNote), for what a transport must
+   * remember across restarts and redeploys, such as a SIM PIN the SIM refused (as a salted
+   * fingerprint, never the PIN). Optional: without it a transport remembers for its own life only.
+   */
+  notes?: TransportNotes;
+  /**
+   * Something a peer did wrong that the transport survived (a malformed PDU, a response without
+   * a message id, an unreadable message left on a SIM): for the host's log. Secret-free.
+   */
+  warning?(error: Error): void;
+}
+
+export interface TransportNotes {
+  read(key: string): Promise<string | undefined>;
+  /** null removes the note. */
+  write(key: string, value: string | null): Promise<void>;
 }
 
 export interface Transport {

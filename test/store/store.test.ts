@@ -291,6 +291,17 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(await store.nextDue(), null, 'nothing is queued any more');
     });
 
+    it("fails a message for an operator (no owner) only while it is QUEUED under no live lease", async () => {
+      const record = sampleRecord();
+      await store.insertMessage(record);
+      const error = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'dropped' };
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 1 }), undefined, 'a gateway is submitting it');
+      const dropped = await store.fail(record.id, null, { error, now: NOW + 30_000 });
+      assert.equal(dropped?.record.state, 'FAILED', 'once the lease lapsed');
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 30_001 }), undefined, 'FAILED already');
+    });
+
     it('folds a report that raced ahead of its submit into the submit', async () => {
       const record = sampleRecord({ segments: 2, segmentStates: [null, null] });
       await store.insertMessage(record);
@@ -466,6 +477,19 @@ for (const kind of ['memory', 'sqlite'] as const) {
       await store.setOptOut('+447400123456', false);
       assert.equal(await store.isOptedOut('+447400123456'), false);
     });
+
+    it('keeps notes by key, replaces and removes them', async () => {
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      await store.writeNote('modem.pin-refused:iccid:8944', 'one');
+      await store.writeNote('modem.pin-refused:path:/dev/ttyUSB0', 'other');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'one');
+      await store.writeNote('modem.pin-refused:iccid:8944', 'two');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'two');
+      await store.writeNote('modem.pin-refused:iccid:8944', null);
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      assert.equal(await store.readNote('modem.pin-refused:path:/dev/ttyUSB0'), 'other', 'other notes are left alone');
+      await store.writeNote('never-written', null);
+    });
   });
 }
 
@@ -542,6 +566,38 @@ describe('sqlite store shared by two connections (two processes)', () => {
   });
 });
 
+describe('sqlite store made before retention', () => {
+  it('gives the done messages of an older file their resting time when it is opened, so they are purged too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    try {
+      const path = join(dir, 'gw.db');
+      const store = new SqliteStore(path);
+      await store.open();
+      const [done, queued] = [sampleRecord(), sampleRecord()];
+      for (const r of [done, queued]) await store.insertMessage(r);
+      await store.claimDue(NOW, 1, 'a', 30_000);
+      await store.markSubmitted(done.id, 'a', { transportId: 't1', providerIds: ['p'], now: NOW });
+      await store.applyReport(done.id, 0, 'DELIVERED', NOW);
+      await store.close();
+      // As a file from before the columns existed.
+      const { DatabaseSync } = await import('node:sqlite');
+      const raw = new DatabaseSync(path);
+      raw.exec('DROP INDEX messages_resting; ALTER TABLE messages DROP COLUMN rest_at; ALTER TABLE messages DROP COLUMN refused;');
+      raw.close();
+
+      const reopened = new SqliteStore(path);
+      await reopened.open();
+      const policy = { finalDays: 1, refusedHours: 1, inboundDays: 1 };
+      assert.deepEqual(await reopened.purge(NOW + 86_400_001, policy), { messages: 1, inbound: 0 });
+      assert.equal(await reopened.getMessage(done.id), undefined);
+      assert.equal((await reopened.getMessage(queued.id))?.state, 'QUEUED');
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sqlite store across a reopen', () => {
   it('moves the links of a file made before several messages could share a provider id', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
@@ -590,6 +646,7 @@ describe('sqlite store across a reopen', () => {
       await first.claimDue(NOW, 1, 'a', 30_000);
       const submitted = await first.markSubmitted(record.id, 'a', { transportId: 'smsc1', providerIds: ['0a1b'], now: NOW });
       await first.setOptOut('+447400000001', true);
+      await first.writeNote('modem.pin-refused:iccid:8944', 'fingerprint');
       await first.close();
 
       const second = new SqliteStore(path);
@@ -599,6 +656,7 @@ describe('sqlite store across a reopen', () => {
         { messageId: record.id, segment: 0, recipient: record.recipient.e164, linkedAt: NOW },
       ]);
       assert.equal(await second.isOptedOut('+447400000001'), true);
+      assert.equal(await second.readNote('modem.pin-refused:iccid:8944'), 'fingerprint');
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
