@@ -9,7 +9,7 @@ import { sendBulk } from './bulk';
 
 export const SEND_USAGE = [
   'smsgate send --config FILE --to NUMBER --text TEXT [--from SENDER [--from-type KIND]] [--wait] [--timeout S] [--json]',
-  'smsgate send --config FILE --csv FILE --text TEMPLATE [--out FILE.jsonl] [--json]',
+  'smsgate send --config FILE --csv FILE --text TEMPLATE [--out FILE.jsonl] [--wait] [--timeout S] [--key-column NAME] [--json]',
   'smsgate send --modem PATH [--baud-rate N] [--region CC] --to NUMBER --text TEXT [--wait] [--timeout S] [--json]',
 ].join('\n       ');
 
@@ -33,6 +33,7 @@ export async function sendCommand(argv: string[]): Promise<ExitCode> {
     'from-type': { type: 'string' },
     csv: { type: 'string' },
     out: { type: 'string' },
+    'key-column': { type: 'string' },
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
@@ -60,7 +61,9 @@ export async function sendCommand(argv: string[]): Promise<ExitCode> {
         template: text,
         sender,
         outPath: values.out as string | undefined,
+        waitFinal: values.wait === true,
         timeoutMs,
+        keyColumn: values['key-column'] as string | undefined,
       });
     }
     return await sendOne(gateway, out, {
