@@ -22,7 +22,7 @@ import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { isSmsGateError, SmsGateError, type ErrorInfo } from '../../errors';
-import type { Gateway } from '../../gateway/gateway';
+import type { Gateway, ReportEvent } from '../../gateway/gateway';
 import type { MessageRecord } from '../../store/types';
 import { FINAL_STATES, type MessageState } from '../../types';
 import { EXIT, errorDocument, type ExitCode, type Output } from '../io';
@@ -51,7 +51,7 @@ export interface BulkOptions {
   keyColumn?: string;
 }
 
-type RowError = Pick<ErrorInfo, 'message' | 'field'> & { code: string };
+type RowError = Pick<ErrorInfo, 'message' | 'field' | 'providerCode'> & { code: string };
 
 /** One line of --out. */
 interface RowResult {
@@ -84,6 +84,19 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
     if (previous === null) created.add(message.id);
   };
   gateway.on('state', onState);
+  // The message keeps the state a failure report gave, not its error code (the receipt's
+  // `err`): that is taken from the reports this process receives, until the row is settled.
+  const reportErrors = new Map<string, string>();
+  const onReport = ({ report, message }: ReportEvent) => {
+    if (message !== undefined && report.errorCode !== undefined && report.state !== 'DELIVERED') {
+      reportErrors.set(message.id, report.errorCode);
+    }
+  };
+  gateway.on('report', onReport);
+  const stopListening = () => {
+    gateway.off('state', onState);
+    gateway.off('report', onReport);
+  };
 
   let waitingForSubmit = 0;
   /** Told each time a row's message leaves QUEUED. */
@@ -112,7 +125,8 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
   };
   const settle = (result: RowResult, record: MessageRecord, error: RowError | null = record.error) => {
     result.state = record.state;
-    result.error = error;
+    result.error = error ?? reportError(record, reportErrors.get(record.id));
+    reportErrors.delete(record.id);
     tally.count(result, record);
     log.write(result);
     progress?.draw(tally);
@@ -174,13 +188,13 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
     if (fatal !== undefined) throw fatal;
   } catch (err) {
     await Promise.all(sends);
-    gateway.off('state', onState);
+    stopListening();
     log.close();
     if (isSmsGateError(err) || err === fatal) throw err;
     throw new SmsGateError('CSV_INVALID', `${options.csvPath}: ${(err as Error).message}`, { field: '--csv', cause: err });
   }
   while (following.size > 0) await Promise.all([...following]);
-  gateway.off('state', onState);
+  stopListening();
   progress?.done(tally);
   log.close();
 
@@ -188,6 +202,17 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
   const summary = { ...tally.summary(), seconds, perSecond: seconds > 0 ? Math.round(tally.total / seconds) : tally.total };
   out.result(summary, tally.describe(seconds, summary.perSecond));
   return tally.succeeded() ? EXIT.ok : EXIT.failed;
+}
+
+/** A message whose delivery report said it failed: DELIVERY_FAILED, with the report's code when this process saw it. */
+function reportError(record: MessageRecord, providerCode: string | undefined): RowError | null {
+  if (!FINAL_STATES.has(record.state) || record.state === 'DELIVERED' || record.submittedAt === null) return null;
+  const code = providerCode === undefined ? '' : ` (err ${providerCode})`;
+  return {
+    code: 'DELIVERY_FAILED',
+    message: `the delivery report says ${record.state}${code}`,
+    ...(providerCode === undefined ? {} : { providerCode }),
+  };
 }
 
 /** Whether a row in `state` needs no more following: submitted, or with --wait final. */
