@@ -56,6 +56,7 @@ type RowError = Pick<ErrorInfo, 'message' | 'field' | 'providerCode'> & { code: 
 /** One line of --out. */
 interface RowResult {
   row: number;
+  /** The recipient in E.164 once the number was read; as the row wrote it when it was refused. */
   to: string;
   /** Null when the row was refused before a message was made (a bad number, a missing key). */
   id: string | null;
@@ -146,6 +147,7 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
       return;
     }
     result.id = record.id;
+    result.to = record.recipient.e164;
     if (!created.delete(record.id)) result.already = true;
     if (record.state !== 'QUEUED') tally.leftQueue(record);
     // Settled at once: refused by the guard or the route table, or (an earlier run's) already where it would be followed to.
