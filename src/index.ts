@@ -9,7 +9,7 @@ export * from './encoding';
 export * from './numbers';
 export * from './routing';
 export { createStore, MemoryStore, SqliteStore } from './store';
-export type { MessageRecord, ProviderLink, Store, StoredInbound, StoreConfig, UpdateOptions } from './store';
+export type { MessageRecord, ProviderLink, Store, StoredInbound, StoreConfig, PurgeResult, RetentionPolicy, Transition } from './store';
 export { LoopbackTransport } from './transport/loopback';
 export { createTransport } from './transport/registry';
 export type { LoopbackOptions } from './transport/loopback';

@@ -20,7 +20,8 @@
  * (a store set there that cannot open is an error, not a fallback), the gateway's defaults and
  * its guard:
  *
- *   smsgate: { store: { type: 'memory' }, defaults: { region: 'GB' }, guard: { allowedCountries: ['GB'] } }
+ *   smsgate: { store: { type: 'memory' }, defaults: { region: 'GB' }, guard: { allowedCountries: ['GB'] },
+ *              retention: { finalDays: 7, refusedHours: 24, inboundDays: 7 } }
  *
  * When the gateway cannot start (the store does not open, settings.js is wrong), the log says
  * why, the connections' status shows it, and sends fail with that error until a redeploy.
@@ -210,6 +211,7 @@ export class GatewayHost extends EventEmitter<HostEvents> {
       routes: [],
       defaults: settings.defaults,
       guard: settings.guard,
+      retention: settings.retention,
     });
     gateway.on('transport-status', ({ transportId, status }) => this.setLink(transportId, status));
     gateway.on('report', (event) => this.hand('report', event));
@@ -270,6 +272,7 @@ interface GatewaySettings {
   fallback: boolean;
   defaults: ReturnType<typeof validateConfig>['defaults'];
   guard: ReturnType<typeof validateConfig>['guard'];
+  retention: ReturnType<typeof validateConfig>['retention'];
 }
 
 /**
@@ -286,7 +289,7 @@ function gatewaySettings(red: NodeRedRuntime): GatewaySettings {
       { store: defaultStore, ...given, transports: [{ id: 'settings', type: 'loopback' }] },
       userDir === undefined ? {} : { baseDir: userDir },
     );
-    return { store: config.store, fallback, defaults: config.defaults, guard: config.guard };
+    return { store: config.store, fallback, defaults: config.defaults, guard: config.guard, retention: config.retention };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new SmsGateError('CONFIG_INVALID', `settings.js smsgate: ${message}`);

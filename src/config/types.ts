@@ -14,6 +14,17 @@ export interface GatewayConfig {
   /** At least one; without `routes` in the file, one failover route over all transports in file order. */
   routes: ResolvedRouteConfig[];
   guard: ResolvedGuardConfig;
+  /** How long the store keeps what is done: defaults 7 days, 24 hours, 7 days. */
+  retention: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  /** Final messages (and their provider links), in days; fractions allowed. */
+  finalDays: number;
+  /** Messages refused at acceptance (guard, no route), in hours. */
+  refusedHours: number;
+  /** Inbound messages, in days. */
+  inboundDays: number;
 }
 
 /** `redis` is accepted by the file format but not available yet, so it never appears here. */

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { NATIONAL_LANGUAGES } from '../encoding';
 import { SmsGateError } from '../errors';
 import { DEFAULT_SEND } from '../gateway/gateway';
+import { DEFAULT_RETENTION } from '../store/types';
 import { resolveGuardConfig, type GuardConfig } from '../routing/guard';
 import type { RouteMatch, RouteStrategy } from '../routing/router';
 import { FINAL_RECEIPT_STATUSES } from '../transport/receipt-status';
@@ -32,6 +33,7 @@ import type {
   LoopbackTransportConfig,
   ModemTransportConfig,
   ResolvedRouteConfig,
+  RetentionConfig,
   SmppTlsConfig,
   SmppTransportConfig,
   StoreConfig,
@@ -67,7 +69,8 @@ function readConfig(f: Fields, baseDir: string): GatewayConfig {
     { transports: [...ids.keys()], strategy: 'failover' },
   ];
   const guard = resolveGuardConfig(f.section('guard', readGuard));
-  return { store, defaults, transports, routes, guard };
+  const retention = f.section('retention', readRetention);
+  return { store, defaults, transports, routes, guard, retention };
 }
 
 /** A file path, made absolute from `baseDir` (the config file's directory). */
@@ -94,6 +97,25 @@ function readStore(f: Fields, baseDir: string): StoreConfig | undefined {
     case undefined:
       return undefined;
   }
+}
+
+// --- retention ---------------------------------------------------------------------------
+
+/** Above zero: zero would delete a message the moment it is done, before anyone saw its final state. */
+const positive: Check<number> = (value, path, problems) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    problems.push({ path, message: `expected a number above 0, got ${JSON.stringify(value)}` });
+    return undefined;
+  }
+  return value;
+};
+
+function readRetention(f: Fields): RetentionConfig {
+  return {
+    finalDays: f.defaulted('finalDays', positive, DEFAULT_RETENTION.finalDays),
+    refusedHours: f.defaulted('refusedHours', positive, DEFAULT_RETENTION.refusedHours),
+    inboundDays: f.defaulted('inboundDays', positive, DEFAULT_RETENTION.inboundDays),
+  };
 }
 
 // --- defaults ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ export function createGateway(config: GatewayConfig, extra: Partial<GatewayOptio
     routes: config.routes,
     guard: config.guard,
     defaults: config.defaults,
+    retention: config.retention,
     ...extra,
   });
 }

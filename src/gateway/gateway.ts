@@ -1,33 +1,29 @@
 /**
- * The gateway: verifies, encodes, routes and stores each message, then submits it from the
- * outbox through a Transport, and folds delivery reports back into the message's state.
+ * The gateway: verifies, encodes, routes and stores each message, and composes the modules that
+ * do the rest: the outbox (outbox.ts: claims under renewed leases, submits, waits for links),
+ * report matching (reports.ts), inbound messages (inbound.ts) and retention (retention.ts).
+ * Recovering a dead process's work needs no module of its own: its leases lapse (leases.ts).
  *
  * `send()` resolves once the message is in the store (accepted); from then on the outbox owns
  * it: it survives a restart, and it ends in a final state or is still QUEUED, never dropped.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
-import { DEFAULT_REASSEMBLY_TIMEOUT_MS, encodeMessage, type EncodedMessage, type EncodingChoice } from '../encoding';
-import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
-import { lookupNumber, parseNumber, parseSender, type CarrierLookup } from '../numbers';
-import { Guard, optOutKeyword, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
+import { DEFAULT_REASSEMBLY_TIMEOUT_MS, encodeMessage, type EncodingChoice } from '../encoding';
+import { isSmsGateError, SmsGateError } from '../errors';
+import { lookupNumber, parseSender, type CarrierLookup } from '../numbers';
+import { Guard, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
 import type { DefaultsConfig } from '../config/types';
-import type { MessageRecord, ProviderLink, Store, StoredInbound, UpdateOptions } from '../store/types';
-import type {
-  DeliveryReport,
-  InboundMessage,
-  InboundPart,
-  LinkStatus,
-  OutboundMessage,
-  Transport,
-  TransportSink,
-} from '../transport/types';
+import { DEFAULT_RETENTION, type MessageRecord, type RetentionPolicy, type Store, type StoredInbound, type Transition } from '../store/types';
+import type { DeliveryReport, LinkStatus, Transport, TransportSink } from '../transport/types';
 import { FINAL_STATES, type MessageState, type NumberInfo, type SenderKind } from '../types';
-import { applySegmentReport, markFailed, markRetry, markSubmitted } from './lifecycle';
+import { Inbound } from './inbound';
+import { Links } from './links';
 import { messageId } from './message-id';
-import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry';
-import { ReportHold } from './report-hold';
+import { Outbox } from './outbox';
+import { ReportMatcher } from './reports';
+import { Retention } from './retention';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 import { checkSendRequest } from './send-request';
 import { StateWaiters } from './state-waiters';
 
@@ -52,9 +48,15 @@ export interface GatewayOptions {
   defaults?: Partial<SendDefaults>;
   carrierLookup?: CarrierLookup;
   retry?: Partial<RetryPolicy>;
-  /** Submits in flight at once across all transports; default: their capacities, at least 100. */
+  /**
+   * Submits in flight at once across all transports, at most; by default, what the transports
+   * can start within a lease (each by its window and rate).
+   */
   concurrency?: number;
-  /** How long a claimed message stays reserved to this process without news from it. */
+  /**
+   * How long a claimed message stays reserved to this process without a renewal. Renewed while
+   * the message is held here; when the process dies, its messages are taken by another after this.
+   */
   leaseMs?: number;
   /** How often to look for work that other processes sharing the store queued. */
   pollMs?: number;
@@ -68,6 +70,10 @@ export interface GatewayOptions {
    * message was being set aside, or in another process). Default 30 s.
    */
   unavailableRecheckMs?: number;
+  /** How long the store keeps what is done; default 7 days, refused 24 hours, inbound 7 days. */
+  retention?: Partial<RetentionPolicy>;
+  /** How often this process purges the store by `retention`. Default 10 minutes. */
+  purgeEveryMs?: number;
 }
 
 export interface SendRequest {
@@ -118,51 +124,35 @@ export interface GatewayEvents {
   warning: [Error];
 }
 
-/** Gateways alive in this process, so a restarted one can tell its own dead leases. */
-const liveLeaseOwners = new Set<string>();
-const HOST = hostname();
-
 export class Gateway extends EventEmitter<GatewayEvents> {
   readonly store: Store;
-  private readonly transports = new Map<string, Transport>();
-  private readonly linkStatus = new Map<string, LinkStatus>();
+  private readonly links: Links;
   private readonly router: Router;
   private readonly guard: Guard;
   private readonly defaults: SendDefaults;
-  private readonly retry: RetryPolicy;
   private readonly carrierLookup: CarrierLookup | undefined;
-  /** Submits in flight at once; undefined: sized by the transports present (see `concurrency`). */
-  private readonly fixedConcurrency: number | undefined;
-  private readonly leaseMs: number;
-  private readonly pollMs: number;
-  private readonly reportHoldMs: number;
-  private readonly reassemblyTimeoutMs: number;
-  private readonly unavailableRecheckMs: number;
-  private partSweep: NodeJS.Timeout | undefined;
-  private recheck: NodeJS.Timeout | undefined;
-  private readonly reportHold = new ReportHold();
-  private readonly owner = `${HOST}:${process.pid}:${randomUUID().slice(0, 8)}`;
-
-  private running = false;
-  private pumping: Promise<void> | undefined;
-  private pumpAgain = false;
-  private wakeTimer: NodeJS.Timeout | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly outbox: Outbox;
+  private readonly reports: ReportMatcher;
+  private readonly inbound: Inbound;
+  private readonly retention: Retention;
   private readonly waiters: StateWaiters;
+  private running = false;
 
   constructor(options: GatewayOptions) {
     super();
     this.store = options.store;
+    const transportIds = new Set<string>();
     for (const transport of options.transports) {
-      if (this.transports.has(transport.id)) {
+      if (transportIds.has(transport.id)) {
         throw new SmsGateError('CONFIG_INVALID', `two transports have the id "${transport.id}"`, { field: 'transports' });
       }
-      this.transports.set(transport.id, transport);
+      transportIds.add(transport.id);
     }
-    const routes = options.routes ?? [{ transports: [...this.transports.keys()] }];
+    this.links = new Links(options.transports);
+    const routes = options.routes ?? [{ transports: this.links.ids() }];
     for (const [index, route] of routes.entries()) {
       for (const id of route.transports) {
-        if (!this.transports.has(id)) {
+        if (!this.links.has(id)) {
           throw new SmsGateError('CONFIG_INVALID', `routes[${index}] names transport "${id}", which does not exist`, {
             field: `routes[${index}].transports`,
           });
@@ -176,57 +166,70 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       quota: this.store,
     });
     this.defaults = { ...DEFAULT_SEND, ...options.defaults };
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.carrierLookup = options.carrierLookup;
-    this.fixedConcurrency = options.concurrency;
-    this.leaseMs = duration(options, 'leaseMs', 60_000);
-    this.pollMs = duration(options, 'pollMs', 1000);
-    this.reportHoldMs = duration(options, 'reportHoldMs', 10_000, 0);
-    this.reassemblyTimeoutMs = duration(options, 'reassemblyTimeoutMs', DEFAULT_REASSEMBLY_TIMEOUT_MS);
-    this.unavailableRecheckMs = duration(options, 'unavailableRecheckMs', 30_000);
-    this.waiters = new StateWaiters(this.store, this.pollMs);
+    const warn = (err: Error) => void this.emit('warning', err);
+    const pollMs = duration(options, 'pollMs', 1000);
+    this.reports = new ReportMatcher({ store: this.store, holdMs: duration(options, 'reportHoldMs', 10_000, 0) });
+    this.outbox = new Outbox({
+      store: this.store,
+      links: this.links,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      concurrency: options.concurrency,
+      leaseMs: duration(options, 'leaseMs', 60_000),
+      pollMs,
+      unavailableRecheckMs: duration(options, 'unavailableRecheckMs', 30_000),
+      announce: (transition) => this.announce(transition),
+      linked: (transportId, providerIds) => this.reports.linked(transportId, providerIds),
+      warn,
+    });
+    this.inbound = new Inbound({
+      store: this.store,
+      reassemblyTimeoutMs: duration(options, 'reassemblyTimeoutMs', DEFAULT_REASSEMBLY_TIMEOUT_MS),
+      region: this.defaults.region,
+      deliver: (message) => void this.emit('inbound', message),
+      warn,
+    });
+    this.retention = new Retention(
+      this.store,
+      retentionPolicy(options.retention),
+      duration(options, 'purgeEveryMs', 10 * 60_000),
+      warn,
+    );
+    this.waiters = new StateWaiters(this.store, pollMs);
     this.on('state', ({ message }) => this.waiters.changed(message));
   }
 
-  /** Enough submits in flight to fill every transport's window, and never fewer than 100. */
-  private get concurrency(): number {
-    if (this.fixedConcurrency !== undefined) return this.fixedConcurrency;
-    let capacity = 0;
-    for (const transport of this.transports.values()) capacity += transport.capacity ?? 1;
-    return Math.max(100, capacity);
+  /** The lease owner this gateway claims as: random per instance. */
+  get leaseOwner(): string {
+    return this.outbox.leases.owner;
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     await this.store.open();
     this.running = true;
-    liveLeaseOwners.add(this.owner);
-    await this.releaseDeadLeases();
-    await Promise.all([...this.transports.values()].map((t) => t.start(this.sinkFor(t))));
-    this.partSweep = setInterval(
-      () => void this.deliverStaleParts().catch((err: Error) => this.emit('warning', err)),
-      Math.min(10_000, this.reassemblyTimeoutMs / 4),
-    );
-    this.recheck = setInterval(() => {
-      if (this.anyLinkUp()) void this.wakeWaiting().catch((err: Error) => this.emit('warning', err));
-    }, this.unavailableRecheckMs);
-    this.kick();
+    await Promise.all(this.links.all().map((t) => t.start(this.sinkFor(t))));
+    this.inbound.start();
+    this.retention.start();
+    this.outbox.start();
   }
 
   /** Stops taking work, lets submits in flight finish, closes the links and the store. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearTimeout(this.wakeTimer);
-    clearInterval(this.partSweep);
-    clearInterval(this.recheck);
-    await this.pumping;
-    await Promise.allSettled([...this.inFlight]);
-    this.reportHold.releaseAll();
-    await Promise.allSettled([...this.transports.values()].map((t) => t.stop()));
-    liveLeaseOwners.delete(this.owner);
+    this.inbound.stop();
+    await this.outbox.stop();
+    await this.retention.stop();
+    this.reports.releaseAll();
+    await Promise.allSettled(this.links.all().map((t) => t.stop()));
     await this.waiters.finishAll();
     await this.store.close();
+  }
+
+  /** Deletes now what the retention policy no longer keeps (the gateway also does it on a timer). */
+  purge(): Promise<void> {
+    return this.retention.purge();
   }
 
   /**
@@ -234,15 +237,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * connection. Messages that waited for its id go out once it is up.
    */
   async addTransport(transport: Transport): Promise<void> {
-    if (this.transports.has(transport.id)) {
-      throw new SmsGateError('CONFIG_INVALID', `a transport with the id "${transport.id}" is already added`, { field: 'transports' });
-    }
-    this.transports.set(transport.id, transport);
+    this.links.add(transport);
     if (!this.running) return;
     try {
       await transport.start(this.sinkFor(transport));
     } catch (err) {
-      this.transports.delete(transport.id);
+      this.links.remove(transport.id);
       throw err;
     }
     this.kick();
@@ -254,11 +254,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * again (a redeploy) or their validity period ends.
    */
   async removeTransport(id: string): Promise<void> {
-    const transport = this.transports.get(id);
-    if (transport === undefined) return;
-    this.transports.delete(id);
-    this.linkStatus.delete(id);
-    if (this.running) await transport.stop();
+    const transport = this.links.remove(id);
+    if (transport !== undefined && this.running) await transport.stop();
   }
 
   /** Verifies a number and names its network, as `send()` would. */
@@ -385,217 +382,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** The link state of each transport and the number of messages in each state. */
   async status(): Promise<{ transports: Record<string, LinkStatus>; messages: Partial<Record<MessageState, number>> }> {
-    return { transports: Object.fromEntries(this.linkStatus), messages: await this.store.countByState() };
+    return { transports: this.links.statusOf(), messages: await this.store.countByState() };
   }
 
-  // --- the outbox --------------------------------------------------------------------------
-
-  /** Asks the outbox to look for due messages now. Safe to call often. */
+  /** Asks the outbox to look for due messages now. */
   private kick(): void {
-    if (!this.running) return;
-    if (this.pumping !== undefined) {
-      this.pumpAgain = true;
-      return;
-    }
-    // The pump starts from the event loop, so that however fast submits fail, I/O and timers
-    // (a transport's reconnect among them) still get their turn.
-    this.pumping = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.pump())
-      .then((drained) => {
-        this.pumping = undefined;
-        if (this.pumpAgain) {
-          this.pumpAgain = false;
-          this.kick();
-        } else if (drained) {
-          void this.scheduleWake();
-        }
-      })
-      .catch((err: Error) => {
-        this.pumping = undefined;
-        this.emit('warning', err);
-        void this.scheduleWake();
-      });
+    this.outbox.kick();
   }
 
-  /**
-   * Claims and dispatches due messages until none is due (resolves true) or the submits in
-   * flight reach the concurrency limit (false: each one that finishes kicks again).
-   */
-  private async pump(): Promise<boolean> {
-    while (this.running && this.inFlight.size < this.concurrency) {
-      const due = await this.store.claimDue(Date.now(), this.concurrency - this.inFlight.size, this.owner, this.leaseMs);
-      if (due.length === 0) return true;
-      for (const record of due) {
-        const dispatch = this.dispatch(record)
-          .catch((err: Error) => void this.emit('warning', err))
-          .finally(() => {
-            this.inFlight.delete(dispatch);
-            this.kick();
-          });
-        this.inFlight.add(dispatch);
-      }
-    }
-    return false;
-  }
-
-  /** Sleeps until the next retry is due, or the poll interval, whichever comes first. */
-  private async scheduleWake(): Promise<void> {
-    if (!this.running) return;
-    const nextDue = await this.store.nextDue().catch(() => null);
-    const wait = nextDue === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, nextDue - Date.now()));
-    clearTimeout(this.wakeTimer);
-    this.wakeTimer = setTimeout(() => this.kick(), wait);
-  }
-
-  private async dispatch(record: MessageRecord): Promise<void> {
-    const now = Date.now();
-    if (now >= record.validUntil) {
-      const error = new SmsGateError('VALIDITY_EXPIRED', 'the validity period ended before the message could be submitted');
-      return this.transition(record.id, (current) => markFailed(current, error.toJSON(), now));
-    }
-    if (record.transports.length === 0) {
-      const error = new SmsGateError('NO_ROUTE', `no transport is routed for ${record.recipient.e164}`);
-      return this.transition(record.id, (current) => markFailed(current, error.toJSON(), now));
-    }
-    const transportId = this.pickTransport(record.transports, record.attempts);
-    const transport = this.transports.get(transportId);
-    if (record.scheduledAt !== null && record.scheduledAt > now && transport?.schedules !== true) {
-      // This transport cannot hand the carrier a delivery time: the message waits here instead.
-      return this.transition(record.id, (current) =>
-        current.state === 'QUEUED' ? { ...current, nextAttemptAt: record.scheduledAt!, updatedAt: now } : undefined,
-      );
-    }
-    try {
-      if (transport === undefined) {
-        // Not added (yet, or any more): a redeploy or a restart in progress. The message waits.
-        throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport "${transportId}" is not running; the message waits for it`);
-      }
-      const { providerIds } = await transport.submit(this.outbound(record));
-      await this.transition(record.id, (current) => markSubmitted(current, transportId, providerIds, Date.now()), {
-        link: { transportId, providerIds },
-      });
-      this.reportHold.linked(transportId, providerIds);
-    } catch (err) {
-      await this.transition(record.id, (current) => this.afterFailure(current, err));
-    }
-  }
-
-  private anyLinkUp(): boolean {
-    return [...this.transports.keys()].some((id) => this.linkUp(id));
-  }
-
-  /** Whether a transport's link takes submits, by the last status it reported. */
-  private linkUp(id: string): boolean {
-    const state = this.linkStatus.get(id)?.state;
-    return state === 'connected' || state === 'throttled';
-  }
-
-  /** A link came up: what waited for one (in this process or another, before a restart) is due now. */
-  private async wakeWaiting(): Promise<void> {
-    await this.store.wakeWaitingForLink(Date.now());
-    this.kick();
-  }
-
-  /**
-   * Failover: the first of the route's transports that is present and whose link is up,
-   * starting further down the list after each temporary refusal; when none is, the one in turn
-   * (it will say why).
-   */
-  private pickTransport(candidates: string[], attempts: number): string {
-    const inTurn = (offset: number) => candidates[(attempts + offset) % candidates.length]!;
-    for (let offset = 0; offset < candidates.length; offset++) {
-      const id = inTurn(offset);
-      // A transport that has reported nothing yet is given the chance.
-      if (this.transports.has(id) && (!this.linkStatus.has(id) || this.linkUp(id))) return id;
-    }
-    return inTurn(0);
-  }
-
-  private outbound(record: MessageRecord): OutboundMessage {
-    return {
-      id: record.id,
-      recipient: record.recipient,
-      sender: record.sender,
-      encoded: this.encode(record),
-      deliveryReport: record.deliveryReport,
-      validUntil: record.validUntil,
-      priority: record.priority,
-      scheduledAt: record.scheduledAt,
-    };
-  }
-
-  /** The same bytes as at acceptance: the choices and the concatenation reference are stored. */
-  private encode(record: MessageRecord): EncodedMessage {
-    return encodeMessage(record.text, {
-      encoding: record.encodingChoice,
-      smart: record.smart,
-      nationalLanguages: record.nationalLanguages,
-      maxSegments: record.segments,
-      reference16: record.reference16,
-      ...(record.reference === null ? {} : { reference: record.reference }),
-    });
-  }
-
-  /**
-   * Permanent errors fail the message with the transport's code. A link that is down does not
-   * use up attempts (the message waits, within its validity); temporary refusals do.
-   */
-  private afterFailure(record: MessageRecord, err: unknown): MessageRecord | undefined {
-    if (record.state !== 'QUEUED') return undefined;
-    const now = Date.now();
-    const error = toErrorInfo(err);
-    if (error.code === 'TRANSPORT_PERMANENT') return markFailed(record, error, now);
-    if (error.code === 'TRANSPORT_UNAVAILABLE') {
-      // The link is down: no attempt is used up, and the message is set aside until a link
-      // comes up (wakeWaiting, and the recheck while one is up) or its validity ends. Looking at
-      // it again on a timer instead rewrote every queued message each time while an SMSC was
-      // away: 100 000 records every 30 s, and the memory store's RSS grew by 130 MB.
-      return markRetry(record, error, record.attempts, record.validUntil, now);
-    }
-    const attempts = record.attempts + 1;
-    if (attempts >= this.retry.maxAttempts) {
-      const exhausted = new SmsGateError(
-        'RETRIES_EXHAUSTED',
-        `gave up after ${attempts} attempts; last error: ${error.message}`,
-        error.providerCode === undefined ? {} : { providerCode: error.providerCode },
-      );
-      return markFailed(record, exhausted.toJSON(), now);
-    }
-    const at = now + retryDelay(attempts, this.retry);
-    if (at >= record.validUntil) {
-      const expired = new SmsGateError('VALIDITY_EXPIRED', `the validity period ends before the next attempt; last error: ${error.message}`);
-      return markFailed(record, expired.toJSON(), now);
-    }
-    return markRetry(record, error, attempts, at, now);
-  }
-
-  /** Applies a change to a stored message and announces the state it moves to. */
-  private async transition(
-    id: string,
-    change: (current: MessageRecord) => MessageRecord | undefined,
-    options?: UpdateOptions,
-  ): Promise<void> {
-    let previous: MessageState | undefined;
-    const updated = await this.store.updateMessage(
-      id,
-      (current) => {
-        previous = current.state;
-        return change(current);
-      },
-      options,
-    );
-    if (updated !== undefined && previous !== undefined && updated.state !== previous) {
-      this.emit('state', { message: updated, previous });
-    }
-  }
-
-  private async releaseDeadLeases(): Promise<void> {
-    for (const owner of await this.store.leaseOwners()) {
-      const [host, pid] = owner.split(':');
-      if (host !== HOST) continue;
-      const alive = Number(pid) === process.pid ? liveLeaseOwners.has(owner) : processAlive(Number(pid));
-      if (!alive) await this.store.releaseLeasesOf(owner);
-    }
+  private announce({ record, previous }: Transition): void {
+    this.emit('state', { message: record, previous });
   }
 
   // --- what transports hand back --------------------------------------------------------------
@@ -603,104 +399,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private sinkFor(transport: Transport): TransportSink {
     return {
       report: (report) => this.onReport(report),
-      inbound: (message) => this.onInbound(message),
-      inboundPart: (part) => this.onInboundPart(part),
+      inbound: (message) => this.inbound.message(message),
+      inboundPart: (part) => this.inbound.part(part),
       // Keys are the transport's (a SIM's ICCID outlives a transport id a redeploy may change).
       notes: { read: (key) => this.store.readNote(key), write: (key, value) => this.store.writeNote(key, value) },
       warning: (error) => this.emit('warning', error),
       status: (status) => {
-        // A removed transport (or the one a redeploy replaced) no longer speaks for its id.
-        if (this.transports.get(transport.id) !== transport) return;
-        const previous = this.linkStatus.get(transport.id)?.state;
-        this.linkStatus.set(transport.id, status);
+        const { current, cameUp } = this.links.report(transport, status);
+        if (!current) return; // a removed transport (or the one a redeploy replaced) no longer speaks for its id
         this.emit('transport-status', { transportId: transport.id, status });
-        // A modem repeats 'connected' with each health check; only a link coming up wakes.
-        if (status.state === 'connected' && previous !== 'connected') void this.wakeWaiting().catch((err: Error) => this.emit('warning', err));
+        if (cameUp) this.outbox.linkUp(transport.id);
       },
     };
   }
 
   private async onReport(report: DeliveryReport): Promise<void> {
-    const link = await this.findReported(report);
-    if (link === undefined) {
-      this.emit('report', { report });
-      return;
-    }
-    let previous: MessageState | undefined;
-    const message = await this.store.updateMessage(link.messageId, (current) => {
-      previous = current.state;
-      return applySegmentReport(current, link.segment, report.state, Date.now());
-    });
-    if (message === undefined) {
-      this.emit('report', { report });
-      return;
-    }
-    this.emit('report', { report, message });
-    if (previous !== undefined && message.state !== previous) this.emit('state', { message, previous });
-  }
-
-  /**
-   * The message a report is about. An SMSC may send the receipt before the submit's response
-   * has been stored: such a report waits (up to `reportHoldMs`) for one of its ids to be
-   * linked, and only then is it answered.
-   *
-   * The id as the transport resolved it is trusted. Other spellings (hex read as decimal, or
-   * the reverse) are a last resort after the wait, and only for a segment still waiting for its
-   * report: with small sequential ids, `66` in one base is another message's id in the other.
-   */
-  private async findReported(report: DeliveryReport): Promise<ProviderLink | undefined> {
-    const exact = () => this.store.findByProviderId(report.transportId, report.providerId);
-    const found = await exact();
-    if (found !== undefined) return found;
-    const alternates = report.alternateIds ?? [];
-    if (this.reportHoldMs > 0) {
-      await this.reportHold.wait(report.transportId, [report.providerId, ...alternates], this.reportHoldMs);
-      const linked = await exact();
-      if (linked !== undefined) return linked;
-    }
-    for (const id of alternates) {
-      const link = await this.store.findByProviderId(report.transportId, id);
-      if (link !== undefined && (await this.awaitsReport(link))) return link;
-    }
-    return undefined;
-  }
-
-  private async awaitsReport(link: ProviderLink): Promise<boolean> {
-    const message = await this.store.getMessage(link.messageId);
-    return message !== undefined && message.segmentStates[link.segment] === null;
-  }
-
-  private async onInbound(message: InboundMessage): Promise<void> {
-    const stored = await this.store.saveInbound(message);
-    const keyword = optOutKeyword(message.text);
-    if (keyword !== null) {
-      await this.store.setOptOut(this.normaliseSender(message.from), keyword === 'STOP');
-    }
-    this.emit('inbound', stored);
-  }
-
-  private async onInboundPart(part: InboundPart): Promise<void> {
-    const parts = await this.store.addInboundPart(part);
-    if (parts !== null) await this.onInbound(joinParts(parts, false));
-  }
-
-  /** Parts whose siblings never came go on as an incomplete message rather than being dropped. */
-  private async deliverStaleParts(): Promise<void> {
-    for (const parts of await this.store.takeStaleInboundParts(Date.now() - this.reassemblyTimeoutMs)) {
-      await this.onInbound(joinParts(parts, true));
-    }
-  }
-
-  /**
-   * Opt-outs are kept by E.164 so they match the recipients that send() normalises. Transports
-   * give international senders with a `+`; others are read in the default region.
-   */
-  private normaliseSender(from: string): string {
-    try {
-      return parseNumber(from, { region: this.defaults.region }).e164;
-    } catch {
-      return from;
-    }
+    const transition = await this.reports.apply(report);
+    this.emit('report', transition === undefined ? { report } : { report, message: transition.record });
+    if (transition !== undefined && transition.record.state !== transition.previous) this.announce(transition);
   }
 }
 
@@ -711,18 +427,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
  */
 function quotaToken(record: MessageRecord): string {
   return record.idempotencyKey === null ? `message:${record.id}` : `key:${record.idempotencyKey}`;
-}
-
-function joinParts(parts: InboundPart[], incomplete: boolean): InboundMessage {
-  const [first] = parts as [InboundPart];
-  const message: InboundMessage = {
-    transportId: first.transportId,
-    from: first.from,
-    to: first.to,
-    text: parts.map((part) => part.text).join(''),
-    receivedAt: Math.max(...parts.map((part) => part.receivedAt)),
-  };
-  return incomplete ? { ...message, incomplete } : message;
 }
 
 /** A caller's own transport list, checked for shape only: ids not added yet are allowed. */
@@ -756,7 +460,7 @@ function scheduleTime(scheduleAt: Date | number | undefined, now: number, validi
   return at > now ? at : null;
 }
 
-type DurationOption = 'leaseMs' | 'pollMs' | 'reportHoldMs' | 'reassemblyTimeoutMs' | 'unavailableRecheckMs';
+type DurationOption = 'leaseMs' | 'pollMs' | 'reportHoldMs' | 'reassemblyTimeoutMs' | 'unavailableRecheckMs' | 'purgeEveryMs';
 
 /**
  * A timing option, or its default. Zero or less where a timer runs on it would fire it in a
@@ -772,18 +476,15 @@ function duration(options: GatewayOptions, name: DurationOption, fallback: numbe
   return value;
 }
 
-function toErrorInfo(err: unknown): ErrorInfo {
-  if (isSmsGateError(err)) return err.toJSON();
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: 'TRANSPORT_TEMPORARY', message };
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+/** The retention policy: the defaults, with what was given checked (numbers above 0). */
+function retentionPolicy(given: Partial<RetentionPolicy> = {}): RetentionPolicy {
+  const policy = { ...DEFAULT_RETENTION, ...given };
+  for (const [name, value] of Object.entries(policy)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new SmsGateError('CONFIG_INVALID', `retention.${name} must be a number above 0; got ${String(value)}`, {
+        field: `retention.${name}`,
+      });
+    }
   }
+  return policy;
 }

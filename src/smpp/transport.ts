@@ -91,6 +91,8 @@ export class SmppTransport implements Transport {
   readonly id: string;
   readonly capacity: number;
   readonly schedules = true;
+  /** Segments per second it is held to (0: none); the gateway claims by it. */
+  get maxPerSecond(): number { return this.options.maxPerSecond; }
   private readonly options: Required<Omit<SmppTransportOptions, 'tls' | 'serviceType'>> &
     Pick<SmppTransportOptions, 'serviceType'> & { tls: false | ConnectionOptions };
   private sink: TransportSink | undefined;

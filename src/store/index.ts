@@ -9,4 +9,5 @@ export function createStore(config: StoreConfig): Store {
 }
 
 export { MemoryStore, SqliteStore };
-export type { MessageRecord, ProviderLink, QuotaCap, QuotaResult, Store, StoredInbound, UpdateOptions } from './types';
+export type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
+export { DEFAULT_RETENTION } from './types';

@@ -16,11 +16,13 @@ import { randomUUID } from 'node:crypto';
 import type { InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
 import { FINAL_STATES, type MessageState } from '../types';
+import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
+import { applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { QuotaLog } from './quota-log';
-import type { MessageRecord, ProviderLink, QuotaCap, QuotaResult, Store, StoredInbound, UpdateOptions } from './types';
+import type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
 
 interface Lease {
   owner: string;
@@ -41,8 +43,12 @@ export class MemoryStore implements Store {
   private readonly queued = PRIORITIES.map(() => new Map<string, number>());
   /** QUEUED messages not due yet when stored, by priority. */
   private readonly later = PRIORITIES.map(() => new LaterQueue());
-  /** QUEUED messages whose last error is TRANSPORT_UNAVAILABLE. */
-  private readonly waitingForLink = new Set<string>();
+  /** Messages set aside for a link: transport id → ids waiting for it, and id → the transports it waits for. */
+  private readonly waitersOf = new Map<string, Set<string>>();
+  private readonly waitingFor = new Map<string, readonly string[]>();
+  /** Messages done (see restingSince), by when they came to rest: the refused, and the others. */
+  private readonly restingRefused = new LaterQueue();
+  private readonly resting = new LaterQueue();
   private readonly counts = new Map<MessageState, number>();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly leases = new Map<string, Lease>();
@@ -77,20 +83,97 @@ export class MemoryStore implements Store {
     return typeof kept === 'string' ? unpack(id, kept) : kept;
   }
 
-  async updateMessage(
+  /**
+   * The one way a message changes: `change` builds the next record from the current one (or
+   * says undefined: the condition does not hold). Everything here runs without an await, so it
+   * is atomic in this process.
+   */
+  private transition(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
-    options: UpdateOptions = {},
-  ): Promise<MessageRecord | undefined> {
-    if (options.link !== undefined) this.link(id, options.link.transportId, options.link.providerIds);
+    endsLease = true,
+  ): Transition | undefined {
     const current = this.read(id);
     if (current === undefined) return undefined;
     const changed = change(current);
-    if (changed === undefined) return current;
-    const next = freeze(changed);
-    this.put(next, current);
-    this.leases.delete(id);
-    return next;
+    if (changed === undefined) return undefined;
+    const record = freeze(changed);
+    this.put(record, current);
+    if (endsLease) this.leases.delete(id);
+    return { record, previous: current.state };
+  }
+
+  /** A transition of the outbox, only while QUEUED and (`leased`) leased by `owner`. */
+  private outboxStep(
+    id: string,
+    owner: string | null,
+    change: (current: MessageRecord) => MessageRecord,
+  ): Promise<Transition | undefined> {
+    return Promise.resolve(
+      this.transition(id, (current) => {
+        if (current.state !== 'QUEUED') return undefined;
+        if (owner !== null && this.leases.get(id)?.owner !== owner) return undefined;
+        return change(current);
+      }),
+    );
+  }
+
+  async markSubmitted(
+    id: string,
+    owner: string,
+    { transportId, providerIds, now }: { transportId: string; providerIds: string[]; now: number },
+  ): Promise<Transition | undefined> {
+    void owner; // the submit has happened: recorded whoever holds the lease now
+    // Linked whatever the state: the submit happened, and its reports are about this message.
+    if (this.messages.has(id)) this.link(id, transportId, providerIds);
+    return this.outboxStep(id, null, (current) => markSubmitted(current, transportId, providerIds, now));
+  }
+
+  retry(
+    id: string,
+    owner: string,
+    { attempts, at, error, now }: { attempts: number; at: number; error: ErrorInfo | null; now: number },
+  ): Promise<Transition | undefined> {
+    return this.outboxStep(id, owner, (current) => markRetry(current, error, attempts, at, now));
+  }
+
+  async setAside(
+    id: string,
+    owner: string,
+    { waitingFor, until, error, now }: { waitingFor: string[]; until: number; error: ErrorInfo; now: number },
+  ): Promise<Transition | undefined> {
+    const done = await this.outboxStep(id, owner, (current) => markRetry(current, error, current.attempts, until, now));
+    if (done !== undefined) this.waitFor(id, waitingFor);
+    return done;
+  }
+
+  fail(id: string, owner: string | null, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
+    if (owner === null && this.isLeased(id, now)) return Promise.resolve(undefined);
+    return this.outboxStep(id, owner, (current) => markFailed(current, error, now));
+  }
+
+  async applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {
+    // A report may race ahead of its submit being recorded: the lease of the message being submitted holds.
+    return this.transition(id, (current) => applySegmentReport(current, segment, state, now), false);
+  }
+
+  private waitFor(id: string, transportIds: string[]): void {
+    this.waitingFor.set(id, transportIds);
+    for (const transportId of transportIds) {
+      const waiters = this.waitersOf.get(transportId) ?? new Set<string>();
+      this.waitersOf.set(transportId, waiters.add(id));
+    }
+  }
+
+  private stopWaiting(id: string): void {
+    const transportIds = this.waitingFor.get(id);
+    if (transportIds === undefined) return;
+    this.waitingFor.delete(id);
+    for (const transportId of transportIds) {
+      const waiters = this.waitersOf.get(transportId);
+      waiters?.delete(id);
+      if (waiters?.size === 0) this.waitersOf.delete(transportId);
+    }
   }
 
   /** Stores a record, and keeps the queues and the counts in step with it. */
@@ -101,13 +184,16 @@ export class MemoryStore implements Store {
       if (previous.state === 'QUEUED') {
         this.queued[previous.priority]!.delete(id);
         this.later[previous.priority]!.remove(id);
-        this.waitingForLink.delete(id);
+        this.stopWaiting(id);
       }
+      this.resting.remove(id);
+      this.restingRefused.remove(id);
     }
     this.counts.set(record.state, (this.counts.get(record.state) ?? 0) + 1);
     let rests = FINAL_STATES.has(record.state) || (record.state === 'SUBMITTED' && !record.deliveryReport);
+    const resting = restingSince(record);
+    if (resting !== null) (resting.refused ? this.restingRefused : this.resting).add(id, resting.at);
     if (record.state === 'QUEUED') {
-      if (record.error?.code === 'TRANSPORT_UNAVAILABLE') this.waitingForLink.add(id);
       if (record.nextAttemptAt > Date.now()) {
         this.later[record.priority]!.add(id, record.nextAttemptAt);
         rests = true;
@@ -150,31 +236,27 @@ export class MemoryStore implements Store {
     return lease !== undefined && lease.until > now;
   }
 
-  async releaseLease(id: string): Promise<void> {
-    this.leases.delete(id);
-  }
-
-  async leaseOwners(): Promise<string[]> {
-    return [...new Set([...this.leases.values()].map((l) => l.owner))];
-  }
-
-  async releaseLeasesOf(owner: string): Promise<number> {
-    let released = 0;
-    for (const [id, lease] of this.leases) {
-      if (lease.owner === owner) {
-        this.leases.delete(id);
-        released++;
-      }
+  async renewLeases(ids: string[], owner: string, until: number): Promise<string[]> {
+    const renewed: string[] = [];
+    for (const id of ids) {
+      const lease = this.leases.get(id);
+      if (lease?.owner !== owner) continue;
+      this.leases.set(id, { owner, until });
+      renewed.push(id);
     }
-    return released;
+    return renewed;
   }
 
-  async wakeWaitingForLink(now: number): Promise<number> {
+  async releaseLease(id: string, owner: string): Promise<void> {
+    if (this.leases.get(id)?.owner === owner) this.leases.delete(id);
+  }
+
+  async wakeWaitingFor(transportId: string, now: number): Promise<number> {
     let woken = 0;
-    for (const id of [...this.waitingForLink]) {
+    for (const id of [...(this.waitersOf.get(transportId) ?? [])]) {
       const record = this.read(id)!;
-      if (record.nextAttemptAt <= now) continue;
-      this.put(freeze({ ...record, nextAttemptAt: now }), record);
+      // put() takes it out of every link's waiters, as it leaves its place in the queue.
+      this.put(freeze({ ...record, nextAttemptAt: Math.min(now, record.nextAttemptAt) }), record);
       woken++;
     }
     return woken;
@@ -198,6 +280,42 @@ export class MemoryStore implements Store {
     providerIds.forEach((providerId, segment) =>
       this.providerLinks.set(providerKey(transportId, providerId), { messageId, segment }),
     );
+  }
+
+  async purge(now: number, retention: RetentionPolicy): Promise<PurgeResult> {
+    let messages = 0;
+    const finalCutoff = now - retention.finalDays * DAY;
+    const refusedCutoff = now - retention.refusedHours * HOUR;
+    for (const [queue, cutoff] of [[this.resting, finalCutoff], [this.restingRefused, refusedCutoff]] as const) {
+      for (const { id } of queue.takeDue(cutoff - 1)) {
+        this.remove(id);
+        messages++;
+      }
+    }
+    const inboundCutoff = now - retention.inboundDays * DAY;
+    let old = 0;
+    while (old < this.inbound.length && this.inbound[old]!.receivedAt < inboundCutoff) old++;
+    if (old > 0) this.inbound.splice(0, old);
+    return { messages, inbound: old };
+  }
+
+  /** Forgets a message that rests, with its provider links and idempotency key. */
+  private remove(id: string): void {
+    const record = this.read(id);
+    if (record === undefined) return;
+    this.messages.delete(id);
+    this.leases.delete(id);
+    this.counts.set(record.state, this.counts.get(record.state)! - 1);
+    if (record.idempotencyKey !== null && this.byIdempotencyKey.get(record.idempotencyKey) === id) {
+      this.byIdempotencyKey.delete(record.idempotencyKey);
+    }
+    if (record.transportId !== null) {
+      for (const providerId of record.providerIds) {
+        const key = providerKey(record.transportId, providerId);
+        // A provider id the SMSC handed out again belongs to the newer message now.
+        if (this.providerLinks.get(key)?.messageId === id) this.providerLinks.delete(key);
+      }
+    }
   }
 
   async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {
@@ -273,6 +391,9 @@ export class MemoryStore implements Store {
     else this.notes.set(key, value);
   }
 }
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 function providerKey(transportId: string, providerId: string): string {
   return `${transportId}\u0000${providerId}`;

@@ -10,12 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { SmsGateError } from '../errors';
+import { SmsGateError, type ErrorInfo } from '../errors';
 import { freeze } from './frozen-record';
 import type { InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
+import { applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
 import type { MessageState } from '../types';
-import type { MessageRecord, ProviderLink, QuotaCap, QuotaResult, Store, StoredInbound, UpdateOptions } from './types';
+import type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -36,6 +37,13 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency ON messages (idempotency_key) WHERE idempotency_key IS NOT NULL;
 DROP INDEX IF EXISTS messages_due;
 CREATE INDEX IF NOT EXISTS messages_queue ON messages (priority DESC, next_attempt_at, lease_until) WHERE state = 'QUEUED';
+-- Messages set aside for a link, one row per transport of their route they wait for.
+CREATE TABLE IF NOT EXISTS link_waits (
+  transport_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  PRIMARY KEY (transport_id, message_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS link_waits_message ON link_waits (message_id);
 CREATE TABLE IF NOT EXISTS provider_ids (
   transport_id TEXT NOT NULL,
   provider_id TEXT NOT NULL,
@@ -48,6 +56,7 @@ CREATE TABLE IF NOT EXISTS inbound (
   received_at INTEGER NOT NULL,
   doc TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS inbound_received ON inbound (received_at);
 CREATE TABLE IF NOT EXISTS inbound_parts (
   group_key TEXT NOT NULL,
   sequence INTEGER NOT NULL,
@@ -75,6 +84,20 @@ CREATE TABLE IF NOT EXISTS notes (
   at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Columns added after the first release, for files made before them: since when a message rests
+ * (lifecycle.ts restingSince; null while the outbox works on it) and whether it was refused at
+ * acceptance, which retention keeps a shorter time.
+ */
+const ADDED_COLUMNS: [string, string][] = [
+  ['rest_at', 'INTEGER'],
+  ['refused', 'INTEGER NOT NULL DEFAULT 0'],
+];
+const RESTING_INDEX = 'CREATE INDEX IF NOT EXISTS messages_resting ON messages (refused, rest_at) WHERE rest_at IS NOT NULL';
+
+/** Messages purged per transaction, so a purge never holds the write lock long. */
+const PURGE_CHUNK = 2000;
 
 /** A write transaction shared by the writes of one event-loop turn (see SqliteStore.write). */
 interface Batch {
@@ -136,11 +159,40 @@ export class SqliteStore implements Store {
         'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864;',
       );
       this.db.exec(SCHEMA);
+      const columns = new Set(this.db.prepare('PRAGMA table_info(messages)').all().map((row) => row.name as string));
+      let added = false;
+      for (const [name, type] of ADDED_COLUMNS.filter(([column]) => !columns.has(column))) {
+        try {
+          this.db.exec(`ALTER TABLE messages ADD COLUMN ${name} ${type}`);
+          added = true;
+        } catch (err) {
+          // Another process opening the same old file added it first: it fills the column in.
+          if (!/duplicate column/i.test((err as Error).message)) throw err;
+        }
+      }
+      if (added) this.backfillResting(this.db);
+      this.db.exec(RESTING_INDEX);
     } catch (cause) {
       throw new SmsGateError('STORE_ERROR', `store.path: cannot open or write the sqlite store at ${this.path}: ${(cause as Error).message}`, {
         field: 'store.path',
         cause,
       });
+    }
+  }
+
+  /** A file from before retention: the messages it holds that are done get their rest_at, once, so they are purged too. */
+  private backfillResting(db: DatabaseSync): void {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const update = db.prepare('UPDATE messages SET rest_at = ?, refused = ? WHERE id = ?');
+      for (const row of db.prepare("SELECT doc FROM messages WHERE state <> 'QUEUED'").iterate()) {
+        const record = JSON.parse(row.doc as string) as MessageRecord;
+        update.run(...resting(record), record.id);
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
     }
   }
 
@@ -272,8 +324,8 @@ export class SqliteStore implements Store {
         if (row !== undefined) return { record: JSON.parse(row.doc as string) as MessageRecord, created: false };
       }
       this.sql(
-        `INSERT INTO messages (id, idempotency_key, state, priority, next_attempt_at, created_at, doc)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (id, idempotency_key, state, priority, next_attempt_at, created_at, rest_at, refused, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         record.id,
         record.idempotencyKey,
@@ -281,6 +333,7 @@ export class SqliteStore implements Store {
         record.priority,
         record.nextAttemptAt,
         record.createdAt,
+        ...resting(record),
         JSON.stringify(record),
       );
       return { record, created: true };
@@ -294,25 +347,107 @@ export class SqliteStore implements Store {
     });
   }
 
-  updateMessage(
+  /**
+   * The one way a message changes: in a write, reads it (from `recent` when it can), builds the
+   * next record with `change` (undefined: leave it) and stores it, only if the row still meets
+   * `where` (SQL on the row, such as the lease's owner), ending the lease. Atomic: a savepoint
+   * in the write transaction, which also locks out other processes.
+   */
+  private transition(
     id: string,
     change: (current: MessageRecord) => MessageRecord | undefined,
-    options: UpdateOptions = {},
-  ): Promise<MessageRecord | undefined> {
-    return this.write(() => {
-      if (options.link !== undefined) this.link(id, options.link.transportId, options.link.providerIds);
+    where: Where = { sql: '', params: [] },
+    alsoInWrite?: (next: MessageRecord) => void,
+  ): Promise<Transition | undefined> {
+    return this.write(() => this.transitionInWrite(id, change, where, alsoInWrite));
+  }
+
+  private transitionInWrite(
+    id: string,
+    change: (current: MessageRecord) => MessageRecord | undefined,
+    where: Where,
+    alsoInWrite?: (next: MessageRecord) => void,
+  ): Transition | undefined {
+    {
       const current = this.recordInWrite(id);
       if (current === undefined) return undefined;
       const changed = change(current);
-      if (changed === undefined) return current;
+      if (changed === undefined) return undefined;
       const next = freeze(changed);
-      this.sql(
-        `UPDATE messages SET state = ?, priority = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, doc = ?
-         WHERE id = ?`,
-      ).run(next.state, next.priority, next.nextAttemptAt, JSON.stringify(next), id);
+      // A report leaves the lease alone: it may race ahead of the submit being recorded.
+      const lease = where.endsLease === false ? '' : 'lease_owner = NULL, lease_until = NULL,';
+      const result = this.sql(
+        `UPDATE messages SET state = ?, priority = ?, next_attempt_at = ?, rest_at = ?, refused = ?, ${lease} doc = ?
+         WHERE id = ?${where.sql}`,
+      ).run(next.state, next.priority, next.nextAttemptAt, ...resting(next), JSON.stringify(next), id, ...where.params);
+      if (Number(result.changes) === 0) return undefined;
+      // Only a message retried or set aside can be waiting for a link.
+      if (current.state === 'QUEUED' && current.error !== null) this.sql('DELETE FROM link_waits WHERE message_id = ?').run(id);
+      alsoInWrite?.(next);
       this.recent.set(next);
-      return next;
-    }, options.link === undefined);
+      return { record: next, previous: current.state };
+    }
+  }
+
+  /** Outbox steps: only while QUEUED, and (with an owner) leased by it. */
+  private outboxStep(
+    id: string,
+    owner: string | null,
+    change: (current: MessageRecord) => MessageRecord,
+    alsoInWrite?: (next: MessageRecord) => void,
+  ): Promise<Transition | undefined> {
+    return this.transition(id, (current) => (current.state === 'QUEUED' ? change(current) : undefined), queuedWhere(owner), alsoInWrite);
+  }
+
+  markSubmitted(
+    id: string,
+    _owner: string,
+    { transportId, providerIds, now }: { transportId: string; providerIds: string[]; now: number },
+  ): Promise<Transition | undefined> {
+    return this.write(() => {
+      // Linked whatever the state: the submit happened, and its reports are about this message.
+      if (this.recordInWrite(id) !== undefined) this.link(id, transportId, providerIds);
+      return this.transitionInWrite(
+        id,
+        (current) => (current.state === 'QUEUED' ? markSubmitted(current, transportId, providerIds, now) : undefined),
+        queuedWhere(null),
+      );
+    });
+  }
+
+  retry(
+    id: string,
+    owner: string,
+    { attempts, at, error, now }: { attempts: number; at: number; error: ErrorInfo | null; now: number },
+  ): Promise<Transition | undefined> {
+    return this.outboxStep(id, owner, (current) => markRetry(current, error, attempts, at, now));
+  }
+
+  setAside(
+    id: string,
+    owner: string,
+    { waitingFor, until, error, now }: { waitingFor: string[]; until: number; error: ErrorInfo; now: number },
+  ): Promise<Transition | undefined> {
+    return this.outboxStep(
+      id,
+      owner,
+      (current) => markRetry(current, error, current.attempts, until, now),
+      () => {
+        const wait = this.sql('INSERT OR IGNORE INTO link_waits (transport_id, message_id) VALUES (?, ?)');
+        for (const transportId of waitingFor) wait.run(transportId, id);
+      },
+    );
+  }
+
+  fail(id: string, owner: string | null, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
+    const change = (current: MessageRecord) => (current.state === 'QUEUED' ? markFailed(current, error, now) : undefined);
+    if (owner !== null) return this.transition(id, change, queuedWhere(owner));
+    // No owner: an operator's drop, only under no live lease.
+    return this.transition(id, change, { sql: " AND state = 'QUEUED' AND (lease_until IS NULL OR lease_until <= ?)", params: [now] });
+  }
+
+  applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {
+    return this.transition(id, (current) => applySegmentReport(current, segment, state, now), { sql: '', params: [], endsLease: false });
   }
 
   claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
@@ -337,36 +472,68 @@ export class SqliteStore implements Store {
     });
   }
 
-  releaseLease(id: string): Promise<void> {
+  renewLeases(ids: string[], owner: string, until: number): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
     return this.write(() => {
-      this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE id = ?').run(id);
+      const renew = this.sql(
+        `UPDATE messages SET lease_until = ? WHERE id = ? AND state = 'QUEUED' AND lease_owner = ? RETURNING id`,
+      );
+      return ids.filter((id) => renew.get(until, id, owner) !== undefined);
+    });
+  }
+
+  releaseLease(id: string, owner: string): Promise<void> {
+    return this.write(() => {
+      this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?').run(id, owner);
     }, true);
   }
 
-  leaseOwners(): Promise<string[]> {
-    return this.read(() =>
-      this.sql('SELECT DISTINCT lease_owner FROM messages WHERE lease_owner IS NOT NULL')
-        .all()
-        .map((row) => row.lease_owner as string),
-    );
-  }
-
-  releaseLeasesOf(owner: string): Promise<number> {
+  wakeWaitingFor(transportId: string, now: number): Promise<number> {
     return this.write(() => {
-      const result = this.sql('UPDATE messages SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?').run(owner);
-      return Number(result.changes);
-    }, true);
-  }
-
-  wakeWaitingForLink(now: number): Promise<number> {
-    return this.write(() => {
-      const result = this.sql(
+      const woken = this.sql(
         `UPDATE messages SET next_attempt_at = ?, doc = json_set(doc, '$.nextAttemptAt', ?)
-         WHERE state = 'QUEUED' AND next_attempt_at > ? AND json_extract(doc, '$.error.code') = 'TRANSPORT_UNAVAILABLE'`,
-      ).run(now, now, now);
-      if (result.changes > 0) this.recent.clear(); // their documents changed here, not through the cache
-      return Number(result.changes);
-    }, true);
+         WHERE id IN (SELECT message_id FROM link_waits WHERE transport_id = ?) AND state = 'QUEUED' AND next_attempt_at > ?
+         RETURNING id`,
+      ).all(now, now, transportId, now);
+      // They no longer wait for any link: woken once, by the first of their transports to come up.
+      this.sql('DELETE FROM link_waits WHERE message_id IN (SELECT message_id FROM link_waits WHERE transport_id = ?)').run(transportId);
+      for (const row of woken) this.recent.delete(row.id as string); // changed here, not through the cache
+      return woken.length;
+    });
+  }
+
+  purge(now: number, retention: RetentionPolicy): Promise<PurgeResult> {
+    const finalCutoff = now - retention.finalDays * DAY;
+    const refusedCutoff = now - retention.refusedHours * HOUR;
+    const inboundCutoff = now - retention.inboundDays * DAY;
+    const chunk = () =>
+      this.write(() => {
+        const rows = this.sql(
+          `DELETE FROM messages WHERE rowid IN (
+             SELECT rowid FROM messages WHERE refused = 0 AND rest_at < ? AND rest_at IS NOT NULL
+             UNION ALL SELECT rowid FROM messages WHERE refused = 1 AND rest_at < ? AND rest_at IS NOT NULL
+             LIMIT ?)
+           RETURNING id, json_extract(doc, '$.transportId') AS transport_id, json_extract(doc, '$.providerIds') AS provider_ids`,
+        ).all(finalCutoff, refusedCutoff, PURGE_CHUNK);
+        const unlink = this.sql('DELETE FROM provider_ids WHERE transport_id = ? AND provider_id = ? AND message_id = ?');
+        for (const row of rows) {
+          this.recent.delete(row.id as string);
+          if (row.transport_id === null) continue;
+          for (const providerId of JSON.parse(row.provider_ids as string) as string[]) unlink.run(row.transport_id, providerId, row.id);
+        }
+        return rows.length;
+      });
+    const inbound = () =>
+      this.write(() => Number(this.sql('DELETE FROM inbound WHERE received_at < ?').run(inboundCutoff).changes), true);
+    return (async () => {
+      let messages = 0;
+      // Bounded: each chunk deletes what rests past its time, which only shrinks.
+      for (let deleted = PURGE_CHUNK; deleted === PURGE_CHUNK; ) {
+        deleted = await chunk();
+        messages += deleted;
+      }
+      return { messages, inbound: await inbound() };
+    })();
   }
 
   nextDue(): Promise<number | null> {
@@ -532,6 +699,28 @@ export class SqliteStore implements Store {
   }
 }
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** A condition on the row a transition changes, in SQL; and whether the transition ends the lease (default yes). */
+interface Where {
+  sql: string;
+  params: (string | number)[];
+  endsLease?: boolean;
+}
+
+/** The condition of an outbox step: still QUEUED and, with an owner, leased by it. */
+function queuedWhere(owner: string | null): { sql: string; params: string[] } {
+  return owner === null
+    ? { sql: " AND state = 'QUEUED'", params: [] }
+    : { sql: " AND state = 'QUEUED' AND lease_owner = ?", params: [owner] };
+}
+
+/** The rest_at and refused columns of a record. */
+function resting(record: MessageRecord): [number | null, number] {
+  const since = restingSince(record);
+  return since === null ? [null, 0] : [since.at, since.refused ? 1 : 0];
+}
 /** Expired quota events each takeQuota removes at most. */
 const QUOTA_SWEEP = 16;
 
@@ -552,6 +741,10 @@ class RecentRecords {
     this.records.delete(record.id);
     this.records.set(record.id, record);
     if (this.records.size > this.limit) this.records.delete(this.records.keys().next().value!);
+  }
+
+  delete(id: string): void {
+    this.records.delete(id);
   }
 
   clear(): void {

@@ -2,13 +2,19 @@
  * The store keeps what must survive a restart: the outbox, the provider-id → message
  * correlation, inbound messages and the opt-out list.
  *
- * The interface is shaped for several gateway processes sharing one store (sqlite file today,
- * Redis later): work is taken with `claimDue` under a lease, and every read-modify-write of a
- * message goes through `updateMessage`, which the store runs atomically.
+ * The interface is shaped for several gateway processes on several machines sharing one store
+ * (a sqlite file today, Redis next). Each step that changes a message is a named transition with
+ * its condition spelled out ("only while QUEUED and leased by me"), so that a store can run each
+ * as one atomic step: a transaction in sqlite, one Lua script in Redis. No step takes a
+ * JavaScript function to run inside the store.
+ *
+ * Leases: `claimDue` leases messages to an owner (a random id per gateway instance) until a
+ * time; the owner renews them while it still holds them (`renewLeases`) and a transition ends
+ * them. A lease that lapsed (its process died, or stalled) is simply claimable by anyone; no
+ * host name or pid is involved, so processes on other machines recover each other's work.
  *
  * Records a store hands out are for reading: a store may hand the same frozen record to every
- * reader (the memory store does), and `updateMessage`'s `change` must build a new record rather
- * than change the one it is given.
+ * reader (the memory store does).
  */
 import type { Encoding, EncodingChoice, NationalLanguage } from '../encoding';
 import type { ErrorInfo } from '../errors';
@@ -63,16 +69,31 @@ export interface ProviderLink {
   segment: number;
 }
 
-export interface UpdateOptions {
-  /**
-   * Links these provider ids (one per segment, in order) to the message in the same atomic
-   * step, so a delivery report finds it by them, across restarts.
-   */
-  link?: { transportId: string; providerIds: string[] };
-}
-
 export interface StoredInbound extends InboundMessage {
   id: string;
+}
+
+/** A transition that happened: the record as stored now, and the state it left. */
+export interface Transition {
+  record: MessageRecord;
+  previous: MessageState;
+}
+
+/** How long a store keeps what is done (see `purge`). Fractions are allowed (tests, benches). */
+export interface RetentionPolicy {
+  /** Messages in a final state (and SUBMITTED ones with no report to come), with their provider links. */
+  finalDays: number;
+  /** Messages refused at acceptance (REJECTED by the route table or the guard, never submitted). */
+  refusedHours: number;
+  /** Inbound messages. */
+  inboundDays: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { finalDays: 7, refusedHours: 24, inboundDays: 7 };
+
+export interface PurgeResult {
+  messages: number;
+  inbound: number;
 }
 
 export interface Store {
@@ -80,38 +101,74 @@ export interface Store {
   open(): Promise<void>;
   close(): Promise<void>;
 
+  // --- accepting and reading ------------------------------------------------------------------
+
   /** Inserts, unless the idempotency key is taken: then returns the record that holds it. */
   insertMessage(record: MessageRecord): Promise<{ record: MessageRecord; created: boolean }>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
-  /**
-   * Atomically reads, changes and writes one message. `change` returns the new record, or
-   * undefined to leave it as it is. Resolves to what is stored afterwards.
-   */
-  updateMessage(
-    id: string,
-    change: (current: MessageRecord) => MessageRecord | undefined,
-    options?: UpdateOptions,
-  ): Promise<MessageRecord | undefined>;
-  /**
-   * Takes up to `limit` QUEUED messages whose time has come and that nobody else holds, and
-   * leases them to `owner` until `now + leaseMs`. A message stays leased until
-   * `updateMessage` or `releaseLease` lets it go.
-   */
-  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]>;
-  releaseLease(id: string): Promise<void>;
-  /** The owners holding leases now, so a starting gateway can free those of dead processes. */
-  leaseOwners(): Promise<string[]>;
-  releaseLeasesOf(owner: string): Promise<number>;
-  /** The earliest nextAttemptAt among QUEUED messages, or null when the outbox is empty. */
-  nextDue(): Promise<number | null>;
-  /**
-   * Makes due at `now` the QUEUED messages that wait for a link (their last error is
-   * TRANSPORT_UNAVAILABLE), whichever process set them aside; returns how many.
-   */
-  wakeWaitingForLink(now: number): Promise<number>;
   countByState(): Promise<Partial<Record<MessageState, number>>>;
 
+  // --- the outbox: claims and leases ----------------------------------------------------------
+
+  /**
+   * Takes up to `limit` QUEUED messages whose time has come and whose lease is absent or lapsed
+   * (`lease until <= now`), highest priority first, then by due time and arrival, and leases
+   * them to `owner` until `now + leaseMs`.
+   */
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]>;
+  /**
+   * Extends to `until` the leases of those of `ids` that are still QUEUED and leased by `owner`;
+   * returns the ids it extended (one that another owner took after a lapse is not among them).
+   */
+  renewLeases(ids: string[], owner: string, until: number): Promise<string[]>;
+  /** Ends `owner`'s lease of a message without changing it; another's lease is left alone. */
+  releaseLease(id: string, owner: string): Promise<void>;
+  /** The earliest nextAttemptAt among QUEUED messages, or null when the outbox is empty. */
+  nextDue(): Promise<number | null>;
+
+  // --- the outbox: transitions (each atomic, each ends the lease) -------------------------------
+
+  /**
+   * Only while QUEUED (whoever holds the lease: the submit has happened): SUBMITTED by
+   * `transportId`, attempts + 1, and its provider ids (one per segment) linked to it in the same
+   * step, so a report finds it by them across restarts. Reports that raced ahead (segment
+   * states already stored) are folded in, which may take it straight to a final state.
+   */
+  markSubmitted(id: string, owner: string, submit: { transportId: string; providerIds: string[]; now: number }): Promise<Transition | undefined>;
+  /**
+   * Only while QUEUED and leased by `owner`: due again at `at`, with `attempts` and the last
+   * error (null: a wait that is no failure, such as a schedule the transport cannot carry).
+   */
+  retry(id: string, owner: string, retry: { attempts: number; at: number; error: ErrorInfo | null; now: number }): Promise<Transition | undefined>;
+  /**
+   * Only while QUEUED and leased by `owner`: set aside until one of `waitingFor` (the route's
+   * transport ids) comes up (`wakeWaitingFor`), or `until` (the end of its validity), with the
+   * error that says why. Attempts are not used up.
+   */
+  setAside(id: string, owner: string, aside: { waitingFor: string[]; until: number; error: ErrorInfo; now: number }): Promise<Transition | undefined>;
+  /**
+   * Only while QUEUED and leased by `owner`: FAILED with `error`. With `owner` null (an
+   * operator's drop): only while QUEUED and under no live lease, so a message a gateway is
+   * submitting right now is not failed behind its back.
+   */
+  fail(id: string, owner: string | null, failure: { error: ErrorInfo; now: number }): Promise<Transition | undefined>;
+  /**
+   * Makes due at `now` the messages set aside that wait for `transportId`, and only those;
+   * they no longer wait for any link. Returns how many.
+   */
+  wakeWaitingFor(transportId: string, now: number): Promise<number>;
+
+  // --- delivery reports -----------------------------------------------------------------------
+
   findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined>;
+  /**
+   * Records a segment's final state on the message, whatever its state, and moves a SUBMITTED
+   * message to the state its segments fold to (lifecycle.ts: DELIVERED when all are, a failure
+   * as soon as one is). Undefined when the message is gone.
+   */
+  applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined>;
+
+  // --- inbound --------------------------------------------------------------------------------
 
   saveInbound(message: InboundMessage): Promise<StoredInbound>;
   /**
@@ -154,6 +211,16 @@ export interface Store {
   readNote(key: string): Promise<string | undefined>;
   /** Sets the note, or removes it when `value` is null. */
   writeNote(key: string, value: string | null): Promise<void>;
+
+  // --- retention ------------------------------------------------------------------------------
+
+  /**
+   * Deletes what `retention` no longer keeps at `now`: final messages (and SUBMITTED ones with
+   * no report to come, counted from their submit; those awaiting one, from the end of their
+   * validity) with their provider links and idempotency keys, messages refused at acceptance,
+   * and inbound messages. Idempotent: any process may run it at any time.
+   */
+  purge(now: number, retention: RetentionPolicy): Promise<PurgeResult>;
 }
 
 export interface QuotaCap {

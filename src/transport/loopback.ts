@@ -25,6 +25,8 @@ export interface LoopbackOptions {
 export class LoopbackTransport implements Transport {
   readonly type = 'loopback';
   readonly id: string;
+  /** Submits it takes at once, like an SMPP window: it answers each on its own, however many. */
+  readonly capacity = 50;
   private sink: TransportSink | undefined;
   private nextProviderId = 1;
   private readonly timers = new Set<NodeJS.Timeout>();

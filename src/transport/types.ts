@@ -126,6 +126,11 @@ export interface Transport {
   readonly schedules?: boolean;
   /** How many submits it can usefully have in flight (an SMPP window); the gateway sizes its own by it. */
   readonly capacity?: number;
+  /**
+   * Submits it starts per second at most (an SMPP link's maxPerSecond), when it is held to a
+   * rate; the gateway claims no more than it can start within a lease.
+   */
+  readonly maxPerSecond?: number;
   start(sink: TransportSink): Promise<void>;
   /** Resolves when the link is closed; submits in flight settle before. */
   stop(): Promise<void>;

@@ -104,6 +104,7 @@ describe('validateConfig', () => {
           perRecipient: { max: 20, windowSeconds: 3600 },
           perPrefix: { digits: 5, max: 100, windowSeconds: 60 },
         },
+        retention: { finalDays: 7, refusedHours: 24, inboundDays: 7 },
       });
     });
 
@@ -227,6 +228,14 @@ describe('validateConfig', () => {
       assert.deepEqual(validateConfig({ transports: [loopback], guard }).guard, guard);
     });
 
+    it('takes the retention, fractions too, filling in what is left out', () => {
+      assert.deepEqual(validateConfig({ transports: [loopback], retention: { finalDays: 0.5, inboundDays: 30 } }).retention, {
+        finalDays: 0.5,
+        refusedHours: 24,
+        inboundDays: 30,
+      });
+    });
+
     it('takes every defaults field', () => {
       const defaults = {
         from: 'ACME',
@@ -275,6 +284,9 @@ describe('validateConfig', () => {
       assertProblem({ transports: [loopback], routes: [{ transports: 'lo' }] }, 'routes[0].transports', 'expected a list, got "lo"');
       assertProblem({ transports: [loopback], guard: { perRecipient: true } }, 'guard.perRecipient', 'expected false or an object, got true');
       assertProblem(withTransport({ ...loopback, dlrDelayMs: null }), 'transports[0].dlrDelayMs', 'expected a number >= 0, got null');
+      assertProblem({ transports: [loopback], retention: { finalDays: '7' } }, 'retention.finalDays', 'expected a number above 0, got "7"');
+      assertProblem({ transports: [loopback], retention: { refusedHours: 0 } }, 'retention.refusedHours', 'expected a number above 0, got 0');
+      assertProblem({ transports: [loopback], retention: { inboundDays: 7, keep: 1 } }, 'retention.keep', 'unknown field (expected one of: finalDays, refusedHours, inboundDays)');
     });
 
     it('not one of the allowed values', () => {
@@ -390,7 +402,7 @@ describe('validateConfig', () => {
       assertProblem(
         { transports: [loopback], routing: [] },
         'routing',
-        'unknown field (expected one of: store, defaults, transports, routes, guard)',
+        'unknown field (expected one of: store, defaults, transports, routes, guard, retention)',
       );
       assertProblem(
         withTransport({ ...smpp, prot: 2775 }),
@@ -490,7 +502,7 @@ describe('validateConfig', () => {
         '  transports[0].prot: unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding, enquireLinkSeconds, responseTimeoutSeconds, maxResponseTimeouts, credentialRetrySeconds)',
         '  transports[1].path: missing required field',
         '  routes[0].transports[0]: no transport has the id "nope" (known: smsc1, gsm)',
-        '  extra: unknown field (expected one of: store, defaults, transports, routes, guard)',
+        '  extra: unknown field (expected one of: store, defaults, transports, routes, guard, retention)',
       ].join('\n'),
     );
   });

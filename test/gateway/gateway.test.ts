@@ -1,23 +1,40 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, type GatewayOptions, type ReportEvent, type StateChange } from '../../src/gateway/gateway';
 import { SmsGateError } from '../../src/errors';
 import { MemoryStore } from '../../src/store/memory';
 import { SqliteStore } from '../../src/store/sqlite';
-import type { Store } from '../../src/store/types';
+import type { MessageRecord, Store } from '../../src/store/types';
 import { LoopbackTransport } from '../../src/transport/loopback';
 import { sampleRecord } from '../helpers/records';
+import { until } from '../helpers/until';
 import { permanent, ScriptedTransport, temporary, unavailable } from '../helpers/scripted-transport';
 
-/** A memory store that counts the writes to each message, to see what the outbox rewrites. */
+/** A memory store that counts the outbox's writes to each message, to see what it rewrites. */
 class CountingStore extends MemoryStore {
   private readonly updates = new Map<string, number>();
 
-  override updateMessage(...args: Parameters<MemoryStore['updateMessage']>): ReturnType<MemoryStore['updateMessage']> {
-    this.updates.set(args[0], (this.updates.get(args[0]) ?? 0) + 1);
-    return super.updateMessage(...args);
+  private count(id: string): void {
+    this.updates.set(id, (this.updates.get(id) ?? 0) + 1);
+  }
+
+  override retry(...args: Parameters<MemoryStore['retry']>): ReturnType<MemoryStore['retry']> {
+    this.count(args[0]);
+    return super.retry(...args);
+  }
+
+  override setAside(...args: Parameters<MemoryStore['setAside']>): ReturnType<MemoryStore['setAside']> {
+    this.count(args[0]);
+    return super.setAside(...args);
+  }
+
+  readonly wakes: string[] = [];
+
+  override wakeWaitingFor(...args: Parameters<MemoryStore['wakeWaitingFor']>): ReturnType<MemoryStore['wakeWaitingFor']> {
+    this.wakes.push(args[0]);
+    return super.wakeWaitingFor(...args);
   }
 
   updatesOf(id: string): number {
@@ -252,6 +269,30 @@ describe('Gateway', () => {
     assert.equal(sent.attempts, 1, 'the refusal for a link down used no attempt');
   });
 
+  it("wakes messages waiting for link a only when a comes up, not while another link is up", async () => {
+    const store = new CountingStore();
+    const a = new ScriptedTransport('a', Array.from({ length: 50 }, () => unavailable()));
+    const b = new ScriptedTransport('b');
+    const gateway = await startGateway({ store, transports: [a, b], unavailableRecheckMs: 20, guard: { enabled: false } });
+    a.setStatus({ state: 'disconnected' });
+    const waiting: MessageRecord[] = [];
+    for (let i = 0; i < 50; i++) waiting.push(await gateway.send({ to: UK_MOBILE, text: `for a ${i}`, transports: ['a'] }));
+    await until(() => waiting.every((m) => store.updatesOf(m.id) === 1), 2000, 'all 50 set aside');
+    // b is up all along: a dozen rechecks wake what waits for b (nothing), never what waits for a.
+    const rechecks = store.wakes.length;
+    await until(() => store.wakes.length >= rechecks + 12, 5000, 'a dozen rechecks');
+    const woken = store.wakes.slice(rechecks);
+    assert.ok(woken.every((id) => id === 'b'), `woken for ${[...new Set(woken)].join(', ')}`);
+    assert.deepEqual(waiting.map((m) => store.updatesOf(m.id)), waiting.map(() => 1), 'each set aside once, never rewritten');
+    const viaB = await gateway.send({ to: UK_MOBILE, text: 'for b', transports: ['b'] });
+    assert.equal((await gateway.waitFor(viaB.id, 'submitted', 2000)).transportId, 'b');
+
+    a.setStatus({ state: 'connected' });
+    const sent = await Promise.all(waiting.map((m) => gateway.waitFor(m.id, 'submitted', 5000)));
+    assert.deepEqual([...new Set(sent.map((m) => m.transportId))], ['a']);
+    assert.equal(a.submitted.length, 50);
+  });
+
   it('fails a message that waited for a link with VALIDITY_EXPIRED at the end of its validity, not before', async () => {
     const transport = new ScriptedTransport('t1', [unavailable()]);
     const gateway = await startGateway({ transports: [transport] });
@@ -331,19 +372,51 @@ describe('Gateway', () => {
     assert.equal((await second.getMessage(accepted.id))?.state, 'DELIVERED');
   });
 
-  it("takes over the messages a dead process had leased", async () => {
+  it('takes over, once its lease lapses, a message another gateway claimed and never finished', async () => {
     const path = join(dir, 'gw.db');
     const store: Store = new SqliteStore(path);
     await store.open();
     const orphan = sampleRecord({ nextAttemptAt: Date.now(), validUntil: Date.now() + 3_600_000 });
     await store.insertMessage(orphan);
-    await store.claimDue(Date.now(), 10, `${hostname()}:2147483646:deadbeef`, 3_600_000);
+    // Another process (on this machine or another: no host or pid is involved) claimed it for 300 ms and died.
+    const claimedAt = Date.now();
+    await store.claimDue(claimedAt, 10, 'a-gateway-that-died', 300);
     await store.close();
 
     const transport = new ScriptedTransport('t1');
     const gateway = await startGateway({ store: new SqliteStore(path), transports: [transport] });
-    const done = await gateway.waitFor(orphan.id, 'submitted', 2000);
+    const done = await gateway.waitFor(orphan.id, 'submitted', 5000);
     assert.equal(done.state, 'SUBMITTED');
+    assert.ok(done.submittedAt! >= claimedAt + 300, 'not before the lease lapsed');
+    assert.equal(transport.submitted.length, 1);
+  });
+
+  it('purges a delivered message and its provider link once its retention has passed, not before', async () => {
+    const transport = new ScriptedTransport('t1');
+    const store = new MemoryStore();
+    const second = 1 / 86_400;
+    const gateway = await startGateway({ store, transports: [transport], retention: { finalDays: 0.3 * second }, purgeEveryMs: 50 });
+    const message = await gateway.send({ to: UK_MOBILE, text: 'kept a while' });
+    const submitted = await gateway.waitFor(message.id, 'submitted', 2000);
+    await transport.report(submitted.providerIds[0]!, 'DELIVERED');
+    const deliveredAt = Date.now();
+    assert.equal((await gateway.getMessage(message.id))?.state, 'DELIVERED');
+    let gone = false;
+    const poll = setInterval(() => void store.getMessage(message.id).then((m) => (gone = m === undefined)), 10);
+    try {
+      await until(() => gone, 5000, 'the purge');
+    } finally {
+      clearInterval(poll);
+    }
+    assert.ok(Date.now() - deliveredAt >= 300, 'not before its retention passed');
+    assert.equal(await store.findByProviderId('t1', submitted.providerIds[0]!), undefined);
+  });
+
+  it('refuses a retention that is not a number above 0, naming it', () => {
+    assert.throws(
+      () => new Gateway({ store: new MemoryStore(), transports: [new ScriptedTransport('t1')], retention: { refusedHours: 0 } }),
+      (err: SmsGateError) => err.code === 'CONFIG_INVALID' && err.field === 'retention.refusedHours',
+    );
   });
 
   it('names the field at fault for bad input and stores nothing', async () => {

@@ -31,7 +31,7 @@ describe('StateWaiters', () => {
     const waiters = new StateWaiters(store, 5);
     const waits = records.map((record) => waiters.wait(record, isFinal, 60_000));
     // Another process stores the report of three of them.
-    for (const record of records.slice(0, 3)) await store.updateMessage(record.id, (r) => ({ ...r, state: 'DELIVERED' }));
+    for (const record of records.slice(0, 3)) await store.applyReport(record.id, 0, 'DELIVERED', Date.now());
     const three = await Promise.all(waits.slice(0, 3));
     assert.deepEqual(three.map((m) => m.state), ['DELIVERED', 'DELIVERED', 'DELIVERED']);
     assert.equal(store.messageReads, 3, 'whole records read: only the three that arrived');

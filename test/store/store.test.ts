@@ -10,8 +10,30 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { MemoryStore } from '../../src/store/memory';
 import { SqliteStore } from '../../src/store/sqlite';
-import type { QuotaCap, Store } from '../../src/store/types';
+import type { MessageRecord, QuotaCap, Store } from '../../src/store/types';
 import { sampleRecord } from '../helpers/records';
+
+/** A claim-loop process (test/fixtures/claim-loop) on `path`: `ready` once it is open, then the ids it claimed. */
+function claimInChild(path: string, owner: string): { ready: Promise<void>; go(): void; claimed: Promise<string[]> } {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'claim-loop.js'), path, owner], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    if (out.startsWith('ready\n')) ready();
+  });
+  const claimed = new Promise<string[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out.slice('ready\n'.length)) as string[]);
+      else reject(new Error(`claim-loop exited with ${code}`));
+    });
+  });
+  return { ready: isReady, go: () => child.stdin.write('go\n'), claimed };
+}
 
 const NOW = 1_700_000_000_000;
 
@@ -77,7 +99,6 @@ for (const kind of ['memory', 'sqlite'] as const) {
         [high.id, low.id],
       );
       assert.deepEqual(await store.claimDue(NOW, 10, 'b', 30_000), [], 'leased messages are not claimed again');
-      assert.deepEqual(await store.leaseOwners(), ['a']);
       assert.equal(await store.nextDue(), NOW - 10);
 
       const afterLease = await store.claimDue(NOW + 30_000, 10, 'b', 30_000);
@@ -108,29 +129,45 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.deepEqual((await store.claimDue(now + 20_000, 10, 'a', 30_000)).map((r) => r.id), ['last']);
     });
 
+    /** Claims `record` for `owner` and sets it aside for `transports` until `until`. */
+    async function setAside(record: MessageRecord, transports: string[], until: number, owner = 'a'): Promise<void> {
+      await store.insertMessage(record);
+      const [claimed] = await store.claimDue(record.nextAttemptAt, 1, owner, 30_000);
+      assert.equal(claimed?.id, record.id);
+      const error = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
+      const done = await store.setAside(record.id, owner, { waitingFor: transports, until, error, now: record.nextAttemptAt });
+      assert.equal(done?.record.nextAttemptAt, until);
+    }
+
     it('wakes a message set aside for a link for hours, and it is claimed at once', async () => {
       const now = Date.now();
-      const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
-      const waiting = sampleRecord({ nextAttemptAt: now + 3_600_000, error: down });
-      await store.insertMessage(waiting);
+      const waiting = sampleRecord({ nextAttemptAt: now, transports: ['t1'] });
+      await setAside(waiting, ['t1'], now + 3_600_000);
       assert.deepEqual(await store.claimDue(now, 10, 'a', 30_000), []);
-      assert.equal(await store.wakeWaitingForLink(now), 1);
+      assert.equal(await store.wakeWaitingFor('t1', now), 1);
       assert.equal(await store.nextDue(), now);
       assert.deepEqual((await store.claimDue(now, 10, 'a', 30_000)).map((r) => r.id), [waiting.id]);
+      assert.equal(await store.wakeWaitingFor('t1', now), 0, 'woken once: it waits for no link any more');
     });
 
-    it('wakes the queued messages that wait for a link, and only those', async () => {
-      const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
-      const waiting = sampleRecord({ nextAttemptAt: NOW + 30_000, error: down });
+    it("wakes the messages that wait for a link when one of their own route's transports comes up, and only those", async () => {
+      const forA = sampleRecord({ transports: ['a'] });
+      const forAorB = sampleRecord({ transports: ['a', 'b'] });
+      const forC = sampleRecord({ transports: ['c'] });
+      for (const r of [forA, forAorB, forC]) await setAside(r, r.transports, NOW + 30_000);
       const backingOff = sampleRecord({ nextAttemptAt: NOW + 30_000, error: { code: 'TRANSPORT_TEMPORARY', message: 'throttled' } });
       const scheduled = sampleRecord({ nextAttemptAt: NOW + 30_000 });
-      const submitted = sampleRecord({ state: 'SUBMITTED', nextAttemptAt: NOW + 30_000, error: down });
-      for (const r of [waiting, backingOff, scheduled, submitted]) await store.insertMessage(r);
+      for (const r of [backingOff, scheduled]) await store.insertMessage(r);
 
-      assert.equal(await store.wakeWaitingForLink(NOW), 1);
-      assert.equal((await store.getMessage(waiting.id))!.nextAttemptAt, NOW);
-      assert.deepEqual((await store.claimDue(NOW, 10, 'a', 30_000)).map((r) => r.id), [waiting.id]);
+      assert.equal(await store.wakeWaitingFor('b', NOW), 1);
+      assert.equal((await store.getMessage(forAorB.id))!.nextAttemptAt, NOW);
+      assert.equal((await store.getMessage(forA.id))!.nextAttemptAt, NOW + 30_000, 'waits for a, not b');
+      assert.deepEqual((await store.claimDue(NOW, 10, 'a', 30_000)).map((r) => r.id), [forAorB.id]);
+      assert.equal(await store.wakeWaitingFor('a', NOW), 1, 'the one woken by b waits for a no more');
+      assert.equal(await store.wakeWaitingFor('x', NOW), 0);
       assert.equal((await store.getMessage(backingOff.id))!.nextAttemptAt, NOW + 30_000);
+      assert.equal((await store.getMessage(scheduled.id))!.nextAttemptAt, NOW + 30_000);
+      assert.equal((await store.getMessage(forC.id))!.nextAttemptAt, NOW + 30_000);
     });
 
     it('gives back every field of each message in a backlog of thousands, in order, and after it is set aside', async () => {
@@ -176,12 +213,12 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
       const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down', field: 'transport' };
       const later = Date.now() + 3_600_000;
-      for (const r of records) await store.updateMessage(r.id, (current) => ({ ...current, nextAttemptAt: later, error: down }));
+      for (const r of records) await store.setAside(r.id, 'a', { waitingFor: ['t1'], until: later, error: down, now: NOW + 7 });
       for (const r of [records[0]!, records[1]!, records[2999]!]) {
-        assert.deepEqual(await store.getMessage(r.id), { ...r, nextAttemptAt: later, error: down });
+        assert.deepEqual(await store.getMessage(r.id), { ...r, nextAttemptAt: later, error: down, updatedAt: NOW + 7 });
       }
       assert.equal(await store.nextDue(), later);
-      assert.equal(await store.wakeWaitingForLink(NOW), 3000);
+      assert.equal(await store.wakeWaitingFor('t1', NOW), 3000);
       assert.deepEqual((await store.claimDue(NOW, 3000, 'b', 30_000)).map((r) => r.id), records.map((r) => r.id));
     });
 
@@ -189,6 +226,8 @@ for (const kind of ['memory', 'sqlite'] as const) {
       const delivered = sampleRecord({ deliveryReport: true });
       const silent = sampleRecord({ deliveryReport: false });
       for (const r of [delivered, silent]) await store.insertMessage(r);
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      await store.markSubmitted(delivered.id, 'a', { transportId: 't1', providerIds: ['a1'], now: NOW + 1 });
       const done = {
         ...delivered,
         state: 'DELIVERED' as const,
@@ -200,38 +239,80 @@ for (const kind of ['memory', 'sqlite'] as const) {
         doneAt: NOW + 2,
         updatedAt: NOW + 2,
       };
-      const submitted = { ...silent, state: 'SUBMITTED' as const, transportId: 't1', providerIds: ['b1'], attempts: 1, submittedAt: NOW + 1 };
-      assert.deepEqual(await store.updateMessage(delivered.id, () => done), done);
-      assert.deepEqual(await store.updateMessage(silent.id, () => submitted), submitted);
+      const submitted = { ...silent, state: 'SUBMITTED' as const, transportId: 't1', providerIds: ['b1'], attempts: 1, submittedAt: NOW + 1, updatedAt: NOW + 1 };
+      assert.deepEqual(await store.applyReport(delivered.id, 0, 'DELIVERED', NOW + 2), { record: done, previous: 'SUBMITTED' });
+      assert.deepEqual(await store.markSubmitted(silent.id, 'a', { transportId: 't1', providerIds: ['b1'], now: NOW + 1 }), {
+        record: submitted,
+        previous: 'QUEUED',
+      });
       assert.deepEqual(await store.getMessage(delivered.id), done);
       assert.deepEqual(await store.getMessage(silent.id), submitted);
       assert.deepEqual(await store.countByState(), { DELIVERED: 1, SUBMITTED: 1 });
     });
 
-    it('frees the leases of an owner, and an update ends the lease', async () => {
+    it('renews the leases its owner still holds, and a lapsed lease is anyone\'s', async () => {
       const a = sampleRecord();
       const b = sampleRecord();
-      await store.insertMessage(a);
-      await store.insertMessage(b);
-      await store.claimDue(NOW, 10, 'dead', 60_000);
-      assert.equal(await store.releaseLeasesOf('dead'), 2);
-      const again = await store.claimDue(NOW, 10, 'alive', 60_000);
-      assert.equal(again.length, 2);
-      await store.updateMessage(a.id, (r) => ({ ...r, attempts: 1, nextAttemptAt: NOW }));
-      const claimable = await store.claimDue(NOW, 10, 'other', 60_000);
-      assert.deepEqual(claimable.map((r) => r.id), [a.id]);
+      for (const r of [a, b]) await store.insertMessage(r);
+      await store.claimDue(NOW, 10, 'one', 10_000);
+      assert.deepEqual((await store.renewLeases([a.id, b.id], 'two', NOW + 50_000)).sort(), [], 'not held by two');
+      assert.deepEqual(await store.renewLeases([a.id], 'one', NOW + 50_000), [a.id]);
+      // At NOW + 20 s, b's lease (10 s) has lapsed and a's (renewed to 50 s) holds.
+      const taken = await store.claimDue(NOW + 20_000, 10, 'two', 10_000);
+      assert.deepEqual(taken.map((r) => r.id), [b.id]);
+      assert.deepEqual(await store.renewLeases([a.id, b.id], 'one', NOW + 60_000), [a.id], 'b is two\'s now');
+      // One's late transitions of b are refused: two holds it.
+      const down = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'down' };
+      assert.equal(await store.retry(b.id, 'one', { attempts: 1, at: NOW, error: down, now: NOW }), undefined);
+      assert.equal(await store.fail(b.id, 'one', { error: down, now: NOW }), undefined);
+      assert.equal(await store.setAside(b.id, 'one', { waitingFor: ['t1'], until: NOW, error: down, now: NOW }), undefined);
+      await store.releaseLease(b.id, 'one');
+      assert.deepEqual(await store.claimDue(NOW + 20_000, 10, 'three', 10_000), [], 'one cannot release two\'s lease');
+      await store.releaseLease(b.id, 'two');
+      assert.deepEqual((await store.claimDue(NOW + 20_000, 10, 'three', 10_000)).map((r) => r.id), [b.id]);
     });
 
-    it('updates atomically and leaves a record alone when the change says so', async () => {
+    it('applies the outbox transitions only while QUEUED, each ending the lease', async () => {
       const record = sampleRecord();
       await store.insertMessage(record);
-      const updated = await store.updateMessage(record.id, (r) => ({ ...r, state: 'SUBMITTED', providerIds: ['x'] }));
-      assert.equal(updated?.state, 'SUBMITTED');
-      const untouched = await store.updateMessage(record.id, () => undefined);
-      assert.equal(untouched?.state, 'SUBMITTED');
-      assert.equal(await store.updateMessage('missing', (r) => r), undefined);
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      const temporary = { code: 'TRANSPORT_TEMPORARY' as const, message: 'throttled' };
+      const retried = await store.retry(record.id, 'a', { attempts: 1, at: NOW + 5, error: temporary, now: NOW });
+      assert.deepEqual(retried, { record: { ...record, attempts: 1, nextAttemptAt: NOW + 5, error: temporary, updatedAt: NOW }, previous: 'QUEUED' });
+      assert.deepEqual((await store.claimDue(NOW + 5, 10, 'b', 30_000)).map((r) => r.id), [record.id], 'the retry ended the lease');
+      const submitted = await store.markSubmitted(record.id, 'b', { transportId: 't1', providerIds: ['x'], now: NOW + 6 });
+      assert.equal(submitted?.record.state, 'SUBMITTED');
+      assert.equal(submitted?.record.attempts, 2);
+      assert.equal(await store.markSubmitted(record.id, 'b', { transportId: 't1', providerIds: ['y'], now: NOW + 7 }), undefined);
+      assert.equal(await store.fail(record.id, 'b', { error: temporary, now: NOW + 7 }), undefined);
+      assert.equal((await store.getMessage(record.id))?.state, 'SUBMITTED');
+      assert.equal(await store.markSubmitted('missing', 'b', { transportId: 't1', providerIds: ['z'], now: NOW }), undefined);
       assert.deepEqual(await store.countByState(), { SUBMITTED: 1 });
       assert.equal(await store.nextDue(), null, 'nothing is queued any more');
+    });
+
+    it("fails a message for an operator (no owner) only while it is QUEUED under no live lease", async () => {
+      const record = sampleRecord();
+      await store.insertMessage(record);
+      const error = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'dropped' };
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 1 }), undefined, 'a gateway is submitting it');
+      const dropped = await store.fail(record.id, null, { error, now: NOW + 30_000 });
+      assert.equal(dropped?.record.state, 'FAILED', 'once the lease lapsed');
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 30_001 }), undefined, 'FAILED already');
+    });
+
+    it('folds a report that raced ahead of its submit into the submit', async () => {
+      const record = sampleRecord({ segments: 2, segmentStates: [null, null] });
+      await store.insertMessage(record);
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      const early = await store.applyReport(record.id, 1, 'DELIVERED', NOW + 1);
+      assert.equal(early?.record.state, 'QUEUED');
+      assert.deepEqual(await store.claimDue(NOW + 1, 10, 'b', 30_000), [], 'the report left the lease of the message being submitted');
+      await store.applyReport(record.id, 0, 'DELIVERED', NOW + 1);
+      const submitted = await store.markSubmitted(record.id, 'a', { transportId: 't1', providerIds: ['p0', 'p1'], now: NOW + 2 });
+      assert.equal(submitted?.record.state, 'DELIVERED');
+      assert.equal(submitted?.previous, 'QUEUED');
     });
 
     it('correlates provider ids per transport and segment', async () => {
@@ -239,14 +320,70 @@ for (const kind of ['memory', 'sqlite'] as const) {
       const two = sampleRecord({ id: 'msg-2' });
       await store.insertMessage(one);
       await store.insertMessage(two);
-      const updated = await store.updateMessage('msg-1', (r) => ({ ...r, state: 'SUBMITTED' }), {
-        link: { transportId: 'smsc1', providerIds: ['A1', 'A2'] },
-      });
-      assert.equal(updated?.state, 'SUBMITTED', 'the link and the change land together');
-      await store.updateMessage('msg-2', () => undefined, { link: { transportId: 'smsc2', providerIds: ['A1'] } });
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      const updated = await store.markSubmitted('msg-1', 'a', { transportId: 'smsc1', providerIds: ['A1', 'A2'], now: NOW });
+      assert.equal(updated?.record.state, 'SUBMITTED', 'the link and the change land together');
+      await store.markSubmitted('msg-2', 'a', { transportId: 'smsc2', providerIds: ['A1'], now: NOW });
       assert.deepEqual(await store.findByProviderId('smsc1', 'A2'), { messageId: 'msg-1', segment: 1 });
       assert.deepEqual(await store.findByProviderId('smsc2', 'A1'), { messageId: 'msg-2', segment: 0 });
       assert.equal(await store.findByProviderId('smsc2', 'A2'), undefined);
+    });
+
+    it('claims each message once among many interleaved claimers, and renewals and transitions interleave safely', async () => {
+      const records = Array.from({ length: 600 }, (_, i) => sampleRecord({ id: `c${String(i).padStart(3, '0')}`, nextAttemptAt: NOW }));
+      for (const r of records) await store.insertMessage(r);
+      const owners = ['p', 'q', 'r', 's', 't', 'u'];
+      const claimedBy = new Map<string, string>();
+      // Six callers, each claiming a few, submitting them and renewing what it holds, all at once.
+      await Promise.all(
+        owners.map(async (owner) => {
+          for (let round = 0; round < 200; round++) {
+            const batch = await store.claimDue(NOW, 7, owner, 30_000);
+            if (batch.length === 0) return;
+            for (const r of batch) {
+              assert.equal(claimedBy.get(r.id), undefined, `${r.id} claimed by ${claimedBy.get(r.id)} and ${owner}`);
+              claimedBy.set(r.id, owner);
+            }
+            const renewed = await store.renewLeases(batch.map((r) => r.id), owner, NOW + 60_000);
+            assert.equal(renewed.length, batch.length);
+            await Promise.all(batch.map((r) => store.markSubmitted(r.id, owner, { transportId: 't1', providerIds: [`${r.id}-p`], now: NOW })));
+          }
+        }),
+      );
+      assert.equal(claimedBy.size, 600);
+      assert.ok(new Set(claimedBy.values()).size > 1, 'the claims were shared out');
+      assert.deepEqual(await store.countByState(), { SUBMITTED: 600 });
+    });
+
+    it('purges final messages, refused ones and inbound messages past their retention, with their links and keys', async () => {
+      const DAY = 86_400_000;
+      const policy = { finalDays: 7, refusedHours: 24, inboundDays: 3 };
+      const old = sampleRecord({ idempotencyKey: 'old' });
+      const recent = sampleRecord();
+      const refused = sampleRecord({ state: 'REJECTED', doneAt: NOW, error: { code: 'RATE_LIMITED', message: 'cap' } });
+      const queued = sampleRecord({ createdAt: NOW - 30 * DAY });
+      for (const r of [old, recent, refused, queued]) await store.insertMessage(r);
+      await store.claimDue(NOW, 2, 'a', 30_000);
+      await store.markSubmitted(old.id, 'a', { transportId: 't1', providerIds: ['old-1'], now: NOW });
+      await store.applyReport(old.id, 0, 'DELIVERED', NOW);
+      await store.markSubmitted(recent.id, 'a', { transportId: 't1', providerIds: ['recent-1'], now: NOW + 6 * DAY });
+      await store.applyReport(recent.id, 0, 'UNDELIVERED', NOW + 6 * DAY);
+      await store.saveInbound({ transportId: 't1', from: '+447400123456', to: '1', text: 'old', receivedAt: NOW });
+      await store.saveInbound({ transportId: 't1', from: '+447400123456', to: '1', text: 'new', receivedAt: NOW + 5 * DAY });
+
+      assert.deepEqual(await store.purge(NOW + DAY - 1, policy), { messages: 0, inbound: 0 }, 'nothing is old enough yet');
+      assert.deepEqual(await store.purge(NOW + DAY + 1, policy), { messages: 1, inbound: 0 }, 'the refused one goes after a day');
+      assert.equal(await store.getMessage(refused.id), undefined);
+      assert.deepEqual(await store.purge(NOW + 7 * DAY + 1, policy), { messages: 1, inbound: 1 });
+      assert.equal(await store.getMessage(old.id), undefined);
+      assert.equal(await store.findByProviderId('t1', 'old-1'), undefined, 'its provider links went with it');
+      assert.deepEqual(await store.findByProviderId('t1', 'recent-1'), { messageId: recent.id, segment: 0 });
+      assert.equal((await store.getMessage(queued.id))?.state, 'QUEUED', 'the outbox is never purged');
+      assert.deepEqual((await store.listInbound(10)).map((m) => m.text), ['new']);
+      assert.deepEqual(await store.countByState(), { QUEUED: 1, UNDELIVERED: 1 });
+      assert.deepEqual(await store.purge(NOW + 7 * DAY + 1, policy), { messages: 0, inbound: 0 }, 'purging again changes nothing');
+      const again = await store.insertMessage(sampleRecord({ idempotencyKey: 'old' }));
+      assert.equal(again.created, true, 'the purged message\'s idempotency key is free again');
     });
 
     it('keeps the parts of inbound messages until all are there, or they grow stale', async () => {
@@ -314,31 +451,74 @@ describe('sqlite store shared by two connections (two processes)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("bases each update on the other's latest change, not on a record it read before", async () => {
-    const record = sampleRecord();
+  it("bases each transition on the other's latest change, not on a record it read before", async () => {
+    const record = sampleRecord({ segments: 2, segmentStates: [null, null] });
     await one.insertMessage(record);
     await one.claimDue(NOW, 10, 'one', 30_000);
-    await one.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1 }));
-    await two.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1, correlation: 'from two' }));
-    const seen = await one.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1 }));
-    assert.equal(seen?.attempts, 3);
-    assert.equal(seen?.correlation, 'from two');
-    assert.deepEqual(await two.getMessage(record.id), seen);
+    await one.markSubmitted(record.id, 'one', { transportId: 't1', providerIds: ['a', 'b'], now: NOW });
+    await two.applyReport(record.id, 0, 'DELIVERED', NOW + 1);
+    const seen = await one.applyReport(record.id, 1, 'DELIVERED', NOW + 2);
+    assert.equal(seen?.record.state, 'DELIVERED', 'one folded two\'s report of segment 0');
+    assert.deepEqual(await two.getMessage(record.id), seen?.record);
   });
 
-  it('leaves a record as it was when a change throws, for both connections', async () => {
+  it("refuses a transition by the owner whose lease lapsed and another connection took", async () => {
     const record = sampleRecord();
     await one.insertMessage(record);
-    await one.updateMessage(record.id, (r) => ({ ...r, attempts: 1 }));
-    await assert.rejects(
-      one.updateMessage(record.id, () => {
-        throw new Error('refused');
-      }),
-      /refused/,
-    );
-    const after = await one.updateMessage(record.id, (r) => ({ ...r, attempts: r.attempts + 1 }));
-    assert.equal(after?.attempts, 2);
-    assert.equal((await two.getMessage(record.id))?.attempts, 2);
+    await one.claimDue(NOW, 10, 'one', 1000);
+    assert.deepEqual((await two.claimDue(NOW + 1000, 10, 'two', 1000)).map((r) => r.id), [record.id]);
+    const error = { code: 'TRANSPORT_TEMPORARY' as const, message: 'x' };
+    assert.equal(await one.retry(record.id, 'one', { attempts: 1, at: NOW, error, now: NOW }), undefined);
+    assert.deepEqual(await one.renewLeases([record.id], 'one', NOW + 5000), []);
+    assert.equal((await two.retry(record.id, 'two', { attempts: 1, at: NOW + 5, error, now: NOW }))?.record.attempts, 1);
+  });
+
+  it('two processes claiming from one file at once take each message exactly once', async function () {
+    this.timeout(60_000);
+    const total = 1500;
+    for (let i = 0; i < total; i++) await one.insertMessage(sampleRecord({ id: `m${i}`, nextAttemptAt: NOW }));
+    const path = join(dir, 'gw.db');
+    const children = ['p1', 'p2'].map((owner) => claimInChild(path, owner));
+    await Promise.all(children.map((child) => child.ready));
+    for (const child of children) child.go();
+    const claimed = await Promise.all(children.map((child) => child.claimed));
+    const all = [...claimed[0]!, ...claimed[1]!];
+    assert.equal(all.length, total, `claimed ${claimed[0]!.length} + ${claimed[1]!.length}`);
+    assert.equal(new Set(all).size, total, 'no message claimed by both');
+    assert.ok(claimed[0]!.length > 0 && claimed[1]!.length > 0, 'both processes took part');
+    assert.deepEqual(await two.countByState(), { SUBMITTED: total });
+  });
+});
+
+describe('sqlite store made before retention', () => {
+  it('gives the done messages of an older file their resting time when it is opened, so they are purged too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    try {
+      const path = join(dir, 'gw.db');
+      const store = new SqliteStore(path);
+      await store.open();
+      const [done, queued] = [sampleRecord(), sampleRecord()];
+      for (const r of [done, queued]) await store.insertMessage(r);
+      await store.claimDue(NOW, 1, 'a', 30_000);
+      await store.markSubmitted(done.id, 'a', { transportId: 't1', providerIds: ['p'], now: NOW });
+      await store.applyReport(done.id, 0, 'DELIVERED', NOW);
+      await store.close();
+      // As a file from before the columns existed.
+      const { DatabaseSync } = await import('node:sqlite');
+      const raw = new DatabaseSync(path);
+      raw.exec('DROP INDEX messages_resting; ALTER TABLE messages DROP COLUMN rest_at; ALTER TABLE messages DROP COLUMN refused;');
+      raw.close();
+
+      const reopened = new SqliteStore(path);
+      await reopened.open();
+      const policy = { finalDays: 1, refusedHours: 1, inboundDays: 1 };
+      assert.deepEqual(await reopened.purge(NOW + 86_400_001, policy), { messages: 1, inbound: 0 });
+      assert.equal(await reopened.getMessage(done.id), undefined);
+      assert.equal((await reopened.getMessage(queued.id))?.state, 'QUEUED');
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -351,14 +531,15 @@ describe('sqlite store across a reopen', () => {
       await first.open();
       const record = sampleRecord();
       await first.insertMessage(record);
-      await first.updateMessage(record.id, (r) => ({ ...r, state: 'SUBMITTED' }), { link: { transportId: 'smsc1', providerIds: ['0a1b'] } });
+      await first.claimDue(NOW, 1, 'a', 30_000);
+      const submitted = await first.markSubmitted(record.id, 'a', { transportId: 'smsc1', providerIds: ['0a1b'], now: NOW });
       await first.setOptOut('+447400000001', true);
       await first.writeNote('modem.pin-refused:iccid:8944', 'fingerprint');
       await first.close();
 
       const second = new SqliteStore(path);
       await second.open();
-      assert.deepEqual(await second.getMessage(record.id), { ...record, state: 'SUBMITTED' });
+      assert.deepEqual(await second.getMessage(record.id), submitted?.record);
       assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), { messageId: record.id, segment: 0 });
       assert.equal(await second.isOptedOut('+447400000001'), true);
       assert.equal(await second.readNote('modem.pin-refused:iccid:8944'), 'fingerprint');
@@ -438,7 +619,10 @@ for (const kind of ['memory', 'sqlite'] as const) {
     it('gives the stored state of the messages asked for, leaving out unknown ids', async () => {
       const [a, b] = [sampleRecord(), sampleRecord()];
       for (const r of [a, b]) await store.insertMessage(r);
-      await store.updateMessage(b.id, (r) => ({ ...r, state: 'DELIVERED' }));
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      await store.markSubmitted(b.id, 'a', { transportId: 't1', providerIds: ['b1'], now: NOW });
+      await store.applyReport(b.id, 0, 'DELIVERED', NOW);
+      await store.releaseLease(a.id, 'a');
       assert.deepEqual(await store.messageStates([a.id, b.id, 'nope']), new Map([[a.id, 'QUEUED'], [b.id, 'DELIVERED']]));
       assert.deepEqual(await store.messageStates([]), new Map());
     });
@@ -490,8 +674,8 @@ describe('sqlite store: quotas and states shared by processes', () => {
     const record = sampleRecord();
     await one.insertMessage(record);
     await one.claimDue(NOW, 10, 'one', 30_000); // now cached in one
-    await one.updateMessage(record.id, (r) => ({ ...r, state: 'SUBMITTED' }));
-    await two.updateMessage(record.id, (r) => ({ ...r, state: 'DELIVERED' }));
+    await one.markSubmitted(record.id, 'one', { transportId: 't1', providerIds: ['p1'], now: NOW });
+    await two.applyReport(record.id, 0, 'DELIVERED', NOW + 1);
     assert.deepEqual(await one.messageStates([record.id]), new Map([[record.id, 'DELIVERED']]));
     assert.equal((await one.getMessage(record.id))?.state, 'DELIVERED');
     await one.close();

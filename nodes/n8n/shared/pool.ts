@@ -18,6 +18,10 @@
  * A transmitter-only credential cannot receive: such a send's wait ends when another process
  * bound to the same account (a trigger) stores the report, which it reads from the shared store.
  * A modem is one device: it is opened once and both sends and receives.
+ *
+ * What the store keeps is bounded by environment variables, as n8n itself is configured:
+ * SMSGATE_RETENTION_FINAL_DAYS (default 7), SMSGATE_RETENTION_REFUSED_HOURS (24) and
+ * SMSGATE_RETENTION_INBOUND_DAYS (7).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +31,7 @@ import {
   Gateway,
   SmsGateError,
   type LinkStatus,
+  type RetentionPolicy,
   type SmppBind,
   type StoreConfig,
 } from '../../..';
@@ -184,6 +189,7 @@ export class ConnectionPool {
       transports: [],
       // Every send names its connection: there is no route table to consult.
       routes: [],
+      retention: retentionFromEnv(),
     });
     gateway.on('transport-status', ({ transportId, status }) => this.links.set(transportId, status));
     gateway.on('warning', (err) => this.warn(`smsgate: ${err.message}`));
@@ -243,6 +249,26 @@ export function canReceive(connection: Connection): boolean {
 function wantedBind(connection: Connection, receiving: boolean): SmppBind | undefined {
   if (connection.config.type !== 'smpp') return undefined;
   return receiving ? connection.config.bind : 'transmitter';
+}
+
+/** Retention from SMSGATE_RETENTION_* (see the top of this file); a bad value is refused, naming its variable. */
+function retentionFromEnv(): Partial<RetentionPolicy> {
+  const variables = {
+    finalDays: 'SMSGATE_RETENTION_FINAL_DAYS',
+    refusedHours: 'SMSGATE_RETENTION_REFUSED_HOURS',
+    inboundDays: 'SMSGATE_RETENTION_INBOUND_DAYS',
+  } as const;
+  const retention: Partial<RetentionPolicy> = {};
+  for (const [key, name] of Object.entries(variables) as [keyof RetentionPolicy, string][]) {
+    const given = process.env[name];
+    if (given === undefined || given.trim() === '') continue;
+    const value = Number(given);
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new SmsGateError('CONFIG_INVALID', `${name} must be a number above 0, got "${given}"`, { field: name });
+    }
+    retention[key] = value;
+  }
+  return retention;
 }
 
 /** n8n's user folder, as n8n itself computes it. */

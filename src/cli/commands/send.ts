@@ -244,22 +244,19 @@ async function dropMessage(storeConfig: StoreConfig, id: string, out: Output): P
   const store = createStore(storeConfig);
   await store.open();
   try {
-    let found: MessageRecord | undefined;
-    const now = Date.now();
     const error = new SmsGateError('TRANSPORT_UNAVAILABLE', 'dropped with `smsgate send --drop` before any transport took it');
-    const updated = await store.updateMessage(id, (current) => {
-      found = current;
-      return current.state === 'QUEUED' ? { ...current, state: 'FAILED', error: error.toJSON(), updatedAt: now, doneAt: now } : undefined;
-    });
-    if (found === undefined || updated === undefined) {
+    const dropped = await store.fail(id, null, { error: error.toJSON(), now: Date.now() });
+    if (dropped !== undefined) {
+      out.result(sendResult(dropped.record), `dropped: message ${id} is FAILED and will never be sent`);
+      return EXIT.ok;
+    }
+    const found = await store.getMessage(id);
+    if (found === undefined) {
       throw new SmsGateError('MESSAGE_NOT_FOUND', `no message with id ${id} in this config's store`, { field: '--drop' });
     }
-    if (found.state !== 'QUEUED') {
-      out.result(sendResult(updated), `not dropped: message ${id} is ${updated.state} already, beyond recall`);
-      return EXIT.failed;
-    }
-    out.result(sendResult(updated), `dropped: message ${id} is FAILED and will never be sent`);
-    return EXIT.ok;
+    const why = found.state === 'QUEUED' ? 'being submitted by a gateway right now' : `${found.state} already, beyond recall`;
+    out.result(sendResult(found), `not dropped: message ${id} is ${why}`);
+    return EXIT.failed;
   } finally {
     await store.close();
   }

@@ -62,6 +62,20 @@ export function markFailed(record: MessageRecord, error: ErrorInfo, now: number)
   return { ...record, state: 'FAILED', error, updatedAt: now, doneAt: now };
 }
 
-export function markRetry(record: MessageRecord, error: ErrorInfo, attempts: number, at: number, now: number): MessageRecord {
+export function markRetry(record: MessageRecord, error: ErrorInfo | null, attempts: number, at: number, now: number): MessageRecord {
   return { ...record, attempts, nextAttemptAt: at, error, updatedAt: now };
+}
+
+/**
+ * Since when a message rests, for retention, and whether it was refused at acceptance (kept a
+ * shorter time); null while the outbox still works on it. A SUBMITTED message with no report to
+ * come rests from its submit; one awaiting a report, from the end of its validity (a report
+ * after that is not expected).
+ */
+export function restingSince(record: MessageRecord): { at: number; refused: boolean } | null {
+  if (record.state === 'QUEUED') return null;
+  if (record.state === 'SUBMITTED') {
+    return { at: record.deliveryReport ? record.validUntil : (record.submittedAt ?? record.updatedAt), refused: false };
+  }
+  return { at: record.doneAt ?? record.updatedAt, refused: record.state === 'REJECTED' && record.submittedAt === null };
 }

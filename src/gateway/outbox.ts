@@ -1,0 +1,283 @@
+/**
+ * The outbox: takes due messages from the store under a lease and hands each to a transport,
+ * then records what came of it. A process claims only what its transports can start within a
+ * lease, and renews the leases of what it still holds (leases.ts), so a message waiting in a
+ * transport's queue behind a rate limit or a slow modem is never claimed by another process and
+ * sent twice.
+ *
+ * A message whose links are all down is set aside for its own route's transports, and wakes
+ * when one of them comes up (`linkUp`), in this process or in any other sharing the store.
+ */
+import { encodeMessage, type EncodedMessage } from '../encoding';
+import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
+import type { MessageRecord, Store, Transition } from '../store/types';
+import type { OutboundMessage, Transport } from '../transport/types';
+import { Leases } from './leases';
+import type { Links } from './links';
+import { retryDelay, type RetryPolicy } from './retry';
+
+export interface OutboxOptions {
+  store: Store;
+  links: Links;
+  retry: RetryPolicy;
+  /** Submits in flight at once across all transports; default: what the transports can start within a lease. */
+  concurrency: number | undefined;
+  leaseMs: number;
+  pollMs: number;
+  /** While a link is up, how often the messages waiting for it are woken anyway. */
+  unavailableRecheckMs: number;
+  /** A message changed state. */
+  announce(transition: Transition): void;
+  /** Provider ids were stored for a message (the report matcher waits for them). */
+  linked(transportId: string, providerIds: string[]): void;
+  warn(err: Error): void;
+}
+
+export class Outbox {
+  private readonly store: Store;
+  private readonly links: Links;
+  readonly leases: Leases;
+  private running = false;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Messages handed to each transport and not yet answered: in its queue or its window. */
+  private readonly handed = new Map<string, number>();
+
+  constructor(private readonly options: OutboxOptions) {
+    this.store = options.store;
+    this.links = options.links;
+    this.leases = new Leases(options.store, options.leaseMs, options.warn);
+  }
+
+  start(): void {
+    this.running = true;
+    this.leases.start();
+    this.recheck = setInterval(() => {
+      for (const id of this.links.upIds()) this.linkUp(id);
+    }, this.options.unavailableRecheckMs);
+    this.kick();
+  }
+
+  /** Stops claiming and lets the submits in flight finish (their leases renewed meanwhile). */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.wakeTimer);
+    clearInterval(this.recheck);
+    await this.pumping;
+    await Promise.allSettled([...this.inFlight]);
+    await this.leases.stop();
+  }
+
+  /**
+   * A transport's link takes submits (it came up, or the recheck): the messages set aside for
+   * it (by this process or another) are due now.
+   */
+  linkUp(transportId: string): void {
+    this.store.wakeWaitingFor(transportId, Date.now()).then(
+      (woken) => woken > 0 && this.kick(),
+      (err: Error) => this.options.warn(err),
+    );
+  }
+
+  /** Asks the outbox to look for due messages now. Safe to call often. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.pumping !== undefined) {
+      this.pumpAgain = true;
+      return;
+    }
+    // The pump starts from the event loop, so that however fast submits fail, I/O and timers
+    // (a transport's reconnect among them) still get their turn.
+    this.pumping = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.pump())
+      .then((drained) => {
+        this.pumping = undefined;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.kick();
+        } else if (drained) {
+          void this.scheduleWake();
+        }
+      })
+      .catch((err: Error) => {
+        this.pumping = undefined;
+        this.options.warn(err);
+        void this.scheduleWake();
+      });
+  }
+
+  /**
+   * How many more messages to claim now: for each transport, what it can start within a lease
+   * less what it holds already; at least one when nothing is in flight, so a message whose
+   * transports are all absent is still looked at (set aside, or failed at its validity's end).
+   */
+  private claimable(): number {
+    let room = 0;
+    for (const transport of this.links.all()) {
+      room += Math.max(0, startableWithinLease(transport, this.options.leaseMs) - (this.handed.get(transport.id) ?? 0));
+    }
+    if (this.options.concurrency !== undefined) room = Math.min(room, this.options.concurrency - this.inFlight.size);
+    return this.inFlight.size === 0 ? Math.max(1, room) : room;
+  }
+
+  /**
+   * Claims and dispatches due messages until none is due (resolves true) or the transports have
+   * all they can start within a lease (false: each submit that finishes kicks again).
+   */
+  private async pump(): Promise<boolean> {
+    for (let limit = this.claimable(); this.running && limit > 0; limit = this.claimable()) {
+      const due = await this.leases.claim(limit);
+      if (due.length === 0) return true;
+      for (const record of due) {
+        const dispatch = this.dispatch(record)
+          .catch((err: Error) => void this.options.warn(err))
+          .finally(() => {
+            this.leases.letGo(record.id);
+            this.inFlight.delete(dispatch);
+            this.kick();
+          });
+        this.inFlight.add(dispatch);
+      }
+    }
+    return false;
+  }
+
+  /** Sleeps until the next retry is due, or the poll interval, whichever comes first. */
+  private async scheduleWake(): Promise<void> {
+    if (!this.running) return;
+    const nextDue = await this.store.nextDue().catch(() => null);
+    const wait = nextDue === null ? this.options.pollMs : Math.min(this.options.pollMs, Math.max(0, nextDue - Date.now()));
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => this.kick(), wait);
+  }
+
+  private async dispatch(record: MessageRecord): Promise<void> {
+    const now = Date.now();
+    if (now >= record.validUntil) {
+      const error = new SmsGateError('VALIDITY_EXPIRED', 'the validity period ended before the message could be submitted');
+      return this.step(record.id, (owner) => this.store.fail(record.id, owner, { error: error.toJSON(), now }));
+    }
+    if (record.transports.length === 0) {
+      const error = new SmsGateError('NO_ROUTE', `no transport is routed for ${record.recipient.e164}`);
+      return this.step(record.id, (owner) => this.store.fail(record.id, owner, { error: error.toJSON(), now }));
+    }
+    const transportId = this.links.pick(record.transports, record.attempts);
+    const transport = this.links.get(transportId);
+    if (record.scheduledAt !== null && record.scheduledAt > now && transport?.schedules !== true) {
+      // This transport cannot hand the carrier a delivery time: the message waits here instead.
+      const at = record.scheduledAt;
+      return this.step(record.id, (owner) => this.store.retry(record.id, owner, { attempts: record.attempts, at, error: record.error, now }));
+    }
+    let providerIds: string[];
+    try {
+      if (transport === undefined) {
+        // Not added (yet, or any more): a redeploy or a restart in progress. The message waits.
+        throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport "${transportId}" is not running; the message waits for it`);
+      }
+      ({ providerIds } = await this.submit(transport, record));
+    } catch (err) {
+      return this.afterFailure(record, err);
+    }
+    await this.step(record.id, (owner) => this.store.markSubmitted(record.id, owner, { transportId, providerIds, now: Date.now() }));
+    this.options.linked(transportId, providerIds);
+  }
+
+  /** Hands a message to a transport, counting it as the transport's until it answers. */
+  private async submit(transport: Transport, record: MessageRecord): ReturnType<Transport['submit']> {
+    this.handed.set(transport.id, (this.handed.get(transport.id) ?? 0) + 1);
+    try {
+      return await transport.submit(this.outbound(record));
+    } finally {
+      this.handed.set(transport.id, this.handed.get(transport.id)! - 1);
+    }
+  }
+
+  /**
+   * Permanent errors fail the message with the transport's code. A link that is down does not
+   * use up attempts: the message is set aside for its route's transports until one comes up or
+   * its validity ends (looking at it again on a timer instead rewrote every queued message each
+   * time while an SMSC was away). Temporary refusals use up attempts.
+   */
+  private afterFailure(record: MessageRecord, err: unknown): Promise<void> {
+    const id = record.id;
+    const now = Date.now();
+    const error = toErrorInfo(err);
+    if (error.code === 'TRANSPORT_PERMANENT') return this.step(id, (owner) => this.store.fail(id, owner, { error, now }));
+    if (error.code === 'TRANSPORT_UNAVAILABLE') {
+      return this.step(id, (owner) =>
+        this.store.setAside(id, owner, { waitingFor: record.transports, until: record.validUntil, error, now }),
+      );
+    }
+    const attempts = record.attempts + 1;
+    if (attempts >= this.options.retry.maxAttempts) {
+      const exhausted = new SmsGateError(
+        'RETRIES_EXHAUSTED',
+        `gave up after ${attempts} attempts; last error: ${error.message}`,
+        error.providerCode === undefined ? {} : { providerCode: error.providerCode },
+      );
+      return this.step(id, (owner) => this.store.fail(id, owner, { error: exhausted.toJSON(), now }));
+    }
+    const at = now + retryDelay(attempts, this.options.retry);
+    if (at >= record.validUntil) {
+      const expired = new SmsGateError('VALIDITY_EXPIRED', `the validity period ends before the next attempt; last error: ${error.message}`);
+      return this.step(id, (owner) => this.store.fail(id, owner, { error: expired.toJSON(), now }));
+    }
+    return this.step(id, (owner) => this.store.retry(id, owner, { attempts, at, error, now }));
+  }
+
+  /**
+   * Applies one outbox transition and announces it. The lease is let go first, so a renewal
+   * that races the transition does not take the ended lease for a lapsed one.
+   */
+  private async step(id: string, transition: (owner: string) => Promise<Transition | undefined>): Promise<void> {
+    this.leases.letGo(id);
+    const done = await transition(this.leases.owner);
+    if (done !== undefined && done.record.state !== done.previous) this.options.announce(done);
+  }
+
+  private outbound(record: MessageRecord): OutboundMessage {
+    return {
+      id: record.id,
+      recipient: record.recipient,
+      sender: record.sender,
+      encoded: encode(record),
+      deliveryReport: record.deliveryReport,
+      validUntil: record.validUntil,
+      priority: record.priority,
+      scheduledAt: record.scheduledAt,
+    };
+  }
+}
+
+/**
+ * What a transport can start within one lease: its window twice over (full, and as many again
+ * waiting their turn so it stays full), and with a rate limit no more than it sends in half a
+ * lease (the other half is margin for the renewal). A one-at-a-time transport gets two.
+ */
+export function startableWithinLease(transport: Transport, leaseMs: number): number {
+  const byWindow = 2 * (transport.capacity ?? 1);
+  const rate = transport.maxPerSecond ?? 0;
+  if (!(rate > 0)) return byWindow;
+  return Math.max(1, Math.min(byWindow, Math.floor((rate * leaseMs) / 2000)));
+}
+
+/** The same bytes as at acceptance: the choices and the concatenation reference are stored. */
+function encode(record: MessageRecord): EncodedMessage {
+  return encodeMessage(record.text, {
+    encoding: record.encodingChoice,
+    smart: record.smart,
+    nationalLanguages: record.nationalLanguages,
+    maxSegments: record.segments,
+    reference16: record.reference16,
+    ...(record.reference === null ? {} : { reference: record.reference }),
+  });
+}
+
+function toErrorInfo(err: unknown): ErrorInfo {
+  if (isSmsGateError(err)) return err.toJSON();
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'TRANSPORT_TEMPORARY', message };
+}

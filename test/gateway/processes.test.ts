@@ -1,0 +1,138 @@
+/**
+ * Several gateway processes on one sqlite file, against one SMSC simulator over real TCP: each
+ * message is submitted once, and when one process is killed its messages are taken by the
+ * other once their leases lapse (no host name or pid involved).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { SmscSimulator } from '../../src/smpp/simulator';
+import { until } from '../helpers/until';
+
+const CHILD = join(__dirname, '..', 'fixtures', 'gateway-process.js');
+const LEASE_MS = 1500;
+
+interface GatewayProcess {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<void>;
+}
+
+function startGateway(config: string, count: number, prefix: string): GatewayProcess {
+  const child = spawn(process.execPath, [CHILD, config, String(count), prefix, String(LEASE_MS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let buffered = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    lines.push(...parts);
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return { child, lines, exited };
+}
+
+async function stopGateway(process: GatewayProcess): Promise<void> {
+  if (process.child.exitCode !== null || process.child.signalCode !== null) return;
+  process.child.stdin!.write('stop\n');
+  await process.exited;
+}
+
+describe('gateway processes sharing one sqlite file (SMSC simulator, real TCP)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let sim: SmscSimulator;
+  let config: string;
+  const processes: GatewayProcess[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-procs-'));
+    sim = new SmscSimulator({ port: 0, systemId: 'test', password: 'secret', dlrDelayMs: 5 });
+    const { port } = await sim.start();
+    config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        store: { type: 'sqlite', path: join(dir, 'gateway.db') },
+        guard: { enabled: false },
+        transports: [
+          { id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'test', password: 'secret', window: 50, maxPerSecond: 400 },
+        ],
+      }),
+    );
+  });
+
+  afterEach(async () => {
+    for (const p of processes.splice(0)) {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await p.exited;
+    }
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** QUEUED messages leased to `owner`, read from the file directly. */
+  function leasedTo(owner: string): number {
+    const db = new DatabaseSync(join(dir, 'gateway.db'), { readOnly: true, timeout: 5000 });
+    try {
+      const row = db.prepare("SELECT COUNT(*) AS n FROM messages WHERE state = 'QUEUED' AND lease_owner = ?").get(owner);
+      return Number(row!.n);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Texts that reached the SMSC, and how many of them more than once. */
+  function counted(): { submits: number; distinct: number; duplicates: number } {
+    const texts = sim.submits.filter((s) => s.commandStatus === 0).map((s) => s.text);
+    const distinct = new Set(texts).size;
+    return { submits: texts.length, distinct, duplicates: texts.length - distinct };
+  }
+
+  it('two processes sending 2 000 messages together submit each once', async () => {
+    const a = startGateway(config, 1000, 'a');
+    const b = startGateway(config, 1000, 'b');
+    processes.push(a, b);
+    await until(() => counted().distinct === 2000, 90_000, 'all 2 000 messages at the SMSC');
+    await Promise.all([stopGateway(a), stopGateway(b)]);
+    const result = counted();
+    const bySession = new Set(sim.submits.map((s) => s.sessionId));
+    console.log(`      two processes: ${JSON.stringify(result)}, over ${bySession.size} binds`);
+    assert.deepEqual(result, { submits: 2000, distinct: 2000, duplicates: 0 });
+    assert.equal(bySession.size, 2, 'both processes submitted');
+  });
+
+  it('finishes the messages of a process killed with SIGKILL mid-run, once its leases lapse', async () => {
+    const a = startGateway(config, 1000, 'a');
+    const b = startGateway(config, 1000, 'b');
+    processes.push(a, b);
+    // Kill a once it has accepted everything and holds leases on messages it is submitting.
+    await until(() => a.lines.includes('accepted'), 60_000, 'a accepting its messages');
+    const owner = a.lines.find((line) => line.startsWith('owner '))!.slice('owner '.length);
+    const heldByDead = () => leasedTo(owner);
+    await until(() => heldByDead() > 0, 60_000, 'a holding leases');
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const killedAt = Date.now();
+    const atKill = counted();
+    const orphans = heldByDead();
+    assert.ok(orphans > 0, 'a held leases when it died (else this test would not test their lapse)');
+    await until(() => counted().distinct === 2000, 90_000, 'all 2 000 messages at the SMSC');
+    const tookMs = Date.now() - killedAt;
+    await stopGateway(b);
+    const result = counted();
+    console.log(
+      `      a killed after ${atKill.submits} submits holding ${orphans} leases; b finished in ${tookMs} ms: ${JSON.stringify(result)}`,
+    );
+    assert.equal(heldByDead(), 0, "none of the dead process's messages is still queued");
+    assert.ok(tookMs >= LEASE_MS - 100, 'its leased messages waited for the lease to lapse');
+    assert.equal(result.distinct, 2000, 'every message reached the SMSC');
+    // Only what a had submitted and not yet recorded (still QUEUED under its lease) can go twice.
+    assert.ok(result.duplicates <= orphans, `${result.duplicates} duplicates, more than the ${orphans} messages a held`);
+  });
+});
