@@ -2,7 +2,7 @@
  * How a message moves between states: the pure rules, kept apart from the I/O that applies them.
  */
 import type { ErrorInfo } from '../errors';
-import type { MessageRecord } from '../store/types';
+import type { MessageRecord, ReportCondition } from '../store/types';
 import { FINAL_STATES, type MessageState } from '../types';
 
 /** When segments end differently, the message takes the most telling failure. */
@@ -17,6 +17,17 @@ export function foldSegmentStates(states: readonly (MessageState | null)[]): Mes
   if (states.length > 0 && states.every((s) => s === 'DELIVERED')) return 'DELIVERED';
   for (const failure of FAILURE_PRECEDENCE) if (states.includes(failure)) return failure;
   return null;
+}
+
+/**
+ * Whether a report about `segment` may be recorded on `record` now (see ReportCondition): the
+ * segment exists and has no final state yet, and for `awaiting` the message is not final either.
+ */
+export function takesReport(record: MessageRecord, segment: number, condition: ReportCondition): boolean {
+  if (!Number.isInteger(segment) || segment < 0 || segment >= record.segments) return false;
+  const reported = record.segmentStates[segment];
+  if (reported != null && FINAL_STATES.has(reported)) return false;
+  return condition === 'unreported' || !FINAL_STATES.has(record.state);
 }
 
 /** Records a segment's delivery report; returns the record with the state that follows. */
