@@ -14,25 +14,31 @@ import type { MessageRecord, QuotaCap, Store } from '../../src/store/types';
 import { sampleRecord } from '../helpers/records';
 
 /** A claim-loop process (test/fixtures/claim-loop) on `path`: `ready` once it is open, then the ids it claimed. */
-function claimInChild(path: string, owner: string): { ready: Promise<void>; go(): void; claimed: Promise<string[]> } {
+function claimInChild(
+  path: string,
+  owner: string,
+): { ready: Promise<void>; go(): void; holdsBatch: Promise<void>; goOn(): void; claimed: Promise<string[]> } {
   const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'claim-loop.js'), path, owner], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
   let ready!: () => void;
   const isReady = new Promise<void>((resolve) => (ready = resolve));
+  let holds!: () => void;
+  const holdsBatch = new Promise<void>((resolve) => (holds = resolve));
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
     if (out.startsWith('ready\n')) ready();
+    if (out.startsWith('ready\nclaimed\n')) holds();
   });
   const claimed = new Promise<string[]>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out.slice('ready\n'.length)) as string[]);
+      if (code === 0) resolve(JSON.parse(out.slice('ready\nclaimed\n'.length)) as string[]);
       else reject(new Error(`claim-loop exited with ${code}`));
     });
   });
-  return { ready: isReady, go: () => child.stdin.write('go\n'), claimed };
+  return { ready: isReady, go: () => child.stdin.write('go\n'), holdsBatch, goOn: () => child.stdin.write('on\n'), claimed };
 }
 
 const NOW = 1_700_000_000_000;
@@ -557,6 +563,9 @@ describe('sqlite store shared by two connections (two processes)', () => {
     const children = ['p1', 'p2'].map((owner) => claimInChild(path, owner));
     await Promise.all(children.map((child) => child.ready));
     for (const child of children) child.go();
+    // Each holds a first batch while the other holds its own; from there on they race freely.
+    await Promise.all(children.map((child) => child.holdsBatch));
+    for (const child of children) child.goOn();
     const claimed = await Promise.all(children.map((child) => child.claimed));
     const all = [...claimed[0]!, ...claimed[1]!];
     assert.equal(all.length, total, `claimed ${claimed[0]!.length} + ${claimed[1]!.length}`);
