@@ -45,7 +45,16 @@ interface PendingRequest {
   /** performance.now() after which the request fails for want of a response. */
   deadline: number;
   reject(err: SmsGateError): void;
+  /** Called with a response that comes after the request timed out (see `timedOut`). */
+  late?: LateResponse;
 }
+
+/** A response that came after its request had failed for want of it: its status, and its fields. */
+export type LateResponse = (commandStatus: number, response: smpp.Pdu) => void;
+
+/** Timed-out requests kept for their late responses: at most this many, for at most this long. */
+const MAX_TIMED_OUT = 10_000;
+const TIMED_OUT_KEPT_MS = 5 * 60_000;
 
 const INTERFACE_VERSION = 0x34;
 const ESME_RINVCMDID = 0x03;
@@ -84,6 +93,11 @@ export class SmppLink extends EventEmitter<LinkEvents> {
    */
   private readonly pending = new Map<number, PendingRequest>();
   private responseTimer: NodeJS.Timeout | undefined;
+  /**
+   * Requests that timed out and asked to hear of a late response, by sequence number, oldest
+   * first, with when they timed out: an SMSC that answers late still took the request.
+   */
+  private readonly timedOut = new Map<number, { late: LateResponse; at: number }>();
   /**
    * When a PDU last went either way (performance.now(), which wall-clock jumps do not move). The
    * idle timer is not re-armed on every PDU: when it fires early (there was traffic since), it
@@ -150,12 +164,15 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     return this.send(command, new smpp.PDU(command, fields));
   }
 
-  /** submit_sm, encoded by protocol/encode.ts: as `request`, for the PDU sent for every segment. */
-  submit(fields: SubmitSmFields): Promise<smpp.Pdu> {
-    return this.send('submit_sm', submitSmPdu(fields));
+  /**
+   * submit_sm, encoded by protocol/encode.ts: as `request`, for the PDU sent for every segment.
+   * `late` hears of a response that comes after the submit timed out (kept for a while, bounded).
+   */
+  submit(fields: SubmitSmFields, late?: LateResponse): Promise<smpp.Pdu> {
+    return this.send('submit_sm', submitSmPdu(fields), late);
   }
 
-  private send(command: string, pdu: smpp.Pdu | EncodedPdu): Promise<smpp.Pdu> {
+  private send(command: string, pdu: smpp.Pdu | EncodedPdu, late?: LateResponse): Promise<smpp.Pdu> {
     return new Promise((resolve, reject) => {
       const session = this.session;
       if (session === undefined || this.closing) {
@@ -164,7 +181,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
       }
       this.batchWrites(session);
       const written = session.send(pdu, (response) => {
-        if (!this.pending.delete(pdu.sequence_number)) return;
+        if (!this.pending.delete(pdu.sequence_number)) return this.lateResponse(pdu.sequence_number, response);
         if (response.command_status === 0) resolve(response);
         else reject(smppError(response.command_status, command));
       });
@@ -176,7 +193,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         reject(error);
         return;
       }
-      this.pending.set(pdu.sequence_number, { command, deadline: performance.now() + this.options.responseTimeoutMs, reject });
+      this.pending.set(pdu.sequence_number, { command, deadline: performance.now() + this.options.responseTimeoutMs, reject, ...(late === undefined ? {} : { late }) });
       this.responseTimer ??= setTimeout(() => this.expireRequests(), this.options.responseTimeoutMs);
       this.touch();
     });
@@ -192,10 +209,28 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         return;
       }
       this.pending.delete(sequence);
+      if (request.late !== undefined) this.keepTimedOut(sequence, request.late, now);
       request.reject(
         new SmsGateError('TRANSPORT_TEMPORARY', `no ${request.command}_resp within ${this.options.responseTimeoutMs} ms`),
       );
     }
+  }
+
+  /** Remembers a timed-out request for its late response, forgetting the oldest beyond the bounds. */
+  private keepTimedOut(sequence: number, late: LateResponse, now: number): void {
+    this.timedOut.set(sequence, { late, at: now });
+    for (const [oldest, { at }] of this.timedOut) {
+      if (this.timedOut.size <= MAX_TIMED_OUT && now - at < TIMED_OUT_KEPT_MS) break;
+      this.timedOut.delete(oldest);
+    }
+  }
+
+  /** A response to no request in flight: a late one is handed to whoever asked for it; any other is ignored. */
+  private lateResponse(sequence: number, response: smpp.Pdu): void {
+    const timedOut = this.timedOut.get(sequence);
+    if (timedOut === undefined) return;
+    this.timedOut.delete(sequence);
+    timedOut.late(response.command_status, response);
   }
 
   /**
@@ -235,6 +270,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     const failure = reason ?? new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session was closed');
     const pending = [...this.pending.values()];
     this.pending.clear();
+    this.timedOut.clear();
     for (const { reject } of pending) reject(failure);
     session.removeAllListeners();
     session.on('error', () => undefined);

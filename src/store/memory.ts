@@ -13,13 +13,13 @@
  * on stay objects, so that one sent as it comes is packed once, when it is done.
  */
 import { randomUUID } from 'node:crypto';
-import type { InboundMessage, InboundPart } from '../transport/types';
+import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
 import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
-import { applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
+import { acceptSegments, applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { QuotaLog } from './quota-log';
 import type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
@@ -98,7 +98,7 @@ export class MemoryStore implements Store {
     if (changed === undefined) return undefined;
     const record = freeze(changed);
     this.put(record, current);
-    if (endsLease) this.leases.delete(id);
+    if (endsLease || record.state !== 'QUEUED') this.leases.delete(id);
     return { record, previous: current.state };
   }
 
@@ -126,6 +126,24 @@ export class MemoryStore implements Store {
     // Linked whatever the state: the submit happened, and its reports are about this message.
     if (this.messages.has(id)) this.link(id, transportId, providerIds);
     return this.outboxStep(id, null, (current) => markSubmitted(current, transportId, providerIds, now));
+  }
+
+  async acceptSegments(
+    id: string,
+    owner: string,
+    { transportId, segments, now }: { transportId: string; segments: readonly AcceptedSegment[]; now: number },
+  ): Promise<Transition | undefined> {
+    void owner; // these submits have happened: recorded whoever holds the lease now
+    if (!this.messages.has(id)) return undefined;
+    for (const { segment, providerId } of segments) {
+      this.providerLinks.set(providerKey(transportId, providerId), { messageId: id, segment });
+    }
+    // The lease holds while segments remain: the outbox retries the rest under it.
+    return this.transition(
+      id,
+      (current) => (current.state === 'QUEUED' ? acceptSegments(current, transportId, segments, now) : undefined),
+      false,
+    );
   }
 
   retry(
@@ -309,6 +327,7 @@ export class MemoryStore implements Store {
     }
     if (record.transportId !== null) {
       for (const providerId of record.providerIds) {
+        if (providerId === null) continue;
         const key = providerKey(record.transportId, providerId);
         // A provider id the SMSC handed out again belongs to the newer message now.
         if (this.providerLinks.get(key)?.messageId === id) this.providerLinks.delete(key);

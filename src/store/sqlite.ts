@@ -12,9 +12,9 @@ import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { SmsGateError, type ErrorInfo } from '../errors';
 import { freeze } from './frozen-record';
-import type { InboundMessage, InboundPart } from '../transport/types';
+import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
-import { applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
+import { acceptSegments, applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
 import type { MessageState } from '../types';
 import type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
 
@@ -385,6 +385,26 @@ export class SqliteStore implements Store {
     });
   }
 
+  acceptSegments(
+    id: string,
+    _owner: string,
+    { transportId, segments, now }: { transportId: string; segments: readonly AcceptedSegment[]; now: number },
+  ): Promise<Transition | undefined> {
+    return this.write(() => {
+      // Linked whatever the state, as by markSubmitted: these submits happened.
+      if (this.recordInWrite(id) === undefined) return undefined;
+      const link = this.sql('INSERT OR REPLACE INTO provider_ids (transport_id, provider_id, message_id, segment) VALUES (?, ?, ?, ?)');
+      for (const { segment, providerId } of segments) link.run(transportId, providerId, id, segment);
+      // The lease is left as it is: while segments remain the outbox retries them under it, and
+      // a lease on a message no longer QUEUED is never looked at.
+      return this.transitionInWrite(
+        id,
+        (current) => (current.state === 'QUEUED' ? acceptSegments(current, transportId, segments, now) : undefined),
+        { sql: " AND state = 'QUEUED'", params: [], endsLease: false },
+      );
+    });
+  }
+
   retry(
     id: string,
     owner: string,
@@ -486,7 +506,9 @@ export class SqliteStore implements Store {
         for (const row of rows) {
           this.recent.delete(row.id as string);
           if (row.transport_id === null) continue;
-          for (const providerId of JSON.parse(row.provider_ids as string) as string[]) unlink.run(row.transport_id, providerId, row.id);
+          for (const providerId of JSON.parse(row.provider_ids as string) as (string | null)[]) {
+            if (providerId !== null) unlink.run(row.transport_id, providerId, row.id);
+          }
         }
         return rows.length;
       });
