@@ -31,7 +31,7 @@ import { SmppSession, type SessionHost } from './session';
 import { describeUserData, type ReceivedSubmit } from './submits';
 import { SubmitThrottle } from './throttle';
 
-export type { Faults, MalformedKind } from './faults';
+export type { Faults, MalformedKind, SegmentFault } from './faults';
 export type { MessageIdFormat } from './message-ids';
 export type { MoConcat, MoMessage } from './mo';
 export type { SimulatorTlsOptions, SmscSimulatorOptions } from './options';
@@ -262,13 +262,22 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       return;
     }
 
-    submit.commandStatus = this.submitStatus(session.systemId);
+    const segmentFault = this.segmentFaultFor(submit);
+    submit.commandStatus = segmentFault?.status ?? this.submitStatus(session.systemId);
     if (submit.commandStatus !== STATUS.ESME_ROK) {
       this.emit('submit', submit);
       this.after(this.faults.delayResponsesMs, () => session.respond(pdu, submit.commandStatus!));
       return;
     }
-    this.acceptSubmit(session, pdu, submit);
+    this.acceptSubmit(session, pdu, submit, this.faults.delayResponsesMs + (segmentFault?.delayMs ?? 0));
+  }
+
+  /** Counts down faults.segment when this submit carries its part; the fault when it does. */
+  private segmentFaultFor(submit: ReceivedSubmit): Faults['segment'] {
+    const fault = this.faults.segment;
+    if (fault === null || submit.concat?.sequence !== fault.sequence) return null;
+    this.faults.segment = fault.times === 1 ? null : { ...fault, times: fault.times - 1 };
+    return fault;
   }
 
   /** Counts down faults.dropAfterSubmits; true for the submit that fires it. */
@@ -289,7 +298,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   /** Gives the submit its message id, answers it, and schedules its receipt if one is asked for. */
-  private acceptSubmit(session: SmppSession, pdu: Pdu, submit: ReceivedSubmit): void {
+  private acceptSubmit(session: SmppSession, pdu: Pdu, submit: ReceivedSubmit, respondAfterMs: number): void {
     const idNumber = this.nextMessageId++;
     const messageId = formatMessageId(idNumber, this.options.messageIdFormat);
     submit.messageId = messageId;
@@ -297,7 +306,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     const respond = () => session.respond(pdu, STATUS.ESME_ROK, new BodyWriter().cstring(messageId).toBuffer());
     const status = this.receiptStatus();
     if (!wantsReceipt(submit.registeredDelivery, status)) {
-      this.after(this.faults.delayResponsesMs, respond);
+      this.after(respondAfterMs, respond);
       return;
     }
     const sendReceipt = () =>
@@ -320,10 +329,10 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       });
     if (this.faults.receiptBeforeResp) {
       sendReceipt();
-      this.after(this.faults.delayResponsesMs, respond);
+      this.after(respondAfterMs, respond);
       return;
     }
-    this.after(this.faults.delayResponsesMs, () => {
+    this.after(respondAfterMs, () => {
       respond();
       this.after(this.options.dlrDelayMs, sendReceipt);
     });
