@@ -14,10 +14,17 @@
  *
  * The gateway's store is SQLite in the Node-RED user directory (smsgate.db), so the outbox,
  * the provider-id correlation of delivery reports and inbound message parts survive a restart.
- * settings.js may override it and the gateway's defaults and guard:
+ * On a Node without node:sqlite (older than 22.13, as a Raspberry Pi's system Node may be) and
+ * with no store in settings.js, it is memory instead, and the log and every node's status say
+ * so: the nodes work out of the box rather than not at all. settings.js may set the store
+ * (a store set there that cannot open is an error, not a fallback), the gateway's defaults and
+ * its guard:
  *
  *   smsgate: { store: { type: 'memory' }, defaults: { region: 'GB' }, guard: { allowedCountries: ['GB'] },
  *              retention: { finalDays: 7, refusedHours: 24, inboundDays: 7 } }
+ *
+ * When the gateway cannot start (the store does not open, settings.js is wrong), the log says
+ * why, the connections' status shows it, and sends fail with that error until a redeploy.
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -29,6 +36,7 @@ import {
   type LinkStatus,
   type ReportEvent,
   type StateChange,
+  type Store,
   type StoreConfig,
   type StoredInbound,
   type Transport,
@@ -59,6 +67,9 @@ export interface HostEvents {
 /** How often at most the queue depth is counted again while messages change state. */
 const QUEUE_COUNT_MS = 250;
 
+/** What the log and the nodes' status say while the outbox is in memory for want of node:sqlite. */
+export const MEMORY_FALLBACK_NOTE = 'outbox in memory: this Node has no node:sqlite (needs 22.13); queued messages are lost on restart';
+
 export class GatewayHost extends EventEmitter<HostEvents> {
   private readonly connections = new Map<string, ConnectionInfo>();
   /** The running gateway, or the start in progress; undefined when no connection is deployed. */
@@ -70,6 +81,16 @@ export class GatewayHost extends EventEmitter<HostEvents> {
   /** Until the flows have started, events wait here for the nodes that will listen. */
   private held: Held[] | undefined = [];
   private readonly watched = new WeakSet<object>();
+  /** Why the last start of the gateway failed, while the connections that asked for it stay deployed. */
+  private failure: Error | undefined;
+  /** Said in every node's status while it holds: the outbox fell back to memory. */
+  private note: string | undefined;
+  private noteLogged = false;
+  /**
+   * A memory outbox outlives the gateway: a full redeploy stops the gateway with its last
+   * connection and starts a new one, and the messages still queued must be there for it.
+   */
+  private memoryStore: Store | undefined;
 
   constructor() {
     super();
@@ -97,8 +118,10 @@ export class GatewayHost extends EventEmitter<HostEvents> {
     this.emit('change');
     // Set at once, so a message sent right after the deploy waits for this start.
     const started = (this.gateway ??= this.enqueue(() => this.startGateway(red)));
-    started.catch(() => {
-      if (this.gateway === started) this.gateway = undefined;
+    started.catch((err: Error) => {
+      if (this.gateway !== started) return;
+      this.gateway = undefined;
+      this.failure = err;
     });
     this.enqueue(async () => {
       const gateway = await started;
@@ -120,6 +143,8 @@ export class GatewayHost extends EventEmitter<HostEvents> {
    */
   leave(id: string): Promise<void> {
     this.connections.delete(id);
+    // A failed start is forgotten with the last connection: the next deploy tries again.
+    if (this.connections.size === 0) this.failure = undefined;
     this.emit('change');
     return this.enqueue(async () => {
       const started = this.gateway;
@@ -135,12 +160,20 @@ export class GatewayHost extends EventEmitter<HostEvents> {
     });
   }
 
-  /** The running gateway; waits for one that is starting. Rejects when no connection is deployed. */
+  /**
+   * The running gateway; waits for one that is starting. Rejects with the reason the gateway
+   * could not start (the store's error), or when no connection is deployed.
+   */
   async current(): Promise<Gateway> {
     if (this.gateway === undefined) {
-      throw new SmsGateError('TRANSPORT_UNAVAILABLE', 'no smsgate connection is deployed: add an SMPP or modem connection');
+      throw this.failure ?? new SmsGateError('TRANSPORT_UNAVAILABLE', 'no smsgate connection is deployed: add an SMPP or modem connection');
     }
     return this.gateway;
+  }
+
+  /** What every node's status adds about the outbox (the memory fallback), if anything. */
+  outboxNote(): string | undefined {
+    return this.note;
   }
 
   connection(id: string): ConnectionInfo | undefined {
@@ -162,9 +195,17 @@ export class GatewayHost extends EventEmitter<HostEvents> {
   }
 
   private async startGateway(red: NodeRedRuntime): Promise<Gateway> {
-    const settings = gatewaySettings(red);
+    try {
+      return await this.startGatewayWith(red, gatewaySettings(red));
+    } catch (err) {
+      red.log.error(`smsgate: the gateway could not start: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async startGatewayWith(red: NodeRedRuntime, settings: GatewaySettings): Promise<Gateway> {
     const gateway = new Gateway({
-      store: createStore(settings.store),
+      store: settings.store.type === 'memory' ? (this.memoryStore ??= createStore(settings.store)) : createStore(settings.store),
       transports: [],
       // Every send node names its connections, so there is no route table to consult.
       routes: [],
@@ -181,7 +222,16 @@ export class GatewayHost extends EventEmitter<HostEvents> {
     });
     gateway.on('warning', (err) => red.log.warn(`smsgate: ${err.message}`));
     await gateway.start();
-    if (settings.store.type === 'memory') red.log.warn('smsgate: the outbox is in memory; queued messages are lost on restart');
+    this.failure = undefined;
+    if (settings.fallback) {
+      // Once per runtime: a redeploy that restarts the gateway does not repeat it.
+      if (!this.noteLogged) red.log.warn(`smsgate: ${MEMORY_FALLBACK_NOTE}`);
+      this.noteLogged = true;
+      this.note = MEMORY_FALLBACK_NOTE;
+      this.emit('change');
+    } else if (settings.store.type === 'memory') {
+      red.log.warn('smsgate: the outbox is in memory; queued messages are lost on restart');
+    }
     this.countSoon(gateway);
     return gateway;
   }
@@ -218,6 +268,8 @@ export class GatewayHost extends EventEmitter<HostEvents> {
 
 interface GatewaySettings {
   store: StoreConfig;
+  /** The store is memory because this Node lacks node:sqlite and settings.js named no store. */
+  fallback: boolean;
   defaults: ReturnType<typeof validateConfig>['defaults'];
   guard: ReturnType<typeof validateConfig>['guard'];
   retention: ReturnType<typeof validateConfig>['retention'];
@@ -230,16 +282,27 @@ interface GatewaySettings {
 function gatewaySettings(red: NodeRedRuntime): GatewaySettings {
   const userDir = red.settings.userDir;
   const given = (red.settings.smsgate ?? {}) as Record<string, unknown>;
-  const defaultStore = userDir === undefined ? { type: 'memory' } : { type: 'sqlite', path: join(userDir, 'smsgate.db') };
+  const fallback = userDir !== undefined && given.store === undefined && !hasNodeSqlite();
+  const defaultStore = userDir === undefined || fallback ? { type: 'memory' } : { type: 'sqlite', path: join(userDir, 'smsgate.db') };
   try {
     const config = validateConfig(
       { store: defaultStore, ...given, transports: [{ id: 'settings', type: 'loopback' }] },
       userDir === undefined ? {} : { baseDir: userDir },
     );
-    return { store: config.store, defaults: config.defaults, guard: config.guard, retention: config.retention };
+    return { store: config.store, fallback, defaults: config.defaults, guard: config.guard, retention: config.retention };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new SmsGateError('CONFIG_INVALID', `settings.js smsgate: ${message}`);
+  }
+}
+
+/** node:sqlite is built into Node from 22.13 (behind a flag from 22.5, which counts as absent). */
+function hasNodeSqlite(): boolean {
+  try {
+    require('node:sqlite');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -24,9 +24,10 @@ const MAX_TEXT = 100;
 
 /**
  * `connections` in the node's order; undefined entries are ids with no deployed config node.
- * `queued` is shown when given (send nodes).
+ * `queued` is shown when given (send nodes); `note`, what the host says about the outbox (it
+ * is in memory), is shown whole after the rest, which the length cap may shorten.
  */
-export function statusOf(connections: Array<ConnectionInfo | undefined>, queued?: number): NodeStatus {
+export function statusOf(connections: Array<ConnectionInfo | undefined>, { queued, note }: { queued?: number; note?: string } = {}): NodeStatus {
   if (connections.length === 0) return { fill: 'grey', shape: 'ring', text: 'no connection chosen' };
   const several = connections.length > 1;
   const parts = connections.map((connection) => {
@@ -40,5 +41,6 @@ export function statusOf(connections: Array<ConnectionInfo | undefined>, queued?
   let text = parts.join(', ');
   if (queued !== undefined) text += ` · ${queued} queued`;
   if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT - 1)}…`;
+  if (note !== undefined) text += ` · ${note}`;
   return { fill: LOOK[best].fill, shape: LOOK[best].shape, text };
 }

@@ -18,7 +18,7 @@ export function registerReceive(RED: NodeRedRuntime): void {
     const node = this;
     const only = chosenConnection(def);
 
-    const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)]));
+    const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)], { note: host.outboxNote() }));
     const onInbound = (message: StoredInbound) => {
       if (only !== undefined && message.transportId !== only) return;
       const sms = {

@@ -13,7 +13,7 @@ export interface NodeRedRuntime {
   settings: { userDir?: string; [key: string]: unknown };
   /** The runtime's events; `flows:stopping` and `flows:started` bracket every (re)deploy. */
   events: { on(event: string, listener: (...args: unknown[]) => void): void };
-  log: { warn(message: string): void; info(message: string): void };
+  log: { error(message: string): void; warn(message: string): void; info(message: string): void };
 }
 
 export type CredentialFields = Record<string, { type: 'text' | 'password' }>;

@@ -43,7 +43,7 @@ export function registerStatus(RED: NodeRedRuntime): void {
       emit(message, { reportState: report.state, errorCode: report.errorCode ?? null, providerId: report.providerId });
     };
     const onState = ({ message }: StateChange) => emit(message, { reportState: null, errorCode: null, providerId: null });
-    const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)]));
+    const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)], { note: host.outboxNote() }));
 
     if (everyState) host.on('state', onState);
     else host.on('report', onReport);

@@ -29,7 +29,7 @@ export function registerSend(RED: NodeRedRuntime): void {
       ...(def.smart === true ? { smart: true } : {}),
     };
 
-    const showStatus = () => node.status(statusOf(connections.map((id) => host.connection(id)), host.queueDepth()));
+    const showStatus = () => node.status(statusOf(connections.map((id) => host.connection(id)), { queued: host.queueDepth(), note: host.outboxNote() }));
     host.on('change', showStatus);
     showStatus();
 

@@ -61,12 +61,20 @@ export function requireString(value: string | boolean | undefined, flag: string,
   return value;
 }
 
-/** Seconds given on the command line, as a positive number. */
+/**
+ * The longest duration a command waits for: Node's timers hold at most 2^31-1 ms (about 24.8
+ * days) and fire at once beyond it, so a longer wait would end before it began.
+ */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Seconds given on the command line: a positive number, at most MAX_SECONDS. */
 export function parseSeconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new SmsGateError('USAGE', `${flag} expects a positive number of seconds, got "${value}"`, { field: flag });
+  const seconds = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_SECONDS) {
+    throw new SmsGateError('USAGE', `${flag} expects a number of seconds above 0 and at most ${MAX_SECONDS} (24.8 days), got "${value}"`, {
+      field: flag,
+    });
   }
   return seconds;
 }

@@ -10,17 +10,49 @@ import { SEND_USAGE, sendCommand } from './commands/send';
 import { SIMULATE_USAGE, simulateCommand } from './commands/simulate';
 import { createOutput, errorDocument, EXIT, exitCodeFor, type ExitCode } from './io';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<ExitCode>> = {
-  lookup: lookupCommand,
-  encode: encodeCommand,
-  send: sendCommand,
-  simulate: simulateCommand,
+interface Command {
+  run: (argv: string[]) => Promise<ExitCode>;
+  usage: string;
+  /** What it does, in a line or two, for `smsgate <command> --help`. */
+  about: string;
+}
+
+const COMMANDS: Record<string, Command> = {
+  lookup: {
+    run: lookupCommand,
+    usage: LOOKUP_USAGE,
+    about: 'Verifies a phone number, normalises it to E.164 and names its type and network (exit 2 when invalid).',
+  },
+  encode: {
+    run: encodeCommand,
+    usage: ENCODE_USAGE,
+    about: 'Shows how a text is encoded (GSM 7-bit or UCS-2) and split into segments.',
+  },
+  send: {
+    run: sendCommand,
+    usage: SEND_USAGE,
+    about:
+      'Sends one SMS, or one per row of a CSV file, through the transports of a config file (or one modem).\n' +
+      '--region overrides the config\'s defaults.region; --timeout is in seconds (default 60).',
+  },
+  simulate: {
+    run: simulateCommand,
+    usage: SIMULATE_USAGE,
+    about: 'Runs the built-in SMSC simulator (SMPP on TCP) or GSM modem simulator (on a pseudo-terminal) until stopped.',
+  },
 };
 
-const USAGE = `usage: ${LOOKUP_USAGE}
-       ${ENCODE_USAGE}
-       ${SEND_USAGE}
-       ${SIMULATE_USAGE}`;
+const USAGE = `usage: ${Object.values(COMMANDS)
+  .map((command) => command.usage)
+  .join('\n       ')}
+Every command answers --help.`;
+
+/** `--help` or `-h` among a command's options (not after `--`, where it would be an argument). */
+function asksForHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  return options.includes('--help') || options.includes('-h');
+}
 
 async function main(argv: string[]): Promise<ExitCode> {
   const [name, ...rest] = argv;
@@ -30,9 +62,13 @@ async function main(argv: string[]): Promise<ExitCode> {
       process.stdout.write(`${USAGE}\n`);
       return name === undefined ? EXIT.badInput : EXIT.ok;
     }
-    const command = COMMANDS[name];
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) throw new SmsGateError('USAGE', `unknown command "${name}"\n${USAGE}`, { field: 'command' });
-    return await command(rest);
+    if (asksForHelp(rest)) {
+      process.stdout.write(`usage: ${command.usage}\n\n${command.about}\n`);
+      return EXIT.ok;
+    }
+    return await command.run(rest);
   } catch (err) {
     const out = createOutput(json);
     const error = errorDocument(err);

@@ -24,6 +24,7 @@ import { Outbox } from './outbox';
 import { ReportMatcher } from './reports';
 import { Retention } from './retention';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
+import { checkSendRequest } from './send-request';
 import { StateWaiters } from './state-waiters';
 
 /** What a message gets when its request leaves it out; a config file's `defaults` overrides these. */
@@ -275,7 +276,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
    * Accepts a message: resolves with the stored record (QUEUED, or REJECTED when the route
    * table or the guard refuses it). Throws SmsGateError for bad input, naming the field.
    */
-  async send(request: SendRequest): Promise<MessageRecord> {
+  async send(input: SendRequest): Promise<MessageRecord> {
+    const request = checkSendRequest(input);
     if (!this.running) throw new SmsGateError('GATEWAY_STOPPED', 'the gateway is not started');
     const region = request.region ?? this.defaults.region;
     const recipient = await lookupNumber(request.to, { region, field: 'to', carrierLookup: this.carrierLookup });
@@ -291,9 +293,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       });
     }
     const priority = request.priority ?? 0;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 3) {
-      throw new SmsGateError('OPTION_INVALID', `priority must be 0, 1, 2 or 3, got ${priority}`, { field: 'priority' });
-    }
     const now = Date.now();
     const scheduledAt = scheduleTime(request.scheduleAt, now, validitySeconds);
     const reference16 = request.reference16 ?? false;

@@ -145,8 +145,8 @@ export class SqliteStore implements Store {
 
   async open(): Promise<void> {
     const { DatabaseSync } = loadSqlite();
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       this.db = new DatabaseSync(this.path, { timeout: 5000 });
       // Checkpoints are where WAL mode syncs to disk: fewer, larger ones keep the hot path free.
       this.db.exec(
@@ -154,15 +154,39 @@ export class SqliteStore implements Store {
       );
       this.db.exec(SCHEMA);
       const columns = new Set(this.db.prepare('PRAGMA table_info(messages)').all().map((row) => row.name as string));
-      for (const [name, type] of ADDED_COLUMNS) {
-        if (!columns.has(name)) this.db.exec(`ALTER TABLE messages ADD COLUMN ${name} ${type}`);
+      let added = false;
+      for (const [name, type] of ADDED_COLUMNS.filter(([column]) => !columns.has(column))) {
+        try {
+          this.db.exec(`ALTER TABLE messages ADD COLUMN ${name} ${type}`);
+          added = true;
+        } catch (err) {
+          // Another process opening the same old file added it first: it fills the column in.
+          if (!/duplicate column/i.test((err as Error).message)) throw err;
+        }
       }
+      if (added) this.backfillResting(this.db);
       this.db.exec(RESTING_INDEX);
     } catch (cause) {
-      throw new SmsGateError('STORE_ERROR', `cannot open the sqlite store at ${this.path}: ${(cause as Error).message}`, {
+      throw new SmsGateError('STORE_ERROR', `store.path: cannot open or write the sqlite store at ${this.path}: ${(cause as Error).message}`, {
         field: 'store.path',
         cause,
       });
+    }
+  }
+
+  /** A file from before retention: the messages it holds that are done get their rest_at, once, so they are purged too. */
+  private backfillResting(db: DatabaseSync): void {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const update = db.prepare('UPDATE messages SET rest_at = ?, refused = ? WHERE id = ?');
+      for (const row of db.prepare("SELECT doc FROM messages WHERE state <> 'QUEUED'").iterate()) {
+        const record = JSON.parse(row.doc as string) as MessageRecord;
+        update.run(...resting(record), record.id);
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
     }
   }
 

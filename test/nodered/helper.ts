@@ -15,6 +15,8 @@ export interface TestHelper {
   unload(): Promise<void>;
   getNode(id: string): TestNode;
   startServer(): Promise<void>;
+  /** The spy on Node-RED's log: each call's first argument is `{level, msg}`. */
+  log(): { args: unknown[][]; ERROR: number; WARN: number };
   stopServer(): Promise<void>;
 }
 

@@ -1,12 +1,18 @@
 /**
  * The gateway host the nodes share, driven as Node-RED drives it (joins, leaves, the runtime's
- * flows:stopping / flows:started events), with loopback transports: no Node-RED needed.
+ * flows:stopping / flows:started events), with loopback transports: no Node-RED needed. The
+ * outbox's fallback to memory runs on the machine's own Node 20, which lacks node:sqlite, in a
+ * child process (host-child.ts).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayHost } from '../../nodes/node-red/host';
 import type * as Core from '../../src';
+import { machineNode, type MachineNode } from './machine-node';
 
 // The built modules, as Node-RED loads them: the host and the core it imports ('../..').
 const DIST = join(__dirname, '..', '..', '..', 'dist');
@@ -22,7 +28,7 @@ function fakeRuntime() {
     nodes: { createNode() {}, registerType() {}, getNode: () => null },
     settings: {},
     events,
-    log: { warn: (message: string) => warnings.push(message), info() {} },
+    log: { error: (message: string) => warnings.push(message), warn: (message: string) => warnings.push(message), info() {} },
   };
   return { red, events, warnings };
 }
@@ -74,6 +80,69 @@ describe('GatewayHost', () => {
     await host.leave('b');
     await assert.rejects(host.current(), /no smsgate connection is deployed/);
     await assert.rejects(gateway.send({ to: '+447400123456', text: 'x', transports: ['a'] }), /not started/);
+  });
+
+  it('keeps what a memory outbox holds when the last connection leaves and another joins (a full redeploy)', async () => {
+    const host = new Host();
+    const { red, events } = fakeRuntime();
+    host.watch(red);
+    events.emit('flows:started');
+    host.join(red, { id: 'a', kind: 'smpp', label: 'A' }, new core.LoopbackTransport({ id: 'a' }));
+    const first = await host.current();
+    // For a connection the next deploy brings: it waits in the outbox meanwhile.
+    const waiting = await first.send({ to: '+447400123456', text: 'for b', transports: ['b'] });
+    await host.leave('a');
+    await assert.rejects(first.send({ to: '+447400123456', text: 'x', transports: ['a'] }), /not started/);
+
+    host.join(red, { id: 'b', kind: 'smpp', label: 'B' }, new core.LoopbackTransport({ id: 'b' }));
+    const second = await host.current();
+    assert.notEqual(second, first, 'a new gateway');
+    assert.equal((await second.waitFor(waiting.id, 'submitted', 3000)).transportId, 'b');
+    await host.leave('b');
+  });
+});
+
+/** The issue's words, written out so that a change to the host's wording fails here. */
+const MEMORY_NOTE = 'outbox in memory: this Node has no node:sqlite (needs 22.13); queued messages are lost on restart';
+
+describe("GatewayHost on the machine's own Node 20, which has no node:sqlite", function () {
+  this.timeout(60_000);
+  let node: MachineNode;
+  let userDir: string;
+
+  before(function () {
+    node = machineNode();
+    assert.equal(node.sqlite, false, `the machine's Node ${node.version} has node:sqlite: these tests need one without (Node 20)`);
+  });
+  beforeEach(() => {
+    userDir = mkdtempSync(join(tmpdir(), 'smsgate-host-'));
+  });
+  afterEach(() => rmSync(userDir, { recursive: true, force: true }));
+
+  /** Two deploys of one loopback connection, a message sent on each, in host-child.ts. */
+  function deployTwice(settings: Record<string, unknown>) {
+    const child = spawnSync(node.path, [join(__dirname, 'host-child.js'), JSON.stringify(settings)], { encoding: 'utf8', env: node.env, timeout: 50_000 });
+    assert.equal(child.status, 0, child.stderr);
+    return JSON.parse(child.stdout) as { node: string; log: string[]; deploys: Array<{ sent: string; link: string; note?: string }> };
+  }
+
+  it('with no store in settings.js, keeps the outbox in memory, says so once in the log and in the status note, and delivers', () => {
+    const result = deployTwice({ userDir });
+    assert.equal(result.node, node.version);
+    assert.deepEqual(result.log, [`warn smsgate: ${MEMORY_NOTE}`]);
+    for (const deploy of result.deploys) assert.deepEqual(deploy, { sent: 'DELIVERED / running', link: 'connected: loopback', note: MEMORY_NOTE });
+    assert.deepEqual(readdirSync(userDir), [], 'no sqlite file in the user directory');
+  });
+
+  it('with a sqlite store set in settings.js, fails with the store\'s error in the log, the connection\'s status and every send', () => {
+    const result = deployTwice({ userDir, smsgate: { store: { type: 'sqlite', path: 'outbox.db' } } });
+    const reason = `the sqlite store needs node:sqlite (Node.js >= 22.13); this is Node.js ${node.version}. Run on Node 22.13+ or use store.type "memory"`;
+    // Each deploy tries again, and says why it failed.
+    assert.deepEqual(result.log, [`error smsgate: the gateway could not start: ${reason}`, `error smsgate: the gateway could not start: ${reason}`]);
+    for (const deploy of result.deploys) {
+      assert.deepEqual(deploy, { sent: `STORE_UNAVAILABLE: ${reason} / STORE_UNAVAILABLE: ${reason}`, link: `error: ${reason}` });
+    }
+    assert.ok(!existsSync(join(userDir, 'outbox.db')));
   });
 });
 

@@ -5,7 +5,7 @@
  * directory surviving a restart.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModemSimulator, type ModemSimulatorOptions } from '../../src/modem/simulator';
 import { SmscSimulator } from '../../src/smpp/simulator';
@@ -268,6 +268,38 @@ describe('Node-RED nodes', function () {
       const [report] = await nextMessages(helper.getNode('reports'), 1);
       assert.deepEqual([(report!.payload as { id: string }).id, (report!.payload as { state: string }).state], [id, 'DELIVERED']);
       assert.equal(sim.submits[0]!.text, 'survives a restart');
+    });
+  });
+
+  describe('the outbox', () => {
+    it('stays an error when settings.js sets a store that cannot open: the log, the send node\'s error and its status give the store\'s error', async () => {
+      const { sim, port } = await simulator();
+      // A directory where the database file should be: SQLite cannot open it.
+      mkdirSync(join(userDir.dir, 'outbox.db'));
+      helper.settings({ userDir: userDir.dir, smsgate: { store: { type: 'sqlite', path: 'outbox.db' } } });
+      await helper.load(smsgateNodes, sendFlow(port), credentials('c1'));
+      const reason = `cannot open the sqlite store at ${join(userDir.dir, 'outbox.db')}`;
+
+      const status = await statusWhere(helper.getNode('send'), (s) => s.fill === 'red');
+      assert.equal(status.text?.slice(0, 7 + reason.length), `error: ${reason}`);
+      const logged = helper
+        .log()
+        .args.map(([entry]) => entry as { level: number; msg: unknown })
+        .filter((entry) => entry.level === helper.log().ERROR)
+        .map((entry) => String(entry.msg));
+      const ours = logged.filter((msg) => msg.startsWith('smsgate: '));
+      assert.equal(ours.length, 1, ours.join('\n'));
+      assert.ok(ours[0]!.startsWith(`smsgate: the gateway could not start: ${reason}`), ours[0]);
+
+      for (const n of [1, 2]) {
+        const error = nextError(helper.getNode('send'));
+        helper.getNode('send').receive({ payload: `try ${n}`, to: '+447400123456' });
+        const err = (await error) as { code: string; message: string };
+        assert.equal(err.code, 'STORE_ERROR');
+        assert.ok(err.message.startsWith(reason), err.message);
+      }
+      assert.equal(sim.sessions(), 0, 'no connection was made for a gateway that did not start');
+      assert.deepEqual(sim.submits, []);
     });
   });
 

@@ -500,6 +500,38 @@ describe('sqlite store shared by two connections (two processes)', () => {
   });
 });
 
+describe('sqlite store made before retention', () => {
+  it('gives the done messages of an older file their resting time when it is opened, so they are purged too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    try {
+      const path = join(dir, 'gw.db');
+      const store = new SqliteStore(path);
+      await store.open();
+      const [done, queued] = [sampleRecord(), sampleRecord()];
+      for (const r of [done, queued]) await store.insertMessage(r);
+      await store.claimDue(NOW, 1, 'a', 30_000);
+      await store.markSubmitted(done.id, 'a', { transportId: 't1', providerIds: ['p'], now: NOW });
+      await store.applyReport(done.id, 0, 'DELIVERED', NOW);
+      await store.close();
+      // As a file from before the columns existed.
+      const { DatabaseSync } = await import('node:sqlite');
+      const raw = new DatabaseSync(path);
+      raw.exec('DROP INDEX messages_resting; ALTER TABLE messages DROP COLUMN rest_at; ALTER TABLE messages DROP COLUMN refused;');
+      raw.close();
+
+      const reopened = new SqliteStore(path);
+      await reopened.open();
+      const policy = { finalDays: 1, refusedHours: 1, inboundDays: 1 };
+      assert.deepEqual(await reopened.purge(NOW + 86_400_001, policy), { messages: 1, inbound: 0 });
+      assert.equal(await reopened.getMessage(done.id), undefined);
+      assert.equal((await reopened.getMessage(queued.id))?.state, 'QUEUED');
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sqlite store across a reopen', () => {
   it('still has the outbox and the correlation after close and open', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));

@@ -125,6 +125,12 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
     if (isSmsGateError(err)) throw err;
     throw new SmsGateError('CSV_INVALID', `${options.csvPath}: ${(err as Error).message}`, { field: '--csv', cause: err });
   }
+  if (rowNumber === 0) {
+    // Nothing sent is no success: the wrong file, or an export that came out empty.
+    throw new SmsGateError('CSV_INVALID', `${options.csvPath}: no rows to send (expected a header line with a "to" column, then a row per message)`, {
+      field: '--csv',
+    });
+  }
   await Promise.all(sends);
 
   const deadline = Date.now() + options.timeoutMs;

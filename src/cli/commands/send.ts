@@ -1,6 +1,7 @@
 import { loadConfigFile, validateConfig, type GatewayConfig } from '../../config';
 import { SmsGateError } from '../../errors';
 import { createGateway } from '../../gateway/from-config';
+import { resolveRegion } from '../../numbers/region';
 import type { Gateway, SendRequest } from '../../gateway/gateway';
 import type { MessageRecord } from '../../store/types';
 import type { SenderKind } from '../../types';
@@ -8,8 +9,8 @@ import { createOutput, EXIT, parseCommandArgs, parseSeconds, requireString, type
 import { sendBulk } from './bulk';
 
 export const SEND_USAGE = [
-  'smsgate send --config FILE --to NUMBER --text TEXT [--from SENDER [--from-type KIND]] [--wait] [--timeout S] [--json]',
-  'smsgate send --config FILE --csv FILE --text TEMPLATE [--out FILE.jsonl] [--json]',
+  'smsgate send --config FILE [--region CC] --to NUMBER --text TEXT [--from SENDER [--from-type KIND]] [--wait] [--timeout S] [--json]',
+  'smsgate send --config FILE [--region CC] --csv FILE --text TEMPLATE [--out FILE.jsonl] [--json]',
   'smsgate send --modem PATH [--baud-rate N] [--region CC] --to NUMBER --text TEXT [--wait] [--timeout S] [--json]',
 ].join('\n       ');
 
@@ -77,7 +78,11 @@ export async function sendCommand(argv: string[]): Promise<ExitCode> {
 
 /** A config file, or with --modem the one modem given, an in-memory outbox and no routing. */
 function readConfig(values: Record<string, string | boolean | undefined>): GatewayConfig {
-  if (values.modem === undefined) return loadConfigFile(requireString(values.config, '--config', 'send'));
+  if (values.modem === undefined) {
+    const config = loadConfigFile(requireString(values.config, '--config', 'send'));
+    // --region sets the default region here as it does with --modem: over the config's defaults.region.
+    return values.region === undefined ? config : { ...config, defaults: { ...config.defaults, region: regionFlag(values.region) } };
+  }
   if (values.config !== undefined) {
     throw new SmsGateError('USAGE', 'smsgate send: give either --config or --modem, not both', { field: '--modem' });
   }
@@ -106,6 +111,15 @@ function readConfig(values: Record<string, string | boolean | undefined>): Gatew
       ];
       if (flag !== undefined) throw new SmsGateError(err.code, err.message.replace(err.field, flag), { field: flag });
     }
+    throw err;
+  }
+}
+
+function regionFlag(value: string | boolean): string | undefined {
+  try {
+    return resolveRegion(String(value));
+  } catch (err) {
+    if (err instanceof SmsGateError) throw new SmsGateError(err.code, `--region: ${err.message}`, { field: '--region' });
     throw err;
   }
 }
