@@ -5,7 +5,7 @@
  * crash in between leaves it on the SIM or with the network to be delivered again.
  */
 import type { TransportSink } from '../transport/types';
-import { parseCmgl, parseCmgr, type AtEngine, type StoredMessage, type Urc } from './at';
+import { AtError, parseCmgl, parseCmgr, type AtEngine, type StoredMessage, type Urc } from './at';
 import { decodeMobileTerminatedPdu, statusReportOutcome, type DeliverPdu, type StatusReportPdu } from './pdu';
 import type { ReferenceBook } from './references';
 import type { ModemSetup } from './setup';
@@ -23,7 +23,8 @@ export class Receiver {
     private readonly setup: ModemSetup,
     private readonly sink: TransportSink,
     private readonly references: ReferenceBook,
-    private readonly warn: (detail: string) => void,
+    /** For what goes wrong with one message, which the gateway logs; `cause` the error behind it. */
+    private readonly warn: (detail: string, cause?: unknown) => void,
   ) {}
 
   handle(urc: Urc): void {
@@ -47,12 +48,27 @@ export class Receiver {
     }
   }
 
-  /** Everything left in storage (received while smsgate was not running), oldest first. */
+  /**
+   * Everything left in storage (received while smsgate was not running), oldest first. An entry
+   * that cannot be read, or that the modem will not delete, stays on the SIM, logged with its
+   * index, and the sweep goes on to the next.
+   */
   sweep(): Promise<void> {
     this.serially(async () => {
       const listAll = this.setup.mode === 'pdu' ? 'AT+CMGL=4' : 'AT+CMGL="ALL"';
       for (const entry of parseCmgl(await this.engine.command(listAll, { prefix: '+CMGL:' }))) {
-        await this.keep(entry.index, entry);
+        const where = `SIM entry ${entry.index ?? '(no index)'}`;
+        if ('invalid' in entry) {
+          this.warn(`${where} is not a message as AT+CMGL lists one and stays on the SIM: ${entry.invalid.message}`, entry.invalid);
+          continue;
+        }
+        try {
+          await this.keep(entry.index, entry);
+        } catch (err) {
+          // The modem refused (AT+CMGD of this slot): the next slot may still go. No answer, or no port: stop here.
+          if (!(err instanceof AtError) || err.kind === 'TIMEOUT' || err.kind === 'CLOSED') throw err;
+          this.warn(`${where} stays on the SIM: ${err.message}`, err);
+        }
       }
     });
     return this.idle();
@@ -64,7 +80,7 @@ export class Receiver {
   }
 
   private serially(read: () => Promise<void>): void {
-    this.reading = this.reading.then(read).catch((err: Error) => this.warn(`reading a message failed: ${err.message}`));
+    this.reading = this.reading.then(read).catch((err: Error) => this.warn(`reading a message failed: ${err.message}`, err));
   }
 
   private async readStored(storage: string, index: number): Promise<void> {
@@ -72,35 +88,37 @@ export class Receiver {
     if (elsewhere) await this.engine.command(`AT+CPMS="${storage}"`, { prefix: '+CPMS:' });
     try {
       const entry = parseCmgr(await this.engine.command(`AT+CMGR=${index}`, { prefix: '+CMGR:' }));
-      if (entry !== null) await this.keep(index, entry);
+      if (entry !== null) await this.keep(index, entry, `${storage} entry ${index}`);
     } finally {
       if (elsewhere) await this.engine.command(`AT+CPMS="${this.setup.storage}"`, { prefix: '+CPMS:' });
     }
   }
 
   /** Stores what slot `index` holds, then frees the slot. */
-  private async keep(index: number, entry: StoredMessage): Promise<void> {
-    const stored = await this.store(() =>
-      entry.mode === 'pdu'
-        ? decodeMobileTerminatedPdu(entry.pdu, entry.length)
-        : textModeDeliver(entry.originator, entry.serviceCentreTime, entry.text),
+  private async keep(index: number, entry: StoredMessage, where = `SIM entry ${index}`): Promise<void> {
+    const stored = await this.store(
+      () =>
+        entry.mode === 'pdu'
+          ? decodeMobileTerminatedPdu(entry.pdu, entry.length)
+          : textModeDeliver(entry.originator, entry.serviceCentreTime, entry.text),
+      where,
     );
     // An unreadable message stays on the SIM: deleting it would lose it for good.
     if (stored) await this.engine.command(`AT+CMGD=${index}`);
   }
 
   private async receiveDirect(read: () => Received): Promise<void> {
-    const stored = await this.store(read);
+    const stored = await this.store(read, 'a message the modem handed over (+CMT/+CDS)');
     if (stored && this.setup.acknowledge) await this.engine.command('AT+CNMA');
   }
 
   /** False when the message cannot be read; errors while storing propagate (nothing is deleted). */
-  private async store(read: () => Received): Promise<boolean> {
+  private async store(read: () => Received, where: string): Promise<boolean> {
     let message: Received;
     try {
       message = read();
     } catch (err) {
-      this.warn(`an unreadable message from the modem was left with it: ${(err as Error).message}`);
+      this.warn(`${where} is unreadable and was left with the modem: ${(err as Error).message}`, err);
       return false;
     }
     if (message.type === 'status-report') {

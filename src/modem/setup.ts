@@ -5,11 +5,16 @@
  */
 import { SmsGateError } from '../errors';
 import { AtError, parseCpin, type AtEngine } from './at';
+import { refusedPinKey, type RefusedPins } from './refused-pins';
 
 export type ModemMode = 'pdu' | 'text';
 
 export interface SetupOptions {
+  /** The serial device: names the SIM in `refusedPins` when the modem does not give its ICCID. */
+  path: string;
   pin?: string;
+  /** PINs this SIM refused before, across restarts: none is tried again. */
+  refusedPins: RefusedPins;
   /** `auto`: PDU mode, text mode only when the modem refuses PDU mode. */
   mode: 'auto' | ModemMode;
   /** An SMSC number to set with AT+CSCA, for SIMs that lack one. */
@@ -38,7 +43,7 @@ export async function setUpModem(engine: AtEngine, options: SetupOptions): Promi
   await engine.command('ATZ');
   await engine.command('ATE0');
   await engine.command('AT+CMEE=1');
-  await unlockSim(engine, options.pin);
+  await unlockSim(engine, options);
   // Before the character set changes: in text mode numbers travel as UCS-2 hex.
   const ownNumber = await readOwnNumber(engine);
   if (options.smsc !== undefined) await engine.command(`AT+CSCA="${options.smsc}",145`);
@@ -53,22 +58,38 @@ function refused(err: unknown): err is AtError {
   return err instanceof AtError && err.kind !== 'TIMEOUT' && err.kind !== 'CLOSED';
 }
 
-async function unlockSim(engine: AtEngine, pin: string | undefined): Promise<void> {
+async function unlockSim(engine: AtEngine, { pin, path, refusedPins }: SetupOptions): Promise<void> {
   let state = await simState(engine);
   if (state === 'SIM PIN') {
     if (pin === undefined) {
       throw new SimLockedError('TRANSPORT_UNAVAILABLE', 'the SIM asks for a PIN and none is configured (pin)', { field: 'pin' });
     }
+    const sim = refusedPinKey(await readIccid(engine), path);
+    const refusedAt = await refusedPins.refusedBefore(sim, pin);
+    if (refusedAt !== null) {
+      throw new SimLockedError(
+        'TRANSPORT_UNAVAILABLE',
+        `the SIM refused the configured PIN earlier (${new Date(refusedAt).toISOString()}) and smsgate does not try it again, ` +
+          'as three wrong PINs lock the SIM: configure the right PIN (pin) and it is tried',
+        { field: 'pin' },
+      );
+    }
     try {
       await engine.command(`AT+CPIN="${pin}"`);
     } catch (err) {
       if (!refused(err)) throw err;
+      const remembered = await refusedPins.remember(sim, pin).then(
+        () => '',
+        (cause: Error) => ` (remembering the refusal failed: ${cause.message})`,
+      );
       throw new SimLockedError(
         'TRANSPORT_UNAVAILABLE',
-        `the SIM refused the configured PIN (${err.message}); smsgate does not try again, as three wrong PINs lock the SIM`,
+        `the SIM refused the configured PIN (${err.message}); smsgate does not try it again, as three wrong PINs lock ` +
+          `the SIM: configure the right PIN (pin) and it is tried${remembered}`,
         { field: 'pin', providerCode: err.code, cause: err },
       );
     }
+    await refusedPins.forget(sim);
     state = await waitUntilReady(engine);
   }
   if (state === 'SIM PUK' || state === 'SIM PUK2') {
@@ -79,8 +100,36 @@ async function unlockSim(engine: AtEngine, pin: string | undefined): Promise<voi
     );
   }
   if (state !== 'READY') {
-    throw new SimLockedError('TRANSPORT_UNAVAILABLE', `the SIM is not ready: it asks for ${state}`, { field: 'pin' });
+    // NOT READY (still starting), NOT INSERTED, a network or provider lock: nothing smsgate
+    // tries wears the SIM out, so the transport tries again later.
+    throw new SmsGateError('TRANSPORT_UNAVAILABLE', `the SIM is not ready: it says ${state}`, { field: 'pin' });
   }
+}
+
+/**
+ * The SIM's ICCID, which modems give before the PIN: AT+CCID (SIMCom, Telit, u-blox), AT+QCCID
+ * (Quectel), AT^ICCID? (Huawei). Some answer with a prefix, some with the bare number; null when
+ * none of them answers one.
+ */
+async function readIccid(engine: AtEngine): Promise<string | null> {
+  for (const [command, prefix] of [['AT+CCID', '+CCID:'], ['AT+QCCID', '+QCCID:'], ['AT^ICCID?', '^ICCID:']] as const) {
+    try {
+      const iccid = parseIccid(await engine.command(command, { prefix }));
+      if (iccid !== null) return iccid;
+    } catch (err) {
+      if (!refused(err)) throw err;
+    }
+  }
+  return null;
+}
+
+/** `+CCID: 8944...`, `^ICCID: "8944..."` or a bare `8944...`: 18 to 22 hex digits (some pad with F). */
+export function parseIccid(lines: string[]): string | null {
+  for (const line of lines) {
+    const value = line.trim().replace(/^[+^][A-Z]+:\s*/i, '').replace(/"/g, '').trim();
+    if (/^[0-9A-F]{18,22}$/i.test(value)) return value.toUpperCase().replace(/F+$/, '');
+  }
+  return null;
 }
 
 async function simState(engine: AtEngine): Promise<string> {

@@ -14,6 +14,7 @@ import { AtEngine, AtError, parseCmgs, parseCreg, parseCsq, type Urc } from './a
 import { encodeSubmitPdu, type PduAddress } from './pdu';
 import { ReferenceBook } from './references';
 import { Receiver } from './receiver';
+import { RefusedPins } from './refused-pins';
 import { setUpModem, SimLockedError, type ModemSetup } from './setup';
 import { textModeSubmit } from './text-mode';
 import { PartialSubmitError } from '../transport/partial-submit';
@@ -54,6 +55,7 @@ export class ModemTransport implements Transport {
   private registered = false;
   private timeouts = 0;
   private healthTimer: NodeJS.Timeout | undefined;
+  private opening = false;
   private reopenTimer: NodeJS.Timeout | undefined;
   /** Submits go one message at a time, so a message's segments leave together and in order. */
   private sending: Promise<unknown> = Promise.resolve();
@@ -81,7 +83,7 @@ export class ModemTransport implements Transport {
     // Like the SMPP bind: the first submits should find a ready modem, but an absent one must
     // not hold the gateway's start for long.
     const outcome = new Promise<void>((resolve) => (this.firstOutcome = resolve));
-    void this.open(0);
+    this.reopen(0);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([outcome, new Promise((resolve) => (timer = setTimeout(resolve, this.options.commandTimeoutMs * 3)))]);
     clearTimeout(timer);
@@ -106,37 +108,71 @@ export class ModemTransport implements Transport {
 
   // --- the port ------------------------------------------------------------------------------
 
-  /** Opens the port and sets the modem up; on failure, tries again later with backoff. */
+  /** open(), whose every failure is handled inside; anything that still escapes is logged, never thrown at the host. */
+  private reopen(failures: number): void {
+    this.open(failures).catch((err: unknown) => this.warn(`opening the modem failed: ${(err as Error)?.message ?? String(err)}`, err));
+  }
+
+  /**
+   * Opens the port and sets the modem up; on failure, tries again later with backoff. One at a
+   * time: two would open the port twice, and each would read half of what the modem says.
+   */
   private async open(failures: number): Promise<void> {
-    if (!this.running) return;
+    if (!this.running || this.opening) return;
+    this.opening = true;
+    let again: boolean;
+    try {
+      again = await this.connect(failures);
+    } finally {
+      this.opening = false;
+    }
+    if (again && this.running) this.scheduleReopen(failures + 1);
+  }
+
+  /** One attempt at open(): true when it failed in a way worth trying again. */
+  private async connect(failures: number): Promise<boolean> {
     this.status(failures === 0 ? { state: 'connecting' } : { state: 'reconnecting', detail: `attempt ${failures + 1}` });
     try {
       const port = await openPort(this.options.path, this.options.baudRate);
       this.port = port;
-      if (!this.running) return await this.closePort(); // stop() came while the port opened
-      const engine = new AtEngine(port, { timeoutMs: this.options.commandTimeoutMs });
+      if (!this.running) {
+        await this.closePort(); // stop() came while the port opened
+        return false;
+      }
+      // A late answer is waited for no longer than a command is (at most the engine's default 2 s).
+      const engine = new AtEngine(port, { timeoutMs: this.options.commandTimeoutMs, lateGraceMs: Math.min(2000, this.options.commandTimeoutMs) });
       this.engine = engine;
       port.once('close', () => this.lost(port, 'the serial port closed (modem unplugged?)'));
       // Without a listener an 'error' event would end the process.
       port.on('error', (err: Error) => this.lost(port, err.message));
       engine.on('urc', (urc: Urc) => this.onUrc(urc));
       await this.attention(engine);
-      this.setup = await setUpModem(engine, this.options);
-      this.receiver = new Receiver(this.id, engine, this.setup, this.sink!, this.references, (detail) =>
-        this.status({ ...this.lastStatus, detail }),
-      );
+      const setup = await setUpModem(engine, { ...this.options, refusedPins: new RefusedPins(this.sink?.notes) });
+      this.stillCurrent(engine);
+      this.setup = setup;
+      const receiver = new Receiver(this.id, engine, setup, this.sink!, this.references, (detail, cause) => this.warn(detail, cause));
+      this.receiver = receiver;
       this.timeouts = 0;
       await this.checkHealth();
+      this.stillCurrent(engine);
+      // checkHealth handles its own failures: it never rejects.
       this.healthTimer = setInterval(() => void this.checkHealth(), this.options.healthIntervalMs);
       // Messages that arrived while we were away are still on the SIM.
-      void this.receiver.sweep();
+      void receiver.sweep();
+      return false;
     } catch (err) {
       await this.closePort();
-      if (!this.running) return;
+      if (!this.running) return false;
       const error = err as Error;
       this.status({ state: 'error', detail: error.message });
-      if (err instanceof SimLockedError) return; // never retried: see SimLockedError
-      this.scheduleReopen(failures + 1);
+      return !(err instanceof SimLockedError); // never retried: see SimLockedError
+    }
+  }
+
+  /** Throws when the modem was reset (or lost) while open() waited for it. */
+  private stillCurrent(engine: AtEngine): void {
+    if (this.engine !== engine) {
+      throw new SmsGateError('TRANSPORT_UNAVAILABLE', `the modem on ${this.options.path} was reset while it was being set up`);
     }
   }
 
@@ -145,7 +181,7 @@ export class ModemTransport implements Transport {
     this.port?.write('\x1b');
     for (let attempt = 1; ; attempt++) {
       try {
-        await engine.command('AT', { timeoutMs: 2000 });
+        await engine.command('AT', { timeoutMs: Math.min(2000, this.options.commandTimeoutMs) });
         return;
       } catch (err) {
         if (attempt >= 3 || !(err instanceof AtError) || err.kind === 'CLOSED') {
@@ -156,10 +192,12 @@ export class ModemTransport implements Transport {
   }
 
   private scheduleReopen(failures: number): void {
+    // An open() under way sees that its engine is gone and tries again itself.
+    if (this.opening) return;
     const ceiling = Math.min(this.options.reopenMaxMs, this.options.reopenBaseMs * 2 ** (failures - 1));
     const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
     clearTimeout(this.reopenTimer);
-    this.reopenTimer = setTimeout(() => void this.open(failures), delay);
+    this.reopenTimer = setTimeout(() => this.reopen(failures), delay);
   }
 
   private lost(port: SerialPort, reason: string): void {
@@ -167,6 +205,8 @@ export class ModemTransport implements Transport {
     // While the modem is being set up, the failing command takes open() to its own retry.
     const wasReady = this.setup !== undefined;
     this.forget();
+    // After an 'error' the port may still be open: left so, it would go on reading beside the next one.
+    if (port.isOpen) port.close(() => undefined);
     if (!this.running || !wasReady) return;
     this.status({ state: 'reconnecting', detail: `${this.options.path}: ${reason}` });
     this.scheduleReopen(1);
@@ -193,7 +233,8 @@ export class ModemTransport implements Transport {
 
   private async checkHealth(): Promise<void> {
     const engine = this.engine;
-    if (engine === undefined) return;
+    // Not before the setup is done (a +CREG during it): 'connected' would come before the modem can send.
+    if (engine === undefined || this.setup === undefined) return;
     try {
       const registration = parseCreg(await engine.command('AT+CREG?', { prefix: '+CREG:' })).status;
       const signal = parseCsq(await engine.command('AT+CSQ', { prefix: '+CSQ:' }));
@@ -207,20 +248,23 @@ export class ModemTransport implements Transport {
         this.status({ state: 'connecting', detail: `not registered (${registration}), ${strength}` });
       }
     } catch (err) {
-      this.commandFailed(err);
+      this.commandFailed(engine, err);
     }
   }
 
   /** Counts commands left unanswered; enough in a row and the modem is reset. */
-  private commandFailed(err: unknown): void {
-    if (!(err instanceof AtError) || err.kind !== 'TIMEOUT') return;
+  private commandFailed(engine: AtEngine, err: unknown): void {
+    // A timeout on an engine already replaced says nothing about the modem as it is now.
+    if (engine !== this.engine || !(err instanceof AtError) || err.kind !== 'TIMEOUT') return;
     if (++this.timeouts < TIMEOUTS_BEFORE_RESET || this.port === undefined) return;
     const port = this.port;
     this.status({ state: 'reconnecting', detail: `the modem stopped answering; resetting` });
     // Reopening runs the whole setup again (ESC, AT, ATZ, ...), which is the reset sequence.
-    void this.closePort().then(() => {
-      if (this.running && this.port === undefined && port !== undefined) this.scheduleReopen(1);
-    });
+    this.closePort()
+      .catch(() => undefined) // a port that fails to close is gone all the same
+      .then(() => {
+        if (this.running && this.port === undefined && port !== undefined) this.scheduleReopen(1);
+      });
   }
 
   // --- sending -------------------------------------------------------------------------------
@@ -242,9 +286,10 @@ export class ModemTransport implements Transport {
       if (setup.mode === 'text') {
         const submit = textModeSubmit(message, Date.now());
         await engine.command(submit.parameters);
-        providerIds.push(this.acknowledged(message, await engine.commandWithPrompt(submit.command, submit.body, this.sendOptions())));
+        providerIds.push(this.acknowledged(message, 0, await engine.commandWithPrompt(submit.command, submit.body, this.sendOptions())));
       } else {
-        for (const segment of indexes.map((i) => message.encoded.segments[i]!)) {
+        for (const index of indexes) {
+          const segment = message.encoded.segments[index]!;
           const pdu = encodeSubmitPdu({
             destination: destinationOf(message),
             statusReportRequest: message.deliveryReport,
@@ -253,11 +298,11 @@ export class ModemTransport implements Transport {
             segment,
           });
           const lines = await engine.commandWithPrompt(`AT+CMGS=${pdu.tpduLength}`, pdu.hex, this.sendOptions());
-          providerIds.push(this.acknowledged(message, lines));
+          providerIds.push(this.acknowledged(message, index, lines));
         }
       }
     } catch (err) {
-      this.commandFailed(err);
+      this.commandFailed(engine, err);
       const error = submitError(this.id, err);
       // The segments before the failure were accepted: they are not to be sent again.
       if (setup.mode === 'text' || providerIds.length === 0) throw error;
@@ -270,19 +315,51 @@ export class ModemTransport implements Transport {
     return { timeoutMs: this.options.sendTimeoutMs, prefix: '+CMGS:' };
   }
 
-  private acknowledged(message: OutboundMessage, lines: string[]): string {
-    const reference = parseCmgs(lines);
+  /**
+   * The provider id of a segment the modem took (it answered OK). An answer without a readable
+   * +CMGS reference still means the segment left: it is not sent again, but no status report can
+   * be paired with it, so it gets an id no report will match, and the gateway logs why.
+   */
+  private acknowledged(message: OutboundMessage, segment: number, lines: string[]): string {
+    let reference: number;
+    try {
+      reference = parseCmgs(lines);
+    } catch (err) {
+      this.warn(
+        `the modem took segment ${segment + 1} of message ${message.id} but gave no readable reference ` +
+          `(${(err as Error).message}): no status report can be paired with it`,
+        err,
+      );
+      return `unpaired/${message.id}/${segment}`;
+    }
     return this.references.submitted(reference, message.recipient.e164, Date.now());
   }
 
   // --- what the modem tells us unasked -------------------------------------------------------
 
+  /** Called from the port's data event: nothing may be thrown from here into serialport. */
   private onUrc(urc: Urc): void {
-    if (urc.type === 'CREG') {
-      void this.checkHealth();
-      return;
+    try {
+      if (urc.type === 'CREG') {
+        void this.checkHealth();
+        return;
+      }
+      this.receiver?.handle(urc);
+    } catch (err) {
+      this.warn(`an unsolicited ${urc.type} from the modem could not be handled: ${(err as Error).message}`, err);
     }
-    this.receiver?.handle(urc);
+  }
+
+  /** A problem with one message, not the link: logged by the gateway (else shown in the status). */
+  private warn(detail: string, cause?: unknown): void {
+    if (this.sink?.warn === undefined) return this.status({ ...this.lastStatus, detail });
+    const known = cause instanceof SmsGateError ? cause : undefined;
+    this.sink.warn(
+      new SmsGateError(known?.code ?? 'TRANSPORT_TEMPORARY', `transport ${this.id}: ${detail}`, {
+        ...(known?.field === undefined ? {} : { field: known.field }),
+        cause,
+      }),
+    );
   }
 
   private status(status: LinkStatus): void {

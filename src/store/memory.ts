@@ -57,6 +57,7 @@ export class MemoryStore implements Store {
   /** Parts of concatenated inbound messages by group, each group by sequence number. */
   private readonly inboundParts = new Map<string, Map<number, InboundPart>>();
   private readonly optedOut = new Set<string>();
+  private readonly notes = new Map<string, string>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -395,6 +396,17 @@ export class MemoryStore implements Store {
       if (state !== undefined) states.set(id, state);
     }
     return states;
+  }
+
+  // --- notes ---------------------------------------------------------------------------------
+
+  async readNote(key: string): Promise<string | undefined> {
+    return this.notes.get(key);
+  }
+
+  async writeNote(key: string, value: string | null): Promise<void> {
+    if (value === null) this.notes.delete(key);
+    else this.notes.set(key, value);
   }
 }
 

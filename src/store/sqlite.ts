@@ -77,6 +77,12 @@ CREATE TABLE IF NOT EXISTS quota_events (
   PRIMARY KEY (key, token)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS quota_events_expiry ON quota_events (expires_at);
+-- Store.readNote / writeNote: small facts transports keep across restarts.
+CREATE TABLE IF NOT EXISTS notes (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /**
@@ -696,6 +702,19 @@ export class SqliteStore implements Store {
       const rows = this.sql('SELECT id, state FROM messages WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids));
       return new Map(rows.map((row) => [row.id as string, row.state as MessageState]));
     });
+  }
+
+  // --- notes ---------------------------------------------------------------------------------
+
+  readNote(key: string): Promise<string | undefined> {
+    return this.read(() => this.sql('SELECT value FROM notes WHERE key = ?').get(key)?.value as string | undefined);
+  }
+
+  writeNote(key: string, value: string | null): Promise<void> {
+    return this.write(() => {
+      if (value === null) this.sql('DELETE FROM notes WHERE key = ?').run(key);
+      else this.sql('INSERT OR REPLACE INTO notes (key, value, at) VALUES (?, ?, ?)').run(key, value, Date.now());
+    }, true);
   }
 }
 

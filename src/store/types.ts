@@ -221,6 +221,15 @@ export interface Store {
    * and inbound messages. Idempotent: any process may run it at any time.
    */
   purge(now: number, retention: RetentionPolicy): Promise<PurgeResult>;
+
+  // --- notes ---------------------------------------------------------------------------------
+  /**
+   * Small durable facts a transport must remember across restarts and redeploys (a modem's
+   * refused SIM PIN, as a fingerprint), by a key the transport chooses. Never secrets.
+   */
+  readNote(key: string): Promise<string | undefined>;
+  /** Sets the note, or removes it when `value` is null. */
+  writeNote(key: string, value: string | null): Promise<void>;
 }
 
 export interface QuotaCap {

@@ -117,6 +117,23 @@ export interface TransportSink {
   status(status: LinkStatus): void;
   /** A segment accepted after its submit was answered as failed (see LateAcceptance). */
   lateAcceptance?(late: LateAcceptance): void;
+  /**
+   * Durable notes in the gateway's store (Store.readNote / writeNote), for what a transport must
+   * remember across restarts and redeploys, such as a SIM PIN the SIM refused (as a salted
+   * fingerprint, never the PIN). Optional: without it a transport remembers for its own life only.
+   */
+  notes?: TransportNotes;
+  /**
+   * Something went wrong with one message or event, not with the link (an unreadable message
+   * left on a SIM): the gateway logs it (its 'warning' event). Optional, like `notes`.
+   */
+  warn?(warning: Error): void;
+}
+
+export interface TransportNotes {
+  read(key: string): Promise<string | undefined>;
+  /** null removes the note. */
+  write(key: string, value: string | null): Promise<void>;
 }
 
 export interface Transport {

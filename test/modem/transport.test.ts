@@ -1,6 +1,6 @@
 /**
  * The modem transport inside a real Gateway, against the modem simulator over a real
- * pseudo-terminal (socat), opened with serialport as a USB modem would be.
+ * pseudo-terminal, opened with serialport as a USB modem would be.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,6 +70,7 @@ describe('modem transport against the modem simulator', function () {
     gateway: Gateway;
     statuses: LinkStatus[];
     inbound: StoredInbound[];
+    warnings: Error[];
   }
 
   async function gateway(
@@ -88,12 +89,14 @@ describe('modem transport against the modem simulator', function () {
     });
     const statuses: LinkStatus[] = [];
     const inbound: StoredInbound[] = [];
+    const warnings: Error[] = [];
     gw.on('transport-status', ({ status }) => statuses.push(status));
     gw.on('inbound', (message: StoredInbound) => inbound.push(message));
+    gw.on('warning', (warning) => warnings.push(warning));
     gateways.push(gw);
     await gw.start();
     await until(() => statuses.some((s) => s.state === waitFor), 10_000, `the modem to be ${waitFor}`);
-    return { gateway: gw, statuses, inbound };
+    return { gateway: gw, statuses, inbound, warnings };
   }
 
   async function sendAndWait(gw: Gateway, text: string, extra: object = {}): Promise<MessageRecord> {
@@ -213,6 +216,22 @@ describe('modem transport against the modem simulator', function () {
       await until(() => sim.storedMessages().length === 0, 5000, 'AT+CMGD after the sweep');
     });
 
+    it('sweeps every valid entry and leaves the bad ones (not hex, not a PDU) on the SIM, logged with their index', async () => {
+      const { sim, path } = await simulator();
+      await sim.injectInbound({ from: '+447700900561', text: 'first good one' });
+      const notHex = sim.faults.storeBadEntry('NOT-HEX-AT-ALL');
+      const notPdu = sim.faults.storeBadEntry('FFFFFFFF');
+      await sim.injectInbound({ from: '+447700900562', text: 'second good one' });
+      assert.deepEqual(sim.storedMessages(), [1, notHex, notPdu, 4]);
+      const { inbound, warnings } = await gateway([transport(path)]);
+      await until(() => inbound.length === 2 && warnings.length === 2, 5000, 'the two good entries stored and the two bad ones logged');
+      assert.deepEqual(inbound.map((m) => m.text).sort(), ['first good one', 'second good one']);
+      await until(() => sim.storedMessages().length === 2, 5000, 'AT+CMGD of the good entries');
+      assert.deepEqual(sim.storedMessages(), [notHex, notPdu], 'the bad entries stay on the SIM');
+      assert.match(warnings[0]!.message, new RegExp(`SIM entry ${notHex} .*stays on the SIM.*NOT-HEX-AT-ALL`));
+      assert.match(warnings[1]!.message, new RegExp(`SIM entry ${notPdu} is unreadable and was left with the modem`));
+    });
+
     it('takes +CMT and +CDS delivered straight, acknowledging each with AT+CNMA when the modem requires it', async () => {
       const { sim, path } = await simulator({ requireAck: true });
       const commands: string[] = [];
@@ -249,6 +268,54 @@ describe('modem transport against the modem simulator', function () {
       assert.doesNotMatch(error.detail!, /1111/);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.equal(tries.length, 1);
+    });
+
+    it('tries a refused PIN once, ever: remembered by the ICCID across restarts (sqlite), tried again only once changed', async () => {
+      const { sim, path } = await simulator({ pin: '4321', iccid: '8944500102198304826' });
+      const dbPath = join(dir, 'gateway.db');
+      const first = await gateway([transport(path, { pin: '1111' })], { store: new SqliteStore(dbPath) }, 'error');
+      assert.match(first.statuses.find((s) => s.state === 'error')!.detail!, /refused the configured PIN/);
+      assert.equal(sim.pinAttempts, 1);
+      await first.gateway.stop();
+
+      // A restart (or a redeploy) with the same wrong PIN: refused from the store, the SIM is not asked.
+      const second = await gateway([transport(path, { pin: '1111' })], { store: new SqliteStore(dbPath) }, 'error');
+      const refused = second.statuses.find((s) => s.state === 'error')!.detail!;
+      assert.match(refused, /refused the configured PIN earlier .* does not try it again/);
+      assert.match(refused, /configure the right PIN \(pin\)/);
+      assert.doesNotMatch(refused, /1111/);
+      assert.equal(sim.pinAttempts, 1, 'the remembered PIN was not tried again');
+      await second.gateway.stop();
+
+      const store = new SqliteStore(dbPath);
+      await store.open();
+      const note = await store.readNote('modem.pin-refused:iccid:8944500102198304826');
+      await store.close();
+      assert.ok(note !== undefined, 'the refusal is kept under the SIM\'s ICCID');
+      assert.doesNotMatch(note, /1111/, 'a fingerprint, never the PIN');
+
+      // The PIN changed in the configuration: tried, accepted, and the refusal forgotten.
+      const third = await gateway([transport(path, { pin: '4321' })], { store: new SqliteStore(dbPath) });
+      assert.equal(sim.pinAttempts, 2);
+      assert.equal((await sendAndWait(third.gateway, 'right PIN at last')).state, 'DELIVERED');
+      await third.gateway.stop();
+      await store.open();
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944500102198304826'), undefined);
+      await store.close();
+    });
+
+    it('keys a refused PIN by the device path when the modem gives no ICCID', async () => {
+      const { sim, path } = await simulator({ pin: '4321', iccid: null });
+      const dbPath = join(dir, 'gateway.db');
+      for (let start = 0; start < 2; start++) {
+        const { gateway: gw } = await gateway([transport(path, { pin: '2222' })], { store: new SqliteStore(dbPath) }, 'error');
+        await gw.stop();
+      }
+      assert.equal(sim.pinAttempts, 1);
+      const store = new SqliteStore(dbPath);
+      await store.open();
+      assert.notEqual(await store.readNote(`modem.pin-refused:path:${path}`), undefined);
+      await store.close();
     });
 
     it('reports a SIM that needs its PUK', async () => {

@@ -439,6 +439,19 @@ for (const kind of ['memory', 'sqlite'] as const) {
       await store.setOptOut('+447400123456', false);
       assert.equal(await store.isOptedOut('+447400123456'), false);
     });
+
+    it('keeps notes by key, replaces and removes them', async () => {
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      await store.writeNote('modem.pin-refused:iccid:8944', 'one');
+      await store.writeNote('modem.pin-refused:path:/dev/ttyUSB0', 'other');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'one');
+      await store.writeNote('modem.pin-refused:iccid:8944', 'two');
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), 'two');
+      await store.writeNote('modem.pin-refused:iccid:8944', null);
+      assert.equal(await store.readNote('modem.pin-refused:iccid:8944'), undefined);
+      assert.equal(await store.readNote('modem.pin-refused:path:/dev/ttyUSB0'), 'other', 'other notes are left alone');
+      await store.writeNote('never-written', null);
+    });
   });
 }
 
@@ -544,6 +557,7 @@ describe('sqlite store across a reopen', () => {
       await first.claimDue(NOW, 1, 'a', 30_000);
       const submitted = await first.markSubmitted(record.id, 'a', { transportId: 'smsc1', providerIds: ['0a1b'], now: NOW });
       await first.setOptOut('+447400000001', true);
+      await first.writeNote('modem.pin-refused:iccid:8944', 'fingerprint');
       await first.close();
 
       const second = new SqliteStore(path);
@@ -551,6 +565,7 @@ describe('sqlite store across a reopen', () => {
       assert.deepEqual(await second.getMessage(record.id), submitted?.record);
       assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), { messageId: record.id, segment: 0 });
       assert.equal(await second.isOptedOut('+447400000001'), true);
+      assert.equal(await second.readNote('modem.pin-refused:iccid:8944'), 'fingerprint');
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

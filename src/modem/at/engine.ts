@@ -299,7 +299,10 @@ export class AtEngine extends EventEmitter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.current = null;
-    if (final.ok) job.resolve(job.lines);
+    if (final.ok && job.phase === 'prompt') {
+      // OK before '> ': the body was never sent, whatever the modem thinks it did.
+      job.reject(new AtError('ERROR', redact(job.command), "the modem answered OK without the '> ' prompt: nothing was sent"));
+    } else if (final.ok) job.resolve(job.lines);
     else job.reject(new AtError(final.kind, redact(job.command), final.message, final.code));
     this.pump();
   }

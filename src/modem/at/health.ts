@@ -173,16 +173,34 @@ export function parseCmgr(lines: string[]): StoredMessage | null {
   return storedMessage('+CMGR:', fieldsAfter(lines[at]!, '+CMGR:')!, lines[at + 1], lines);
 }
 
-/** AT+CMGL=<stat>: every listed message with its storage index. */
-export function parseCmgl(lines: string[]): (StoredMessage & { index: number })[] {
-  const messages: (StoredMessage & { index: number })[] = [];
+/** An AT+CMGL entry that is not a stored message as TS 27.005 says: why, and its index when it had one. */
+export interface InvalidListEntry {
+  index: number | null;
+  invalid: SmsGateError;
+}
+
+/**
+ * AT+CMGL=<stat>: every listed message with its storage index, in order. An entry that does not
+ * parse (a PDU that is not hex, fields missing) is given as an InvalidListEntry in its place, so
+ * one bad slot does not hide the others.
+ */
+export function parseCmgl(lines: string[]): ((StoredMessage & { index: number }) | InvalidListEntry)[] {
+  const entries: ((StoredMessage & { index: number }) | InvalidListEntry)[] = [];
   for (let i = 0; i < lines.length; i++) {
     const fields = fieldsAfter(lines[i]!, '+CMGL:');
     if (!fields) continue;
+    const entry = [lines[i]!, ...(lines[i + 1] === undefined ? [] : [lines[i + 1]!])];
     const index = integer(fields[0]);
-    if (index === null) throw invalid('+CMGL:', lines, `line ${i} needs a numeric <index>`);
-    messages.push({ index, ...storedMessage('+CMGL:', fields.slice(1), lines[i + 1], lines) });
-    i++;
+    i++; // the header's next line is its PDU or text, whatever it looks like (as the engine reads it)
+    if (index === null) {
+      entries.push({ index: null, invalid: invalid('+CMGL:', entry, 'needs a numeric <index>') });
+      continue;
+    }
+    try {
+      entries.push({ index, ...storedMessage('+CMGL:', fields.slice(1), entry[1], entry) });
+    } catch (err) {
+      entries.push({ index, invalid: err instanceof SmsGateError ? err : invalid('+CMGL:', entry, String(err)) });
+    }
   }
-  return messages;
+  return entries;
 }

@@ -20,6 +20,7 @@ export {
   parseCsq,
   registrationStatus,
   type CpinState,
+  type InvalidListEntry,
   type Registration,
   type RegistrationStatus,
   type SignalQuality,

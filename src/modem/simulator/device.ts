@@ -494,6 +494,9 @@ export class ModemDevice {
         const own = this.options.ownNumber;
         return this.simError('CME') ?? (own === null ? ok() : ok(`+CNUM: "","${own}",${own.startsWith('+') ? 145 : 129}`));
       }
+      case '+CCID':
+      case '+QCCID':
+        return this.iccid(command);
       case '+CNMA':
         if (kind === 'test') return ok('+CNMA: (0-2)');
         return kind === 'read' ? error() : this.acknowledge();
@@ -537,6 +540,19 @@ export class ModemDevice {
         if (!/^\d{4,8}$/.test(newPin)) return error();
         return sim.enterPuk(code, newPin) ? ok() : this.cmeError(16);
     }
+  }
+
+  /**
+   * The SIM's ICCID (EF_ICCID), readable while the SIM still wants its PIN: AT+CCID (SIMCom,
+   * Telit, u-blox; also as AT+CCID?) answers `+CCID: <iccid>`, Quectel's AT+QCCID `+QCCID: <iccid>`.
+   * A modem without the option answers as one that does not know the command.
+   */
+  private iccid({ name, kind }: Command): Outcome {
+    const iccid = this.options.iccid;
+    if (iccid === null) return this.cmeError(4);
+    if (kind === 'test') return ok();
+    if (kind === 'set' || (kind === 'read' && name !== '+CCID')) return error();
+    return ok(`${name}: ${iccid}`);
   }
 
   private cnmi({ kind, args }: Command): Outcome {

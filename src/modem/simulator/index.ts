@@ -9,8 +9,8 @@
  *   ... new SerialPort({ path, baudRate: 115200 }) ...
  *   await sim.stop();
  *
- * The pty is socat's (pty.ts), so socat must be installed. An unplug kills socat: the link
- * disappears and a client's port closes as a USB modem's does. The modem then loses power: after
+ * The pty comes from @lydell/node-pty, or socat where that is not installed (pty.ts). An unplug
+ * closes the pty: the link disappears and a client's port closes as a USB modem's does. The modem then loses power: after
  * replug it echoes again, asks for the PIN again and has forgotten AT+CMGF/+CNMI/+CMEE, while the
  * SIM keeps its messages, PIN tries and message reference counter. What the network sends while
  * it is unplugged waits and is routed after the client's next AT+CNMI.
@@ -23,7 +23,7 @@ import { SmsGateError } from '../../errors';
 import { ModemDevice, type StatusReportEvent } from './device';
 import { deliverRecords, type InboundMessage, type ReceivedSubmit } from './messages';
 import { resolveOptions, type ModemSimulatorOptions, type ResolvedOptions } from './options';
-import { SocatPty } from './pty';
+import { openPty, type Pty, type PtyProvider } from './pty';
 import { SimCard } from './sim-card';
 
 export type { StatusReportEvent } from './device';
@@ -36,7 +36,7 @@ export interface ModemSimulatorEvents {
   command: [string];
   submit: [ReceivedSubmit];
   'status-report': [StatusReportEvent];
-  /** socat died on its own (not through stop() or unplug()): the port is gone until replug(). */
+  /** The pty ended on its own (not through stop() or unplug()): the port is gone until replug(). */
   'pty-lost': [SmsGateError];
 }
 
@@ -52,9 +52,14 @@ export interface ModemFaults {
   resume(): void;
   /** Writes a garbage line now. */
   garbage(text?: string): void;
+  /**
+   * Puts an entry on the SIM ("SM") whose PDU is `pdu` as given, hex or not, as a SIM written by
+   * a broken phone holds; AT+CMGL and AT+CMGR list it in PDU mode like any other. Returns its index.
+   */
+  storeBadEntry(pdu: string, tpduLength?: number): number;
   /** The next response to a command line matching `pattern` gets `urc` between its information lines and its final result. */
   urcInResponse(pattern: RegExp, urc: string): void;
-  /** The port vanishes (socat killed, link removed), as a USB unplug. */
+  /** The port vanishes (pty closed, link removed), as a USB unplug. */
   unplug(): Promise<void>;
   /** The modem comes back at the same link path, powered up afresh. */
   replug(): Promise<void>;
@@ -70,7 +75,7 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
   readonly faults: ModemFaults;
   private readonly options: ResolvedOptions;
   private readonly device: ModemDevice;
-  private pty: SocatPty | undefined;
+  private pty: Pty | undefined;
   private link: string | undefined;
   /** The directory made for the default link, removed by stop(). */
   private ownDirectory: string | undefined;
@@ -94,7 +99,7 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
     this.faults = this.createFaults();
   }
 
-  /** Starts socat and resolves with the link path once it exists. */
+  /** Opens the pty and resolves with the link path once it exists. */
   async start(): Promise<{ path: string }> {
     if (this.running) return { path: this.link! };
     if (this.options.link === undefined) {
@@ -113,12 +118,17 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
     return { path: this.link };
   }
 
-  /** Ends socat and removes the link (and the directory made for a default link); no timers stay. */
+  /** Closes the pty and removes the link (and the directory made for a default link); no timers stay. */
   async stop(): Promise<void> {
     this.running = false;
     this.device.dispose();
     await this.unplugPty();
     await this.removeOwnDirectory();
+  }
+
+  /** Where the pseudo-terminal came from, while plugged in. */
+  get ptyProvider(): PtyProvider | undefined {
+    return this.pty?.provider;
   }
 
   /** The link path while running. */
@@ -146,6 +156,11 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
     for (const record of records) this.device.route(record);
   }
 
+  /** How many times a PIN was entered (AT+CPIN="<pin>"), right or wrong, over the simulator's life. */
+  get pinAttempts(): number {
+    return this.device.sim.pinAttempts;
+  }
+
   /** Indexes of the messages in SIM storage ("SM"), to check that AT+CMGD happened. */
   storedMessages(): number[] {
     return this.device.sim.storages.SM.list().map((message) => message.index);
@@ -167,7 +182,7 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
   }
 
   private async plugIn(): Promise<void> {
-    const pty = await SocatPty.open(this.link!);
+    const pty = await openPty(this.link!);
     pty.on('data', (chunk) => this.device.input(chunk));
     pty.on('exit', (reason) => {
       this.pty = undefined;
@@ -207,6 +222,13 @@ export class ModemSimulator extends EventEmitter<ModemSimulatorEvents> {
         device.silent = true;
       },
       resume: () => device.resume(),
+      storeBadEntry: (pdu, tpduLength = Math.max(1, Math.floor(pdu.length / 2))) => {
+        if (typeof pdu !== 'string' || /[\r\n]/.test(pdu)) throw invalid('pdu', 'pdu must be a string of one line');
+        const record = { kind: 'deliver' as const, pdu, tpduLength, originator: '', serviceCentreTime: Date.now(), dataCoding: 0, text: pdu };
+        const index = device.sim.storages.SM.store(record);
+        if (index === null) throw new SmsGateError('TRANSPORT_TEMPORARY', 'the SIM storage is full', { field: 'storage' });
+        return index;
+      },
       garbage: (text) => device.writeRaw(Buffer.concat([CRLF, text === undefined ? DEFAULT_GARBAGE : Buffer.from(text), CRLF])),
       urcInResponse: (pattern, urc) => {
         if (!(pattern instanceof RegExp)) throw invalid('pattern', 'pattern must be a RegExp');

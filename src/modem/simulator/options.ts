@@ -37,6 +37,8 @@ export interface ModemSimulatorOptions {
   ownNumber?: string | null;
   /** Slots of each SIM storage ("SM" for messages, "SR" for status reports). Default 30. */
   storageSize?: number;
+  /** The SIM's ICCID for AT+CCID / AT+QCCID; null: the modem knows neither command. Default '8944500102198304826'. */
+  iccid?: string | null;
 }
 
 export interface ResolvedOptions {
@@ -54,6 +56,7 @@ export interface ResolvedOptions {
   firstMessageReference: number;
   ownNumber: string | null;
   storageSize: number;
+  iccid: string | null;
 }
 
 export function resolveOptions(options: ModemSimulatorOptions): ResolvedOptions {
@@ -82,7 +85,16 @@ export function resolveOptions(options: ModemSimulatorOptions): ResolvedOptions 
     firstMessageReference: integer('firstMessageReference', options.firstMessageReference ?? 0, 0, 255),
     ownNumber: checkNumber('ownNumber', options.ownNumber ?? null),
     storageSize: integer('storageSize', options.storageSize ?? 30, 1, 255),
+    iccid: checkIccid(options.iccid === undefined ? '8944500102198304826' : options.iccid),
   };
+}
+
+/** ITU-T E.118: up to 19 digits and a check digit; some SIMs pad to 20 with F. */
+function checkIccid(value: unknown): string | null {
+  if (value !== null && (typeof value !== 'string' || !/^\d{18,20}F?$/.test(value))) {
+    throw invalid('iccid', `iccid must be 18 to 20 digits or null, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function checkNumber(field: string, value: unknown): string | null {

@@ -89,6 +89,8 @@ export class SimCard {
   pinState: PinState;
   pinTriesLeft = PIN_TRIES;
   pukTriesLeft = PUK_TRIES;
+  /** Every AT+CPIN="<pin>" the SIM checked, right or wrong, since it was made (a test's count). */
+  pinAttempts = 0;
   readonly storages: Record<StorageName, MessageStorage>;
   private nextReference: number;
 
@@ -111,6 +113,7 @@ export class SimCard {
 
   /** AT+CPIN="<pin>" in state SIM PIN. */
   enterPin(pin: string): boolean {
+    this.pinAttempts++;
     if (pin === this.pin) {
       this.pinState = 'READY';
       this.pinTriesLeft = PIN_TRIES;

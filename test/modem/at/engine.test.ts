@@ -323,6 +323,17 @@ describe('AT engine', () => {
       assert.ok(!sent(rig).includes(BODY));
     });
 
+    it('rejects an OK that comes instead of the prompt: the body was never sent', async () => {
+      rig = await openRig();
+      const send = rejection(rig.engine.commandWithPrompt('AT+CMGS=24', BODY));
+      await written(rig, 'AT+CMGS=24\r');
+      await reply(rig, '\r\nOK\r\n');
+      const error = await send;
+      assert.equal(error.kind, 'ERROR');
+      assert.match(error.message, /without the '> ' prompt/);
+      assert.ok(!sent(rig).includes(BODY));
+    });
+
     it('sends ESC on a prompt timeout, and ESC again to a prompt that comes too late', async () => {
       rig = await openRig({ lateGraceMs: 5000 });
       const send = rejection(rig.engine.commandWithPrompt('AT+CMGS=24', BODY, { promptTimeoutMs: 30, timeoutMs: 60_000 }));

@@ -85,7 +85,19 @@ describe('AT health and message parsers', () => {
       },
     ]);
     assert.deepEqual(parseCmgl([]), []);
-    assertInvalid(() => parseCmgl(['+CMGL: x,1,,30', DELIVER_PDU]), '+CMGL:');
+  });
+
+  it('parseCmgl: a bad entry stands in its place, named by its index, and the ones after it are read', () => {
+    const lines = ['+CMGL: 1,1,,30', DELIVER_PDU, '+CMGL: 2,1,,30', 'NOT HEX', '+CMGL: x,1,,30', DELIVER_PDU, '+CMGL: 5,1,,30', DELIVER_PDU];
+    const entries = parseCmgl(lines);
+    assert.deepEqual(entries.map((e) => [e.index, 'invalid' in e]), [[1, false], [2, true], [null, true], [5, false]]);
+    for (const entry of entries) {
+      if (!('invalid' in entry)) continue;
+      assertInvalid(() => {
+        throw entry.invalid;
+      }, '+CMGL:');
+    }
+    assert.match((entries[1] as { invalid: Error }).invalid.message, /NOT HEX/);
   });
 
   it('throws nothing but SmsGateError USER_DATA_INVALID, whatever the lines', () => {

@@ -1,6 +1,7 @@
 /** Faults on demand: error replies, a hung modem, garbage, URCs inside responses, unplug and replug. */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ModemSimulator } from '../../../src/modem/simulator';
 import { SmsGateError } from '../../../src/errors';
 import { waitForEvent } from '../../helpers/events';
@@ -103,15 +104,63 @@ describe('modem simulator: faults', function () {
     assert.equal(existsSync(path.replace(/\/ttyGSM0$/, '')), false, 'the directory made for it is gone too');
   });
 
-  it('says socat must be installed when it is missing', async () => {
-    const saved = process.env.PATH;
-    process.env.PATH = '/nonexistent';
-    try {
+  it('makes its pty with node-pty, so the tests need no socat (nothing from apt)', async () => {
+    const { term, sim } = await startModem();
+    assert.equal(sim.ptyProvider, 'node-pty');
+    await term.init();
+    assert.equal((await term.at('AT')).final, 'OK');
+  });
+
+  it('makes its pty with socat when asked and socat is installed', async function () {
+    if (!commandExists('socat')) this.skip();
+    await withEnv({ SMSGATE_MODEM_PTY: 'socat' }, async () => {
+      const { term, sim } = await startModem();
+      assert.equal(sim.ptyProvider, 'socat');
+      await term.init();
+      assert.equal((await term.at('AT')).final, 'OK');
+      await sim.faults.unplug();
+      await term.closed;
+    });
+  });
+
+  it('says what it needs when no pty provider is there: @lydell/node-pty or socat', async () => {
+    // node-pty is always installed for the tests: asking for socat alone on an empty PATH is "neither".
+    await withEnv({ SMSGATE_MODEM_PTY: 'socat', PATH: '/nonexistent' }, async () => {
       const sim = new ModemSimulator();
-      await assert.rejects(sim.start(), (error: unknown) =>
-        error instanceof SmsGateError && error.code === 'TRANSPORT_UNAVAILABLE' && /socat/.test(error.message) && /apt-get install -y socat/.test(error.message));
-    } finally {
-      process.env.PATH = saved;
-    }
+      await assert.rejects(
+        sim.start(),
+        (error: unknown) =>
+          error instanceof SmsGateError &&
+          error.code === 'TRANSPORT_UNAVAILABLE' &&
+          error.field === 'pty' &&
+          /socat is not installed/.test(error.message) &&
+          /npm install @lydell\/node-pty/.test(error.message) &&
+          /apt-get install -y socat/.test(error.message),
+      );
+      assert.equal(sim.path, undefined);
+    });
+  });
+
+  it('refuses an unknown SMSGATE_MODEM_PTY, naming it', async () => {
+    await withEnv({ SMSGATE_MODEM_PTY: 'telnet' }, async () => {
+      await assert.rejects(new ModemSimulator().start(), (error: unknown) => error instanceof SmsGateError && error.field === 'SMSGATE_MODEM_PTY');
+    });
   });
 });
+
+async function withEnv(values: Record<string, string>, body: () => Promise<void>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, values);
+  try {
+    await body();
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+function commandExists(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, name)));
+}
