@@ -23,6 +23,10 @@
  *    same account: it cannot receive, so it must get DELIVERED from the report the trigger's
  *    process received and stored in the shared store.
  *
+ * 6. Beside it, a second trigger bound to a hostile SMSC (src/smpp/simulator/hostile.ts) that
+ *    sends malformed deliver_sm, unknown commands, stray responses and a broken header: n8n
+ *    must stay up, answer /healthz, and the trigger bind again.
+ *
  * Prints one line per check and `n8n e2e: N passed, N failed`; exits non-zero on any failure.
  */
 'use strict';
@@ -194,6 +198,7 @@ async function main() {
   let server;
   let serverLog = '';
   let smsc;
+  let hostile;
   try {
     say('packing the package and installing it as a community package');
     const version = installCommunityPackage(userFolder, work);
@@ -206,6 +211,11 @@ async function main() {
     const binds = [];
     smsc.on('bind', ({ mode }) => binds.push(mode));
     say(`SMSC simulator on 127.0.0.1:${smscPort}`);
+
+    const { HostileSmsc } = require(join(root, 'dist', 'smpp', 'simulator'));
+    hostile = new HostileSmsc();
+    const { port: hostilePort } = await hostile.start();
+    say(`hostile SMSC on 127.0.0.1:${hostilePort}`);
 
     const credentialsFile = join(work, 'credentials.json');
     writeFileSync(
@@ -223,9 +233,16 @@ async function main() {
           type: 'smsGateSmppApi',
           data: { host: '127.0.0.1', port: smscPort, tls: false, systemId: 'n8ne2e', password: 'e2e-pw', bind: 'transmitter', window: 10, maxPerSecond: 0 },
         },
+        {
+          id: 'smsgateHostile1',
+          name: 'Hostile SMSC',
+          type: 'smsGateSmppApi',
+          data: { host: '127.0.0.1', port: hostilePort, tls: false, systemId: 'hostile', password: 'x', bind: 'transceiver', window: 10, maxPerSecond: 0 },
+        },
       ]),
     );
     const credentials = { smsGateSmppApi: { id: 'smsgateSmsc1', name: 'Test SMSC' } };
+    const hostileCredentials = { smsGateSmppApi: { id: 'smsgateHostile1', name: 'Hostile SMSC' } };
     const transmitterOnly = { smsGateSmppApi: { id: 'smsgateSmsc1Tx', name: 'Test SMSC, send only' } };
     // The workflows users import from examples/n8n, with the credential attached; the auto-reply
     // is imported (n8n must accept it) but not published, so it sends nothing here.
@@ -243,6 +260,7 @@ async function main() {
         example('auto-reply.json', 'smsgateAutoReply'),
         example('send-and-wait-for-delivery.json', 'smsgateWaitFinal'),
         example('send-and-wait-for-delivery.json', 'smsgateWaitFinalTx', transmitterOnly),
+        { ...example('inbound-and-reports.json', 'smsgateTriggerHostile', hostileCredentials), name: 'Hostile SMSC trigger' },
       ]),
     );
 
@@ -252,6 +270,7 @@ async function main() {
     await n8nCommand(['import:credentials', `--input=${credentialsFile}`], env);
     await n8nCommand(['import:workflow', `--input=${workflowsFile}`], env);
     await n8nCommand(['publish:workflow', '--id=smsgateTriggerE2e'], env);
+    await n8nCommand(['publish:workflow', '--id=smsgateTriggerHostile'], env);
     say(`credentials and workflows imported, trigger published (${seconds(since)} s)`);
 
     // No n8n runs the trigger yet: the waiting send's own bind must receive its receipt.
@@ -290,6 +309,35 @@ async function main() {
     check('n8n start loads the community package and activates the trigger workflow: it binds as transceiver', true);
     check('n8n answers /healthz on loopback', health === 200, `status ${health}`);
     say(`n8n started and the trigger bound in ${seconds(since)} s`);
+
+    // The hostile SMSC, once its trigger is bound, sends what no SMSC should.
+    await until(() => hostile.counts.binds >= 1, 60_000, "the hostile SMSC trigger's bind").catch(() => undefined);
+    const pdu = (commandId, status, sequence, body = Buffer.alloc(0)) => {
+      const bytes = Buffer.alloc(16 + body.length);
+      bytes.writeUInt32BE(bytes.length, 0);
+      bytes.writeUInt32BE(commandId >>> 0, 4);
+      bytes.writeUInt32BE(status >>> 0, 8);
+      bytes.writeUInt32BE(sequence >>> 0, 12);
+      body.copy(bytes, 16);
+      return bytes;
+    };
+    for (const bytes of [
+      pdu(0x00000005, 0, 101, Buffer.from([0xff, 0x00, 0x07])), // deliver_sm whose body is cut short
+      pdu(0x00000005, 0, 102, Buffer.alloc(0)), // deliver_sm without a body
+      pdu(0x000000ff, 0, 103), // a command id no SMPP version defines
+      pdu(0x80000004, 0, 104, Buffer.from('stray\0')), // a submit_sm_resp nobody asked for
+      pdu(0x0000000b, 0, 105, Buffer.from('outbind\0')), // outbind, which has no response
+      Buffer.from([0x00, 0x00, 0x00, 0x03, 0xde, 0xad]), // a command_length below the header: framing lost
+    ]) {
+      hostile.sendToAll(bytes);
+    }
+    const rebound = await until(() => hostile.counts.binds >= 2, 60_000, 'the hostile trigger to bind again').then(() => true, () => false);
+    const healthAfter = await fetch(`http://127.0.0.1:${n8nPort}/healthz`).then((r) => r.status, () => 0);
+    check(
+      'a hostile SMSC (malformed deliver_sm, unknown commands, stray responses, a broken header) leaves n8n up, and its trigger binds again',
+      server.exitCode === null && healthAfter === 200 && rebound,
+      `exit ${server.exitCode}, healthz ${healthAfter}, hostile binds ${hostile.counts.binds}`,
+    );
 
     await smsc.injectMo({ from: '+447700900123', to: '+447700900555', text: 'Hello n8n from a handset' });
     const inbound = await until(
@@ -359,6 +407,7 @@ async function main() {
     if (checks.some((c) => !c.ok) && serverLog !== '') say(`--- n8n start log (last lines) ---\n${serverLog.split('\n').slice(-80).join('\n')}`);
     if (server !== undefined) server.kill('SIGKILL');
     if (smsc !== undefined) await smsc.stop();
+    if (hostile !== undefined) await hostile.stop();
     if (process.env.SMSGATE_N8N_KEEP === undefined) rmSync(work, { recursive: true, force: true });
     else {
       writeFileSync(join(work, 'n8n-start.log'), serverLog);

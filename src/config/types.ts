@@ -80,6 +80,14 @@ export interface SmppTransportConfig {
   longMessages: 'udh' | 'sar' | 'payload';
   /** `latin1` sends texts Latin-1 can carry with data_coding 3, for SMSCs that want it. */
   dataCoding: 'default' | 'latin1';
+  /** Nothing received for this long: enquire_link goes out; unanswered, the link is reset. */
+  enquireLinkSeconds: number;
+  /** How long any request waits for its response. */
+  responseTimeoutSeconds: number;
+  /** Requests unanswered in a row that reset the link. */
+  maxResponseTimeouts: number;
+  /** The wait before binding again after a bind refused for good (wrong password, system id, ...). */
+  credentialRetrySeconds: number;
 }
 
 export interface SmppTlsConfig {

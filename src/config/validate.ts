@@ -175,6 +175,12 @@ function readSmpp(f: Fields, id: string, baseDir: string): SmppTransportConfig {
     serviceType: f.defaulted('serviceType', text({ allowEmpty: true, maxLength: 5 }), ''),
     longMessages: f.defaulted('longMessages', oneOf(['udh', 'sar', 'payload']), 'udh'),
     dataCoding: f.defaulted('dataCoding', oneOf(['default', 'latin1']), 'default'),
+    // A dead link is found within enquireLinkSeconds + responseTimeoutSeconds of the last PDU received.
+    enquireLinkSeconds: f.defaulted('enquireLinkSeconds', integer(1, 3600), 30),
+    responseTimeoutSeconds: f.defaulted('responseTimeoutSeconds', integer(1, 300), 10),
+    maxResponseTimeouts: f.defaulted('maxResponseTimeouts', integer(1, 1000), 3),
+    // Minutes, never seconds: an SMSC locks an account that keeps binding with a wrong password.
+    credentialRetrySeconds: f.defaulted('credentialRetrySeconds', integer(60, 86400), 300),
   };
 }
 

@@ -413,7 +413,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       lateAcceptance: (late) => this.outbox.lateAcceptance(late),
       // Keys are the transport's (a SIM's ICCID outlives a transport id a redeploy may change).
       notes: { read: (key) => this.store.readNote(key), write: (key, value) => this.store.writeNote(key, value) },
-      warn: (warning) => void this.emit('warning', warning),
+      warning: (error) => this.emit('warning', error),
       status: (status) => {
         const { current, cameUp } = this.links.report(transport, status);
         if (!current) return; // a removed transport (or the one a redeploy replaced) no longer speaks for its id

@@ -352,9 +352,9 @@ export class ModemTransport implements Transport {
 
   /** A problem with one message, not the link: logged by the gateway (else shown in the status). */
   private warn(detail: string, cause?: unknown): void {
-    if (this.sink?.warn === undefined) return this.status({ ...this.lastStatus, detail });
+    if (this.sink?.warning === undefined) return this.status({ ...this.lastStatus, detail });
     const known = cause instanceof SmsGateError ? cause : undefined;
-    this.sink.warn(
+    this.sink.warning(
       new SmsGateError(known?.code ?? 'TRANSPORT_TEMPORARY', `transport ${this.id}: ${detail}`, {
         ...(known?.field === undefined ? {} : { field: known.field }),
         cause,

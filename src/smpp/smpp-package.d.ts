@@ -26,6 +26,8 @@ declare module 'smpp' {
 
   export const PDU: {
     new (command: string, options?: Record<string, unknown>): Pdu;
+    /** Parses one whole PDU (command_length octets); throws on a body it cannot read. */
+    new (pdu: Buffer): Pdu;
     maxLength: number;
   };
 

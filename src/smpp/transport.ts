@@ -8,7 +8,7 @@
  * are stored.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { SmsGateError } from '../errors';
+import { SmsGateError, type ErrorInfo } from '../errors';
 import { FINAL_STATES } from '../types';
 import type {
   LinkStatus,
@@ -55,10 +55,19 @@ export interface SmppTransportOptions {
   /** `latin1`: data_coding 3 for texts Latin-1 can carry, for SMSCs that want it. */
   dataCoding?: 'default' | 'latin1';
   serviceType?: string;
+  /** Nothing received for this long: enquire_link goes out (and ends the session unanswered). */
   enquireLinkMs?: number;
   responseTimeoutMs?: number;
+  /** Requests unanswered in a row (each for responseTimeoutMs) that end the session. Default 3. */
+  maxResponseTimeouts?: number;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * The wait after a bind refused for good (a wrong password or system id, ESME_RINVPASWD,
+   * ESME_RINVSYSID and the like): binding again soon with the same credentials only gets an
+   * SMSC account locked. Default 5 minutes.
+   */
+  credentialRetryMs?: number;
   /** The first pause after a throttling answer; it doubles while the SMSC keeps throttling. */
   throttleBackoffMs?: number;
 }
@@ -67,7 +76,8 @@ export interface SmppTransportOptions {
 interface QueuedSegment {
   order: number;
   fields: SubmitSmFields;
-  resolve(messageId: string): void;
+  /** Accepted: its normalised provider id, or '' when the SMSC gave none. */
+  resolve(providerId: string): void;
   reject(err: SmsGateError): void;
   /** Its submit_sm_resp came after the timeout that failed it (normalised id). */
   late(providerId: string): void;
@@ -77,6 +87,8 @@ interface QueuedSegment {
 const ESME_RX_T_APPN = 0x64;
 const ESME_RSYSERR = 0x08;
 const MAX_AWAITING_RECEIPT = 200_000;
+/** SMPP 3.4 §5.2.23: a message_id is a C-Octet String of at most 65 octets. */
+const MAX_MESSAGE_ID = 64;
 
 export class SmppTransport implements Transport {
   readonly type = 'smpp';
@@ -103,6 +115,8 @@ export class SmppTransport implements Transport {
   private pumpTimer: NodeJS.Timeout | undefined;
   private firstBindOutcome: (() => void) | undefined;
   private lateResponseCount = 0;
+  /** Why the last bind failed or the last session ended; cleared by a bind. */
+  private lastLinkError: SmsGateError | undefined;
 
   /**
    * Ids the SMSC gave in submit_sm_resp that still wait for a final receipt, so the matcher can
@@ -124,8 +138,10 @@ export class SmppTransport implements Transport {
       dataCoding: 'default',
       enquireLinkMs: 30_000,
       responseTimeoutMs: 10_000,
+      maxResponseTimeouts: 3,
       reconnectBaseMs: 1000,
       reconnectMaxMs: 60_000,
+      credentialRetryMs: 5 * 60_000,
       throttleBackoffMs: 1000,
       ...options,
       tls: options.tls === true ? {} : (options.tls ?? false),
@@ -161,20 +177,30 @@ export class SmppTransport implements Transport {
     this.status({ state: 'disconnected' });
   }
 
+  /**
+   * Resolves with one provider id per segment, normalised; '' for a segment the SMSC accepted
+   * without giving an id (status 0, message_id empty or missing): it is submitted, but no
+   * delivery report can be matched to it.
+   */
   submit(message: OutboundMessage): Promise<SubmitResult> {
     if (!this.running || this.txLink === undefined || !this.txLink.isBound) {
       return Promise.reject(
-        new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id} has no bound SMPP session to submit on`),
+        new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id} has no bound SMPP session to submit on (${this.lastLinkError?.message ?? 'not bound yet'})`),
       );
     }
-    const pdus = buildSubmitPdus(message, {
-      longMessages: this.options.longMessages,
-      dataCoding: this.options.dataCoding,
-      ...(this.options.serviceType === undefined ? {} : { serviceType: this.options.serviceType }),
-      ...(message.scheduledAt !== null && message.scheduledAt > Date.now()
-        ? { scheduleDelivery: new Date(message.scheduledAt) }
-        : {}),
-    });
+    let pdus: SubmitSmFields[];
+    try {
+      pdus = buildSubmitPdus(message, {
+        longMessages: this.options.longMessages,
+        dataCoding: this.options.dataCoding,
+        ...(this.options.serviceType === undefined ? {} : { serviceType: this.options.serviceType }),
+        ...(message.scheduledAt !== null && message.scheduledAt > Date.now()
+          ? { scheduleDelivery: new Date(message.scheduledAt) }
+          : {}),
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
     // A retry sends only the segments not accepted yet, each PDU as before (same reference and
     // place); when the PDUs do not map one to one onto the encoded segments (message_payload, a
     // re-encoding for Latin-1), the message goes whole and is retried whole.
@@ -185,7 +211,7 @@ export class SmppTransport implements Transport {
       this.queue.push({
         order: this.nextOrder++,
         fields: pdus[index]!,
-        resolve: (messageId) => outcomes.accept(position, normaliseMessageId(messageId)),
+        resolve: (providerId) => outcomes.accept(position, providerId),
         reject: (err) => outcomes.fail(position, err),
         late: (providerId) => {
           const inSubmit = outcomes.acceptLate(position, providerId);
@@ -219,35 +245,58 @@ export class SmppTransport implements Transport {
       tls: this.options.tls === false ? false : { ...this.options.tls, host: this.options.host, port: this.options.port },
       enquireLinkMs: this.options.enquireLinkMs,
       responseTimeoutMs: this.options.responseTimeoutMs,
+      maxResponseTimeouts: this.options.maxResponseTimeouts,
     });
     this.links.add(link);
-    link.on('deliver', (incoming) => void this.onDeliver(incoming));
-    this.status(failures === 0 ? { state: 'connecting' } : { state: 'reconnecting', detail: `bind attempt ${failures + 1}` });
+    link.on('deliver', (incoming) => void this.onDeliver(incoming).catch((err: Error) => this.warn(err)));
+    link.on('protocol-error', (err) => this.warn(err));
+    const last = this.lastLinkError;
+    this.status(
+      failures === 0
+        ? { state: 'connecting' }
+        : { state: 'reconnecting', detail: `bind attempt ${failures + 1}${last === undefined ? '' : ` after: ${last.message}`}`, ...errorOf(last) },
+    );
     try {
       await link.open();
     } catch (err) {
       this.links.delete(link);
-      const error = err as SmsGateError;
-      this.status({ state: 'error', detail: error.message });
-      return this.retryBind(role, failures + 1);
+      const error = asLinkError(err);
+      this.lastLinkError = error;
+      return this.retryBind(role, failures + 1, error);
     }
     if (!this.running) return link.close();
+    this.lastLinkError = undefined;
     if (role !== 'receiver') this.txLink = link;
     this.status({ state: 'connected', detail: `bound as ${role}` });
     link.once('closed', (reason) => {
       this.links.delete(link);
       if (this.txLink === link) this.txLink = undefined;
       if (!this.running) return;
-      this.status({ state: 'reconnecting', detail: reason?.message ?? 'session closed' });
+      const error = reason ?? new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session closed');
+      this.lastLinkError = error;
+      this.status({ state: 'reconnecting', detail: error.message, ...errorOf(error) });
       void this.retryBind(role, 1);
     });
     this.pump();
   }
 
-  /** Exponential backoff with full jitter, so a fleet of gateways does not rebind in step. */
-  private retryBind(role: BindType, failures: number): Promise<void> {
+  /**
+   * Exponential backoff with full jitter, so a fleet of gateways does not rebind in step; after a
+   * bind refused for good (a wrong password or system id) `credentialRetryMs`, so that the SMSC
+   * does not lock the account. A failed attempt is said as an error, with when the next one comes.
+   */
+  private retryBind(role: BindType, failures: number, failure?: SmsGateError): Promise<void> {
     const ceiling = Math.min(this.options.reconnectMaxMs, this.options.reconnectBaseMs * 2 ** (failures - 1));
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    const refusedForGood = failure !== undefined && isCredentialRefusal(failure);
+    const delay = refusedForGood ? this.options.credentialRetryMs : ceiling / 2 + (Math.random() * ceiling) / 2;
+    if (failure !== undefined) {
+      this.status({
+        state: 'error',
+        detail: `${failure.message}; retry in ${humanDuration(delay)}`,
+        ...errorOf(failure),
+        retryAt: Date.now() + delay,
+      });
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeups.delete(timer);
@@ -255,6 +304,15 @@ export class SmppTransport implements Transport {
       }, delay);
       this.wakeups.add(timer);
     });
+  }
+
+  /** A peer's misstep the transport survived, for the host's log. */
+  private warn(error: Error): void {
+    try {
+      this.sink?.warning?.(error);
+    } catch {
+      // The host's logger failing is no reason to fail a session.
+    }
   }
 
   // --- the window ----------------------------------------------------------------------------
@@ -275,30 +333,54 @@ export class SmppTransport implements Transport {
       this.rate.record(now);
       this.inFlight.add(segment);
       link.submit(segment.fields, (status, response) => this.answeredLate(segment, status, response.message_id)).then(
-        (response) => this.answered(segment, response.message_id as string),
+        (response) => this.answered(segment, response.message_id),
         (err: SmsGateError) => this.refused(segment, err),
-      );
+      ).catch((err: Error) => this.warn(err));
     }
   }
 
-  private answered(segment: QueuedSegment, messageId: string): void {
+  private answered(segment: QueuedSegment, messageId: unknown): void {
     this.inFlight.delete(segment);
-    this.awaitReceipt(normaliseMessageId(messageId));
+    const providerId = this.providerIdOf(messageId);
+    if (providerId !== '') this.awaitReceipt(providerId);
     if (this.throttleStreak > 0) {
       this.throttleStreak = 0;
       this.status({ state: 'connected' });
     }
-    segment.resolve(messageId);
+    segment.resolve(providerId);
     this.pump();
   }
 
   /** A submit_sm_resp after its timeout: the SMSC took (or refused) the segment after all. */
   private answeredLate(segment: QueuedSegment, status: number, messageId: unknown): void {
     this.lateResponseCount++;
-    if (status !== 0 || typeof messageId !== 'string') return;
-    const providerId = normaliseMessageId(messageId);
-    this.awaitReceipt(providerId);
+    if (status !== 0) {
+      // It failed already by its timeout, and is retried as such: only the log learns more.
+      this.warn(new SmsGateError('TRANSPORT_TEMPORARY', `transport ${this.id}: a submit_sm_resp came after its timeout, refusing the segment with status ${status}`));
+      return;
+    }
+    const providerId = this.providerIdOf(messageId);
+    if (providerId !== '') this.awaitReceipt(providerId);
     segment.late(providerId);
+  }
+
+  /**
+   * The normalised id of a submit_sm_resp's message_id; '' when it gave none that can identify
+   * the message (missing, empty, longer than SMPP allows): the segment is submitted all the
+   * same, since the SMSC said so, but its delivery report cannot be matched.
+   */
+  private providerIdOf(messageId: unknown): string {
+    const text = typeof messageId === 'string' ? messageId.trim() : '';
+    if (text !== '' && text.length <= MAX_MESSAGE_ID) return normaliseMessageId(text);
+    const what = typeof messageId !== 'string' ? 'no message_id' : text === '' ? 'an empty message_id' : `a message_id of ${text.length} characters`;
+    this.warn(
+      new SmsGateError(
+        'TRANSPORT_TEMPORARY',
+        `transport ${this.id}: submit_sm_resp accepted a segment with ${what}: it counts as submitted, with no provider id to match its delivery report by`,
+        { field: 'message_id' },
+      ),
+    );
+    return '';
   }
 
   private awaitReceipt(key: string): void {
@@ -378,13 +460,37 @@ export class SmppTransport implements Transport {
     } catch (err) {
       // A PDU we cannot read is refused for good; one we could not store, for now.
       const unreadable = err instanceof SmsGateError && err.kind === 'input';
-      this.status({ state: 'connected', detail: `deliver_sm refused: ${(err as Error).message}` });
+      this.warn(new SmsGateError('TRANSPORT_TEMPORARY', `transport ${this.id}: ${pdu.command} refused: ${(err as Error).message}`, { cause: err }));
       return reply(unreadable ? ESME_RSYSERR : ESME_RX_T_APPN);
     }
   }
 
   private status(status: LinkStatus): void {
     if (status.state === 'connected' || status.state === 'error') this.firstBindOutcome?.();
-    this.sink?.status(status);
+    try {
+      this.sink?.status(status);
+    } catch (err) {
+      this.warn(err as Error);
+    }
   }
+}
+
+/** A bind refused with a permanent status: the credentials or the account's settings are wrong. */
+function isCredentialRefusal(error: SmsGateError): boolean {
+  return error.code === 'TRANSPORT_PERMANENT' && typeof error.providerCode === 'number' && classifyStatus(error.providerCode) === 'permanent';
+}
+
+function asLinkError(err: unknown): SmsGateError {
+  return err instanceof SmsGateError ? err : new SmsGateError('TRANSPORT_UNAVAILABLE', `the SMPP session failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
+function errorOf(error: SmsGateError | undefined): { error?: ErrorInfo } {
+  return error === undefined ? {} : { error: error.toJSON() };
+}
+
+/** `800 ms`, `5 s`, `5 min`: for a status text. */
+function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
 }

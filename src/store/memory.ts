@@ -165,7 +165,8 @@ export class MemoryStore implements Store {
     return done;
   }
 
-  fail(id: string, owner: string, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
+  fail(id: string, owner: string | null, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
+    if (owner === null && this.isLeased(id, now)) return Promise.resolve(undefined);
     return this.outboxStep(id, owner, (current) => markFailed(current, error, now));
   }
 

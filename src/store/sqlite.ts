@@ -459,8 +459,11 @@ export class SqliteStore implements Store {
     );
   }
 
-  fail(id: string, owner: string, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
-    return this.outboxStep(id, owner, (current) => markFailed(current, error, now));
+  fail(id: string, owner: string | null, { error, now }: { error: ErrorInfo; now: number }): Promise<Transition | undefined> {
+    const change = (current: MessageRecord) => (current.state === 'QUEUED' ? markFailed(current, error, now) : undefined);
+    if (owner !== null) return this.transition(id, change, queuedWhere(owner));
+    // No owner: an operator's drop, only under no live lease.
+    return this.transition(id, change, { sql: " AND state = 'QUEUED' AND (lease_until IS NULL OR lease_until <= ?)", params: [now] });
   }
 
   applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {

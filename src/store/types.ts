@@ -159,8 +159,12 @@ export interface Store {
    * error that says why. Attempts are not used up.
    */
   setAside(id: string, owner: string, aside: { waitingFor: string[]; until: number; error: ErrorInfo; now: number }): Promise<Transition | undefined>;
-  /** Only while QUEUED and leased by `owner`: FAILED with `error`. */
-  fail(id: string, owner: string, failure: { error: ErrorInfo; now: number }): Promise<Transition | undefined>;
+  /**
+   * Only while QUEUED and leased by `owner`: FAILED with `error`. With `owner` null (an
+   * operator's drop): only while QUEUED and under no live lease, so a message a gateway is
+   * submitting right now is not failed behind its back.
+   */
+  fail(id: string, owner: string | null, failure: { error: ErrorInfo; now: number }): Promise<Transition | undefined>;
   /**
    * Makes due at `now` the messages set aside that wait for `transportId`, and only those;
    * they no longer wait for any link. Returns how many.
@@ -212,6 +216,15 @@ export interface Store {
    */
   messageStates(ids: string[]): Promise<Map<string, MessageState>>;
 
+  // --- notes ---------------------------------------------------------------------------------
+  /**
+   * Small durable facts a transport must remember across restarts and redeploys (a modem's
+   * refused SIM PIN, as a fingerprint), by a key the transport chooses. Never secrets.
+   */
+  readNote(key: string): Promise<string | undefined>;
+  /** Sets the note, or removes it when `value` is null. */
+  writeNote(key: string, value: string | null): Promise<void>;
+
   // --- retention ------------------------------------------------------------------------------
 
   /**
@@ -221,15 +234,6 @@ export interface Store {
    * and inbound messages. Idempotent: any process may run it at any time.
    */
   purge(now: number, retention: RetentionPolicy): Promise<PurgeResult>;
-
-  // --- notes ---------------------------------------------------------------------------------
-  /**
-   * Small durable facts a transport must remember across restarts and redeploys (a modem's
-   * refused SIM PIN, as a fingerprint), by a key the transport chooses. Never secrets.
-   */
-  readNote(key: string): Promise<string | undefined>;
-  /** Sets the note, or removes it when `value` is null. */
-  writeNote(key: string, value: string | null): Promise<void>;
 }
 
 export interface QuotaCap {

@@ -16,7 +16,13 @@ export function createTransport(config: TransportConfig, index: number): Transpo
     case 'loopback':
       return new LoopbackTransport(config);
     case 'smpp':
-      return new SmppTransport({ ...config, tls: tlsOptions(config.tls, `transports[${index}].tls`) });
+      return new SmppTransport({
+        ...config,
+        tls: tlsOptions(config.tls, `transports[${index}].tls`),
+        enquireLinkMs: config.enquireLinkSeconds * 1000,
+        responseTimeoutMs: config.responseTimeoutSeconds * 1000,
+        credentialRetryMs: config.credentialRetrySeconds * 1000,
+      });
     case 'modem':
       return new ModemTransport(config);
   }

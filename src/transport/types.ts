@@ -3,6 +3,7 @@
  * Like Kannel's SMSC drivers: the router and the gateway know a connection only through this.
  */
 import type { EncodedMessage } from '../encoding';
+import type { ErrorInfo } from '../errors';
 import type { MessageState, NumberInfo, SenderAddress } from '../types';
 
 /** What the gateway hands a transport to submit: already verified, encoded and routed. */
@@ -99,6 +100,14 @@ export interface LinkStatus {
   state: LinkState;
   /** A short, secret-free explanation, fit for a Node-RED status text. */
   detail?: string;
+  /**
+   * Why the link is down or was reset (state `error` or `reconnecting`): the failure as a typed
+   * value (a refused bind carries the SMSC's command_status as providerCode), so a program need
+   * not read `detail`.
+   */
+  error?: ErrorInfo;
+  /** Epoch ms of the next connection attempt, while the link waits for it. */
+  retryAt?: number;
 }
 
 /**
@@ -124,10 +133,10 @@ export interface TransportSink {
    */
   notes?: TransportNotes;
   /**
-   * Something went wrong with one message or event, not with the link (an unreadable message
-   * left on a SIM): the gateway logs it (its 'warning' event). Optional, like `notes`.
+   * Something a peer did wrong that the transport survived (a malformed PDU, a response without
+   * a message id, an unreadable message left on a SIM): for the host's log. Secret-free.
    */
-  warn?(warning: Error): void;
+  warning?(error: Error): void;
 }
 
 export interface TransportNotes {

@@ -87,6 +87,10 @@ describe('validateConfig', () => {
             serviceType: '',
             longMessages: 'udh',
             dataCoding: 'default',
+            enquireLinkSeconds: 30,
+            responseTimeoutSeconds: 10,
+            maxResponseTimeouts: 3,
+            credentialRetrySeconds: 300,
           },
           { id: 'gsm1', type: 'modem', path: '/dev/ttyUSB0', baudRate: 115200, pin: '1234', mode: 'auto' },
         ],
@@ -157,6 +161,10 @@ describe('validateConfig', () => {
         serviceType: '',
         longMessages: 'udh',
         dataCoding: 'default',
+        enquireLinkSeconds: 30,
+        responseTimeoutSeconds: 10,
+        maxResponseTimeouts: 3,
+        credentialRetrySeconds: 300,
       });
     });
 
@@ -247,6 +255,9 @@ describe('validateConfig', () => {
       assertProblem(withTransport({ ...smpp, port: 70000 }), 'transports[0].port', 'expected 1..65535, got 70000');
       assertProblem(withTransport({ ...smpp, window: 0 }), 'transports[0].window', 'expected 1..10000, got 0');
       assertProblem(withTransport({ ...smpp, maxPerSecond: -1 }), 'transports[0].maxPerSecond', 'expected >= 0, got -1');
+      // Binding again within seconds after a wrong password is how SMSC accounts get locked.
+      assertProblem(withTransport({ ...smpp, credentialRetrySeconds: 5 }), 'transports[0].credentialRetrySeconds', 'expected 60..86400, got 5');
+      assertProblem(withTransport({ ...smpp, maxResponseTimeouts: 0 }), 'transports[0].maxResponseTimeouts', 'expected 1..1000, got 0');
       assertProblem({ transports: [loopback], defaults: { maxSegments: 256 } }, 'defaults.maxSegments', 'expected 1..255, got 256');
       assertProblem(
         { transports: [loopback], defaults: { validitySeconds: 30 } },
@@ -396,7 +407,7 @@ describe('validateConfig', () => {
       assertProblem(
         withTransport({ ...smpp, prot: 2775 }),
         'transports[0].prot',
-        'unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding)',
+        'unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding, enquireLinkSeconds, responseTimeoutSeconds, maxResponseTimeouts, credentialRetrySeconds)',
       );
       // A field of another transport type is unknown here too.
       assertProblem(withTransport({ ...loopback, baudRate: 9600 }), 'transports[0].baudRate', 'unknown field (expected one of: id, type, dlrDelayMs, dlrStatus, submitDelayMs, log, failWith)');
@@ -488,7 +499,7 @@ describe('validateConfig', () => {
       [
         '5 problems in the config:',
         '  transports[0].port: expected 1..65535, got 0',
-        '  transports[0].prot: unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding)',
+        '  transports[0].prot: unknown field (expected one of: id, type, host, port, systemId, password, systemType, bind, window, maxPerSecond, tls, addressRange, serviceType, longMessages, dataCoding, enquireLinkSeconds, responseTimeoutSeconds, maxResponseTimeouts, credentialRetrySeconds)',
         '  transports[1].path: missing required field',
         '  routes[0].transports[0]: no transport has the id "nope" (known: smsc1, gsm)',
         '  extra: unknown field (expected one of: store, defaults, transports, routes, guard, retention)',

@@ -278,7 +278,7 @@ describe('Node-RED nodes', function () {
       mkdirSync(join(userDir.dir, 'outbox.db'));
       helper.settings({ userDir: userDir.dir, smsgate: { store: { type: 'sqlite', path: 'outbox.db' } } });
       await helper.load(smsgateNodes, sendFlow(port), credentials('c1'));
-      const reason = `cannot open the sqlite store at ${join(userDir.dir, 'outbox.db')}`;
+      const reason = `store.path: cannot open or write the sqlite store at ${join(userDir.dir, 'outbox.db')}`;
 
       const status = await statusWhere(helper.getNode('send'), (s) => s.fill === 'red');
       assert.equal(status.text?.slice(0, 7 + reason.length), `error: ${reason}`);

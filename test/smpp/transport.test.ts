@@ -147,20 +147,48 @@ describe('SMPP transport against the simulator', function () {
     assert.equal(sim.submits.map((s) => s.text).join(''), text);
   });
 
-  it('reports a bind refused for a wrong password with its code, and retries with backoff', async () => {
+  it('reports a bind refused for a wrong password with its code and meaning, and waits minutes before the next try', async () => {
     const { sim, port } = await simulator();
     let binds = 0;
     sim.on('bind-rejected', () => binds++);
-    const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId: 'test', password: 'wrong', reconnectBaseMs: 100, reconnectMaxMs: 400 });
+    const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId: 'test', password: 'sesame', reconnectBaseMs: 10, reconnectMaxMs: 20 });
     const gw = new Gateway({ store: new MemoryStore(), transports: [transport] });
     const statuses: LinkStatus[] = [];
     gw.on('transport-status', ({ status }) => statuses.push(status));
     gateways.push(gw);
+    const started = Date.now();
+    // start() returns once the first bind has an outcome.
     await gw.start();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    assert.ok(statuses.some((s) => s.state === 'error' && /ESME_RINVPASWD/.test(s.detail ?? '')), JSON.stringify(statuses));
-    assert.ok(binds >= 2 && binds <= 8, `bind attempts in 1 s: ${binds}`);
-    assert.ok(statuses.every((s) => !(s.detail ?? '').includes('wrong')), 'the password never shows in a status');
+    const refused = statuses.find((s) => s.state === 'error');
+    assert.ok(refused, JSON.stringify(statuses));
+    assert.match(refused.detail ?? '', /^bind refused by the SMSC: ESME_RINVPASWD \(wrong password\); retry in 5 min$/);
+    assert.equal(refused.error?.providerCode, 0x0e);
+    assert.ok(refused.retryAt! >= started + 5 * 60_000, 'the next try is 5 minutes away, whatever reconnectMaxMs says');
+    assert.equal(binds, 1);
+    assert.ok(statuses.every((s) => !(s.detail ?? '').includes('sesame')), 'the password never shows in a status');
+  });
+
+  it('tries again after credentialRetryMs, and soon after a bind refused for a reason that may pass (ESME_RBINDFAIL)', async () => {
+    const { sim, port } = await simulator();
+    const refusals: number[] = [];
+    sim.on('bind-rejected', () => refusals.push(performance.now()));
+    const credentials = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId: 'test', password: 'sesame', credentialRetryMs: 300, reconnectBaseMs: 10, reconnectMaxMs: 20 });
+    const gw = new Gateway({ store: new MemoryStore(), transports: [credentials] });
+    gateways.push(gw);
+    await gw.start();
+    await until(() => refusals.length >= 2, 5000, 'a second bind');
+    assert.ok(refusals[1]! - refusals[0]! >= 290, `${refusals[1]! - refusals[0]!} ms between binds`);
+
+    sim.setFaults({ rejectBinds: 0x0d });
+    refusals.length = 0;
+    const statuses: LinkStatus[] = [];
+    const busy = new SmppTransport({ id: 'busy', host: '127.0.0.1', port, systemId: 'test', password: 'secret', reconnectBaseMs: 10, reconnectMaxMs: 20 });
+    const other = new Gateway({ store: new MemoryStore(), transports: [busy] });
+    other.on('transport-status', ({ status }) => statuses.push(status));
+    gateways.push(other);
+    await other.start();
+    await until(() => refusals.length >= 3, 5000, 'three binds');
+    assert.match(statuses.find((s) => s.state === 'error')!.detail!, /^bind refused by the SMSC: ESME_RBINDFAIL \(bind failed\); retry in \d+ ms$/);
   });
 
   it('gets 1000 messages through an SMSC that drops the connection mid-window', async () => {

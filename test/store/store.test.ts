@@ -291,6 +291,17 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(await store.nextDue(), null, 'nothing is queued any more');
     });
 
+    it("fails a message for an operator (no owner) only while it is QUEUED under no live lease", async () => {
+      const record = sampleRecord();
+      await store.insertMessage(record);
+      const error = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'dropped' };
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 1 }), undefined, 'a gateway is submitting it');
+      const dropped = await store.fail(record.id, null, { error, now: NOW + 30_000 });
+      assert.equal(dropped?.record.state, 'FAILED', 'once the lease lapsed');
+      assert.equal(await store.fail(record.id, null, { error, now: NOW + 30_001 }), undefined, 'FAILED already');
+    });
+
     it('folds a report that raced ahead of its submit into the submit', async () => {
       const record = sampleRecord({ segments: 2, segmentStates: [null, null] });
       await store.insertMessage(record);

@@ -20,10 +20,13 @@ export {
   type ReceiptPdu,
 } from './receipt';
 export {
+  bindRefusal,
   classifyStatus,
   COMMAND_STATUS,
+  describeStatus,
   formatStatus,
   smppError,
+  statusMeaning,
   statusName,
   type StatusClass,
   type StatusName,

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { encodePdu } from './pdu';
 import { COMMAND, HEADER_LENGTH } from './protocol';
 
+export type BlankMessageId = 'empty' | 'no-body';
+export const BLANK_MESSAGE_IDS: readonly BlankMessageId[] = ['empty', 'no-body'];
+
 export type MalformedKind = 'bad-length' | 'truncated' | 'oversized' | 'unknown-command' | 'garbage';
 
 export const MALFORMED_KINDS: readonly MalformedKind[] = [
@@ -28,6 +31,17 @@ export interface Faults {
   delayResponsesMs: number;
   /** Answer no submit_sm at all (they are recorded with commandStatus null, no receipt follows). */
   withholdResponses: boolean;
+  /**
+   * Fall silent: answer binds, and nothing else (no submit_sm_resp, enquire_link_resp, receipts
+   * or MO messages), the TCP connection left open, as an SMSC does whose session hung. Submits
+   * are recorded with commandStatus null; held receipts go out once it is cleared.
+   */
+  silent: boolean;
+  /**
+   * Accept each submit_sm (status 0) without a usable message id: `empty` sends message_id as a
+   * lone NUL, `no-body` a header without any body. No receipt follows.
+   */
+  blankMessageIds: BlankMessageId | null;
   /** Answer every bind with this command_status (e.g. 0x0D ESME_RBINDFAIL). */
   rejectBinds: number | null;
   /** Answer the next submit_sm with this malformed PDU instead of its response; fires once. */
@@ -61,6 +75,8 @@ export const NO_FAULTS: Readonly<Faults> = {
   dropAfterSubmits: null,
   delayResponsesMs: 0,
   withholdResponses: false,
+  silent: false,
+  blankMessageIds: null,
   rejectBinds: null,
   malformedPdu: null,
   receiptBeforeResp: false,

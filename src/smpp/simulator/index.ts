@@ -31,7 +31,7 @@ import { SmppSession, type SessionHost } from './session';
 import { describeUserData, type ReceivedSubmit } from './submits';
 import { SubmitThrottle } from './throttle';
 
-export type { Faults, MalformedKind, SegmentFault } from './faults';
+export type { BlankMessageId, Faults, MalformedKind, SegmentFault } from './faults';
 export type { MessageIdFormat } from './message-ids';
 export type { MoConcat, MoMessage } from './mo';
 export type { SimulatorTlsOptions, SmscSimulatorOptions } from './options';
@@ -79,7 +79,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     this.nextMessageId = this.options.firstMessageId;
     this.throttle = new SubmitThrottle(this.options.throttlePerSecond);
     this.deliveries = new DeliveryQueue(
-      () => [...this.sessionsById.values()].filter((session) => session.canReceive),
+      () => (this.faults.silent ? [] : [...this.sessionsById.values()].filter((session) => session.canReceive)),
       this.options.deliverRetryMs,
       {
         sent: ({ kind, messageId, attempts }, sessionId, sequenceNumber) =>
@@ -135,7 +135,10 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   setFaults(change: Partial<Faults>): void {
+    const wasSilent = this.faults.silent;
     this.faults = mergeFaults(this.faults, change);
+    // Receipts and MO messages held while silent go out now.
+    if (wasSilent && !this.faults.silent) this.deliveries.dispatch();
   }
 
   /**
@@ -204,6 +207,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       if (session.canReceive) this.deliveries.dispatch();
     },
     submit: (session, pdu) => this.submit(session, pdu),
+    silent: () => this.faults.silent,
     deliverAnswered: (session, sequenceNumber, commandStatus) =>
       this.deliveries.acknowledge(session.id, sequenceNumber, commandStatus),
     unbound: (session) => this.emit('unbind', { sessionId: session.id, systemId: session.systemId }),
@@ -257,7 +261,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       session.writeRaw(bytes, thenClose);
       return;
     }
-    if (this.faults.withholdResponses) {
+    if (this.faults.withholdResponses || this.faults.silent) {
       this.emit('submit', submit);
       return;
     }
@@ -300,6 +304,14 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   /** Gives the submit its message id, answers it, and schedules its receipt if one is asked for. */
   private acceptSubmit(session: SmppSession, pdu: Pdu, submit: ReceivedSubmit, respondAfterMs: number): void {
     const idNumber = this.nextMessageId++;
+    const blank = this.faults.blankMessageIds;
+    if (blank !== null) {
+      submit.messageId = '';
+      this.emit('submit', submit);
+      const body = blank === 'empty' ? new BodyWriter().cstring('').toBuffer() : undefined;
+      this.after(respondAfterMs, () => session.respond(pdu, STATUS.ESME_ROK, body));
+      return;
+    }
     const messageId = formatMessageId(idNumber, this.options.messageIdFormat);
     submit.messageId = messageId;
     this.emit('submit', submit);
@@ -356,3 +368,4 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     this.timers.add(timer);
   }
 }
+export { HostileSmsc, SMPP_COMMAND_IDS, type HostileAction, type HostileCounts, type HostileRequest, type HostileSmscOptions } from './hostile';

@@ -1,6 +1,6 @@
 /** What an SmscSimulator can be told, its defaults, and the checks that name a bad option. */
 import { SmsGateError } from '../../errors';
-import { MALFORMED_KINDS, NO_FAULTS, type Faults } from './faults';
+import { BLANK_MESSAGE_IDS, MALFORMED_KINDS, NO_FAULTS, type Faults } from './faults';
 import { MESSAGE_ID_FORMATS, type MessageIdFormat } from './message-ids';
 import { RECEIPT_STATUSES, type ReceiptStatus } from './receipts';
 
@@ -101,7 +101,8 @@ export function mergeFaults(current: Faults, change: Partial<Faults>): Faults {
   optionalStatus('rejectBinds');
   optionalStatus('submitStatus');
   if (faults.malformedPdu !== null) oneOf('faults.malformedPdu', faults.malformedPdu, MALFORMED_KINDS);
-  for (const name of ['withholdResponses', 'receiptBeforeResp'] as const) {
+  if (faults.blankMessageIds !== null) oneOf('faults.blankMessageIds', faults.blankMessageIds, BLANK_MESSAGE_IDS);
+  for (const name of ['withholdResponses', 'receiptBeforeResp', 'silent'] as const) {
     if (typeof faults[name] !== 'boolean') throw invalid(`faults.${name}`, `faults.${name} must be true or false`);
   }
   return faults;

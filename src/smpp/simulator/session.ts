@@ -35,6 +35,8 @@ export interface SessionHost {
   bound(session: SmppSession): void;
   /** A submit_sm on a session allowed to submit; the host answers it with session.respond(). */
   submit(session: SmppSession, pdu: Pdu): void;
+  /** True while the SMSC answers binds only (faults.silent). */
+  silent(): boolean;
   /** A deliver_sm_resp, or a generic_nack, answering a deliver_sm. */
   deliverAnswered(session: SmppSession, sequenceNumber: number, commandStatus: number): void;
   unbound(session: SmppSession): void;
@@ -143,6 +145,7 @@ export class SmppSession {
       this.handleBind(pdu, mode);
       return;
     }
+    if (this.host.silent() && pdu.commandId !== COMMAND.submit_sm) return;
     switch (pdu.commandId) {
       case COMMAND.submit_sm:
         if (this.canSubmit) this.host.submit(this, pdu);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { classifyStatus, COMMAND_STATUS, formatStatus, smppError, statusName } from '../../../src/smpp/protocol/status';
+import { bindRefusal, classifyStatus, COMMAND_STATUS, formatStatus, smppError, statusName } from '../../../src/smpp/protocol/status';
 
 const smppPackage = require('smpp') as Record<string, unknown>;
 
@@ -51,7 +51,7 @@ describe('command_status', () => {
   it('makes the error a transport raises, with the status as providerCode', () => {
     const permanent = smppError(0x0b, 'submit_sm');
     assert.equal(permanent.code, 'TRANSPORT_PERMANENT');
-    assert.equal(permanent.message, 'submit_sm refused: ESME_RINVDSTADR (0x0000000B)');
+    assert.equal(permanent.message, 'submit_sm refused: ESME_RINVDSTADR (invalid destination address)');
     assert.equal(permanent.providerCode, 0x0b);
     const throttled = smppError(0x58, 'submit_sm');
     assert.equal(throttled.code, 'TRANSPORT_TEMPORARY');
@@ -60,5 +60,16 @@ describe('command_status', () => {
     assert.equal(vendor.code, 'TRANSPORT_TEMPORARY');
     assert.equal(vendor.message, 'bind_transceiver refused: vendor-specific status (0x00000401)');
     assert.throws(() => smppError(0, 'submit_sm'), /bug/);
+  });
+
+  it('says a refused bind with the status name and its meaning; refusals for good are TRANSPORT_PERMANENT', () => {
+    const password = bindRefusal(0x0e);
+    assert.equal(password.message, 'bind refused by the SMSC: ESME_RINVPASWD (wrong password)');
+    assert.equal(password.code, 'TRANSPORT_PERMANENT');
+    assert.equal(password.providerCode, 0x0e);
+    assert.equal(bindRefusal(0x0f).message, 'bind refused by the SMSC: ESME_RINVSYSID (unknown system id)');
+    // A bind refused without saying why may be a session limit: it is worth trying again soon.
+    assert.equal(bindRefusal(0x0d).code, 'TRANSPORT_UNAVAILABLE');
+    assert.equal(bindRefusal(0x0d).message, 'bind refused by the SMSC: ESME_RBINDFAIL (bind failed)');
   });
 });

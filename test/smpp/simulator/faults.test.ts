@@ -61,6 +61,36 @@ describe('SMSC simulator: faults', () => {
     esme.close();
   });
 
+  it('falls silent while silent is set: binds are answered, nothing else, until it is cleared', async () => {
+    const { sim, port } = await startSimulator({ faults: { silent: true } });
+    const esme = await Esme.connect(port);
+    await esme.bind();
+    await assert.rejects(esme.request('enquire_link', {}, 300), /no response/);
+    await assert.rejects(esme.request('submit_sm', { destination_addr: '1', short_message: Buffer.from('x'), registered_delivery: 1 }, 300), /no response/);
+    assert.deepEqual(sim.submits.map((s) => [s.text, s.commandStatus]), [['x', null]]);
+    sim.setFaults({ silent: false });
+    assert.equal((await esme.request('enquire_link', {}, 3000)).command_status, 0);
+    assert.equal((await esme.submit('answered')).command_status, 0);
+    esme.close();
+  });
+
+  it('accepts submits without a usable message id while blankMessageIds is set: an empty one, or no body at all', async () => {
+    const { sim, port } = await startSimulator({ faults: { blankMessageIds: 'empty' } });
+    const esme = await Esme.connect(port);
+    await esme.bind();
+    const empty = await esme.submit('empty id');
+    assert.equal(empty.command_status, 0);
+    assert.equal(empty.message_id, '');
+    sim.setFaults({ blankMessageIds: 'no-body' });
+    const none = await esme.submit('no body');
+    assert.equal(none.command_status, 0);
+    assert.equal(none.message_id, undefined, 'the package finds no message_id in a header-only response');
+    assert.deepEqual(sim.submits.map((s) => [s.text, s.messageId, s.commandStatus]), [['empty id', '', 0], ['no body', '', 0]]);
+    assert.throws(() => sim.setFaults({ blankMessageIds: 'blank' as never }), /faults\.blankMessageIds must be one of empty, no-body/);
+    assert.throws(() => sim.setFaults({ silent: 'yes' as never }), /faults\.silent must be true or false/);
+    esme.close();
+  });
+
   it('answers binds with the rejectBinds status', async () => {
     const { sim, port } = await startSimulator({ faults: { rejectBinds: ESME_RBINDFAIL } });
     const esme = await Esme.connect(port);
