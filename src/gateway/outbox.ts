@@ -263,8 +263,9 @@ export class Outbox {
     }
   }
 
-  /** Waits `ms`, or less when the outbox stops. */
+  /** Waits `ms`, or less when the outbox stops (and only briefly once it is stopping). */
   private pause(ms: number): Promise<void> {
+    if (!this.running) ms = Math.min(ms, RECORD_RETRY_BASE_MS);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
