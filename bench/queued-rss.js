@@ -9,7 +9,7 @@
  * V8's reserve.
  */
 const { join } = require('node:path');
-const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require('../dist');
+const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require(require('./lib/dist').DIST);
 const { megabytes, sendMessages } = require('./lib/load');
 
 /** Full collection first when node runs with --expose-gc (bench/smpp.js does). */

@@ -7,7 +7,7 @@
  */
 const { join } = require('node:path');
 const v8 = require('node:v8');
-const { Gateway, SqliteStore, SmppTransport } = require('../dist');
+const { Gateway, SqliteStore, SmppTransport } = require(require('./lib/dist').DIST);
 const { SENDS_IN_FLIGHT, megabytes, sendMessages } = require('./lib/load');
 
 async function main() {

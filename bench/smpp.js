@@ -1,11 +1,17 @@
 'use strict';
 /**
- * End-to-end SMPP throughput: Gateway.send → SmppTransport → the SMSC simulator running in
- * another process (`smsgate simulate smsc`), with delivery receipts on. For each store and
- * window: messages/s until every message is SUBMITTED, submit latency (send() called →
- * SUBMITTED) p50/p99, and RSS. Beside it the ceiling: a bare `smpp` package submit loop
- * against the same simulator. Then RSS with 100 000 messages queued (bench/queued-rss.js), RSS
- * once 100 000 have been sent and nothing is queued (bench/sent-rss.js), and the bulk CLI.
+ * End-to-end SMPP throughput: Gateway.send → SmppTransport → an SMSC running in another
+ * process, with delivery receipts on. The SMSC is a minimal sink (bench/lib/smpp-sink.js) that
+ * answers and sends receipts and does nothing else, so that it is not what is measured: the
+ * built-in simulator caps near 9 000 submits/s here. Its own ceiling is measured first, by a
+ * raw pipelined client (`smscCeiling`), and set against the most any client here sent it
+ * (`smscHeadroom`). `BENCH_SMSC=simulator` runs against `smsgate simulate smsc` instead.
+ * For each store and window: messages/s until every message is SUBMITTED, submit latency
+ * (send() called → SUBMITTED) p50/p99, and RSS. Beside it the ceiling: a bare `smpp` package
+ * submit loop against the same SMSC. Then RSS with 100 000 messages queued
+ * (bench/queued-rss.js), RSS once 100 000 have been sent and nothing is queued
+ * (bench/sent-rss.js), and the bulk CLI. `BENCH_PARTS` (default
+ * `sink,bare1,gateway,oneByOne,queued,sent,bulk`) picks the parts; bench/compare.sh runs a few.
  *
  * The producer keeps 64 sends in flight, as `smsgate send --csv` does and as a busy flow does
  * (each message a send of its own, none waiting for the one before): the bare loop it is set
@@ -16,24 +22,118 @@
  */
 const { spawn, spawnSync } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const net = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const smpp = require('smpp');
-const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require('../dist');
+const { DIST } = require('./lib/dist');
+const { Gateway, MemoryStore, SqliteStore, SmppTransport } = require(DIST);
 const { SENDS_IN_FLIGHT, megabytes, sendMessages } = require('./lib/load');
 
-const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const CLI = join(DIST, 'cli', 'main.js');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
 const WINDOWS = (process.env.BENCH_WINDOWS ?? '1,10,100,500').split(',').map(Number);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'sink,bare1,gateway,oneByOne,queued,sent,bulk').split(','));
+const SMSC = process.env.BENCH_SMSC ?? 'sink';
+const RECEIPT_DELAY_MS = 10;
 const dir = mkdtempSync(join(tmpdir(), 'smsgate-bench-'));
 
-function startSimulator() {
-  const child = spawn(process.execPath, [CLI, 'simulate', 'smsc', '--port', '0', '--system-id', 'bench', '--password', 'bench', '--dlr-delay', '10', '--json'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+/** The SMSC in a process of its own: the sink, or the built-in simulator. Resolves with its port. */
+function startSmsc() {
+  const command =
+    SMSC === 'simulator'
+      ? [CLI, 'simulate', 'smsc', '--port', '0', '--system-id', 'bench', '--password', 'bench', '--dlr-delay', String(RECEIPT_DELAY_MS), '--json']
+      : [join(__dirname, 'lib', 'smpp-sink.js'), String(RECEIPT_DELAY_MS)];
+  const child = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (line) => resolve({ child, port: JSON.parse(String(line)).port }));
-    child.once('exit', (code) => reject(new Error(`the simulator exited (${code})`)));
+    child.once('exit', (code, signal) => {
+      if (signal === 'SIGTERM') return;
+      // Every run after this would wait for answers that never come.
+      console.error(`the SMSC (${SMSC}) exited (${code ?? signal})`);
+      process.exit(1);
+    });
+  });
+}
+
+/**
+ * What the SMSC takes at most: a raw client with no SMPP library writes `window` submit_sm
+ * ahead (batched into one write per read, as fast as answers come) and answers receipts, for
+ * `count` submits. The client costs time too, so this is a floor of the SMSC's ceiling.
+ */
+function smscCeiling(port, window, count) {
+  const header = (commandId, sequence, bodyLength) => {
+    const buffer = Buffer.alloc(16);
+    buffer.writeUInt32BE(16 + bodyLength, 0);
+    buffer.writeUInt32BE(commandId, 4);
+    buffer.writeUInt32BE(sequence, 12);
+    return buffer;
+  };
+  const cstring = (text) => Buffer.from(`${text}\0`, 'latin1');
+  const bindBody = Buffer.concat([cstring('bench'), cstring('bench'), cstring(''), Buffer.from([0x34, 0, 0]), cstring('')]);
+  const text = Buffer.from('bench message', 'latin1');
+  // service_type, source (alphanumeric), destination (international), esm_class, protocol_id,
+  // priority, schedule, validity, registered_delivery 1, replace, data_coding, default_msg_id.
+  const submitBody = Buffer.concat([
+    cstring(''), Buffer.from([5, 0]), cstring('BENCH'), Buffer.from([1, 1]), cstring('447400123456'),
+    Buffer.from([0, 0, 0]), cstring(''), cstring(''), Buffer.from([1, 0, 0, 0, text.length]), text,
+  ]);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    socket.on('error', reject);
+    let sequence = 1;
+    let sent = 0;
+    let answered = 0;
+    let receipts = 0;
+    let started = 0;
+    let submitsDone = 0;
+    let pending = Buffer.alloc(0);
+    const submits = (n) => {
+      const pdus = [];
+      for (let i = 0; i < n; i++) pdus.push(header(0x04, sequence++, submitBody.length), submitBody);
+      sent += n;
+      return pdus;
+    };
+    socket.on('connect', () => socket.write(Buffer.concat([header(0x09, sequence++, bindBody.length), bindBody])));
+    socket.on('data', (chunk) => {
+      const buffer = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      const out = [];
+      let offset = 0;
+      let freed = 0;
+      while (buffer.length - offset >= 16 && buffer.length - offset >= buffer.readUInt32BE(offset)) {
+        const length = buffer.readUInt32BE(offset);
+        const commandId = buffer.readUInt32BE(offset + 4);
+        if (commandId === 0x80000009) {
+          if (buffer.readUInt32BE(offset + 8) !== 0) return reject(new Error('the SMSC refused the bind'));
+          started = performance.now();
+          freed += window;
+        } else if (commandId === 0x80000004) {
+          answered++;
+          freed++;
+          if (answered === count) submitsDone = performance.now();
+        } else if (commandId === 0x05) {
+          receipts++;
+          const response = header(0x80000005, buffer.readUInt32BE(offset + 12), 1);
+          out.push(response, Buffer.from([0]));
+        }
+        offset += length;
+      }
+      pending = buffer.subarray(offset);
+      const more = Math.min(freed, count - sent);
+      if (more > 0) out.push(...submits(more));
+      if (out.length > 0) socket.write(Buffer.concat(out));
+      if (answered === count && receipts === count) {
+        const seconds = (performance.now() - started) / 1000;
+        socket.destroy();
+        resolve({
+          window,
+          messages: count,
+          submitsPerSecond: Math.round(count / ((submitsDone - started) / 1000)),
+          receiptsPerSecond: Math.round(count / seconds),
+        });
+      }
+    });
   });
 }
 
@@ -139,40 +239,53 @@ function bulkCli(port, count) {
 }
 
 async function main() {
-  const { child, port } = await startSimulator();
+  const { child, port } = await startSmsc();
   try {
-    const bare = [];
-    for (const window of [1, 100]) bare.push(await bareLoop(port, window, window === 1 ? 2000 : MESSAGES));
-    const gateway = [];
-    for (const store of ['memory', 'sqlite']) {
-      for (const window of WINDOWS) gateway.push(await gatewayRun(port, store, window, window === 1 ? 2000 : MESSAGES));
+    const result = { node: process.version, dist: DIST, smsc: SMSC === 'simulator' ? `smsgate simulate smsc in a child process, receipts after ${RECEIPT_DELAY_MS} ms` : `bench/lib/smpp-sink.js in a child process, receipts after ${RECEIPT_DELAY_MS} ms` };
+    if (PARTS.has('sink')) {
+      // Measured twice: the first warms the SMSC's process up.
+      await smscCeiling(port, 1000, 50_000);
+      result.smscCeiling = await smscCeiling(port, 1000, 200_000);
     }
-    const oneByOne = [];
-    for (const store of ['memory', 'sqlite']) oneByOne.push(await gatewayRun(port, store, 100, MESSAGES, 1));
+    const bare = [];
+    // Window 1 (2 000 submits) takes 20 s: the `smpp` package leaves Nagle's algorithm on.
+    for (const window of PARTS.has('bare1') ? [1, 100] : [100]) bare.push(await bareLoop(port, window, window === 1 ? 2000 : MESSAGES));
+    result.bareSmppLoop = bare;
     const ceiling = bare.find((b) => b.window === 100).submitsPerSecond;
-    const ratio = (runs, store) => +(runs.find((g) => g.store === store && g.window === 100).messagesPerSecond / ceiling).toFixed(2);
-    const bulk = bulkCli(port, 5 * MESSAGES);
-    const result = {
-      node: process.version,
-      simulator: 'smsgate simulate smsc in a child process, receipts after 10 ms',
-      bareSmppLoop: bare,
-      gateway,
-      sendsAwaitedOneByOne: oneByOne,
-      versusBareAtWindow100: {
-        memory: ratio(gateway, 'memory'),
-        sqlite: ratio(gateway, 'sqlite'),
-        memoryOneByOne: ratio(oneByOne, 'memory'),
-        sqliteOneByOne: ratio(oneByOne, 'sqlite'),
-      },
-      queued: [
+    if (PARTS.has('gateway')) {
+      const gateway = [];
+      for (const store of ['memory', 'sqlite']) {
+        for (const window of WINDOWS) gateway.push(await gatewayRun(port, store, window, window === 1 ? 2000 : MESSAGES));
+      }
+      result.gateway = gateway;
+      const at100 = (store) => gateway.find((g) => g.store === store && g.window === 100);
+      if (at100('memory')) result.versusBareAtWindow100 = { memory: +(at100('memory').messagesPerSecond / ceiling).toFixed(2), sqlite: +(at100('sqlite').messagesPerSecond / ceiling).toFixed(2) };
+    }
+    if (PARTS.has('oneByOne')) {
+      const oneByOne = [];
+      for (const store of ['memory', 'sqlite']) oneByOne.push(await gatewayRun(port, store, 100, MESSAGES, 1));
+      result.sendsAwaitedOneByOne = oneByOne.map((run) => ({ ...run, versusBare: +(run.messagesPerSecond / ceiling).toFixed(2) }));
+    }
+    if (PARTS.has('queued')) {
+      result.queued = [
         queuedRss('memory', []),
         queuedRss('sqlite', []),
         queuedRss('memory', ['--max-semi-space-size=16']),
         queuedRss('sqlite', ['--max-semi-space-size=16']),
-      ],
-      nothingQueuedAfterSending: [sentRss(port, []), sentRss(port, ['--max-semi-space-size=16'])],
-      bulkCli: { ...bulk, versusGatewaySend: +(bulk.perSecond / gateway.find((g) => g.store === 'memory' && g.window === 100).messagesPerSecond).toFixed(2) },
-    };
+      ];
+    }
+    if (PARTS.has('sent')) result.nothingQueuedAfterSending = [sentRss(port, []), sentRss(port, ['--max-semi-space-size=16'])];
+    if (PARTS.has('bulk')) {
+      const bulk = bulkCli(port, 5 * MESSAGES);
+      const memory100 = result.gateway?.find((g) => g.store === 'memory' && g.window === 100);
+      result.bulkCli = memory100 === undefined ? bulk : { ...bulk, versusGatewaySend: +(bulk.perSecond / memory100.messagesPerSecond).toFixed(2) };
+    }
+    if (result.smscCeiling !== undefined) {
+      // What the SMSC took at most beside the most any client here sent it: how far it is from being the bottleneck.
+      const rates = [...bare.map((b) => b.submitsPerSecond), ...(result.gateway ?? []).map((g) => g.messagesPerSecond), result.bulkCli?.perSecond ?? 0];
+      const most = Math.max(...rates);
+      result.smscHeadroom = { ceilingSubmitsPerSecond: result.smscCeiling.submitsPerSecond, mostSentPerSecond: most, times: +(result.smscCeiling.submitsPerSecond / most).toFixed(1) };
+    }
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
     child.kill();

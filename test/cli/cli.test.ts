@@ -220,8 +220,11 @@ describe('smsgate CLI', function () {
       assert.equal(run.json.failed, 0);
       assert.equal(typeof run.json.perSecond, 'number');
 
-      const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).sort((a, b) => a.row - b.row);
+      // A line when a row is accepted and one when it is submitted: the last line of each row tells.
+      const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const rows = [...new Map(lines.map((r) => [r.row, r])).values()].sort((a, b) => a.row - b.row);
       assert.deepEqual(rows.map((r) => r.row), [1, 2, 3, 4]);
+      assert.deepEqual(rows.map((r) => r.state), ['SUBMITTED', 'SUBMITTED', 'REJECTED', 'SUBMITTED']);
       assert.equal(rows[2].error.code, 'NUMBER_NOT_A_NUMBER');
       const sent = readFileSync(join(dir, 'sent.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
       assert.deepEqual(sent.map((m) => m.text).sort(), ['Hi Alice', 'Hi Bob', 'Hi Chloé, Jr.']);

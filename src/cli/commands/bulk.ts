@@ -1,16 +1,30 @@
 /**
  * `smsgate send --csv`: one message per row, the template's {{column}} filled from the row.
  * Rows stream through (a large file is never held in memory) and several sends are in flight
- * at once; the command returns once every accepted message has been submitted (or failed).
- * Rows are read only as fast as the gateway submits: the outbox holds at most MAX_WAITING of
- * them, unless none is submitted for the timeout (the link is down), and then the rest are
- * queued to wait for it.
+ * at once; each row is then followed until it is submitted (or, with --wait, until its final
+ * state), each for at most --timeout from its acceptance. Rows are read only as fast as the
+ * gateway submits: the outbox holds at most MAX_WAITING of them, unless none is submitted for
+ * the timeout (the link is down), and then the rest are queued to wait for it.
+ *
+ * Each row's send carries an idempotency key made from the file and the row (or taken from
+ * --key-column), so running the same file again after a crash sends no row twice: the rows
+ * accepted before come back as the messages they are, and are counted as `already`.
+ *
+ * --out is appended to, one JSON line per event, each written straight to the file (no
+ * buffer in this process), so a killed run leaves a line for every row it had accepted:
+ * a line when a row is accepted (state QUEUED), and a line when it is settled (SUBMITTED, or
+ * with --wait its final state, or the state it was in at the timeout). A reader takes the last
+ * line of each row.
  */
-import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, statSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import { isSmsGateError, SmsGateError } from '../../errors';
-import type { Gateway } from '../../gateway/gateway';
+import { isSmsGateError, SmsGateError, type ErrorInfo } from '../../errors';
+import type { Gateway, ReportEvent } from '../../gateway/gateway';
 import type { MessageRecord } from '../../store/types';
+import { FINAL_STATES, type MessageState } from '../../types';
 import { EXIT, errorDocument, type ExitCode, type Output } from '../io';
 import type { SenderOptions } from './send';
 
@@ -29,127 +43,335 @@ export interface BulkOptions {
   template: string;
   sender: SenderOptions;
   outPath?: string;
+  /** Follow each row to its final state (DELIVERED, UNDELIVERED, ...), not only to its submit. */
+  waitFinal?: boolean;
+  /** How long each row is followed from its acceptance, and how long without any submit before rows are no longer held back. */
   timeoutMs: number;
+  /** A column whose value is each row's idempotency key, instead of one made from the file and the row number. */
+  keyColumn?: string;
 }
 
-interface RowOutcome {
+type RowError = Pick<ErrorInfo, 'message' | 'field' | 'providerCode'> & { code: string };
+
+/** One line of --out. */
+interface RowResult {
   row: number;
+  /** The recipient in E.164 once the number was read; as the row wrote it when it was refused. */
   to: string;
-  id?: string;
-  state?: string;
-  error?: { code: string; message: string; field?: string };
+  /** Null when the row was refused before a message was made (a bad number, a missing key). */
+  id: string | null;
+  state: MessageState;
+  /** Why it failed or waits, with its code: the store's error, or why the row was refused. */
+  error: RowError | null;
+  /** The row's key had been accepted before (an earlier run of the same file): not sent again. */
+  already?: true;
 }
 
 export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptions): Promise<ExitCode> {
   const size = fileSize(options.csvPath);
+  const keyOf = options.keyColumn === undefined ? await keysFromFile(options) : keysFromColumn(options.keyColumn);
   const placeholders = [...options.template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
   const input = createReadStream(options.csvPath);
   const rows = input.pipe(parse({ columns: true, bom: true, skip_empty_lines: true, trim: true }));
-  const log = options.outPath === undefined ? undefined : createWriteStream(options.outPath);
+  const log = new ResultLog(options.outPath);
+  const tally = new Tally(options.waitFinal === true);
   const progress = process.stderr.isTTY ? new ProgressBar(size, () => input.bytesRead) : undefined;
   const started = Date.now();
-  const counts = { total: 0, accepted: 0, rejected: 0, failed: 0, queued: 0 };
 
-  // Accepted messages wait here for the state after QUEUED; a state that arrives before
-  // send() has resolved waits in `early` instead.
-  const waiting = new Map<string, RowOutcome>();
-  const early = new Map<string, MessageRecord>();
-  /** Told each time a waiting message moves on. */
-  const settled = new Signal();
-  const settle = (outcome: RowOutcome, record: MessageRecord) => {
-    outcome.state = record.state;
-    if (record.error !== null) outcome.error = record.error;
-    if (record.state === 'FAILED' || record.state === 'REJECTED') counts.failed++;
-    else counts.accepted++;
-    write(log, outcome);
-    settled.notify();
+  // A message this run made is announced (previous: null) before send() resolves; one that
+  // comes back for a key accepted before is not.
+  const created = new Set<string>();
+  const submits = new SubmitWatch(gateway);
+  const onState = ({ message, previous }: { message: MessageRecord; previous: MessageState | null }) => {
+    if (previous === null) created.add(message.id);
+    else if (previous === 'QUEUED') submits.changed(message);
   };
-  let bounded = true;
-  gateway.on('state', ({ message, previous }) => {
-    // Only the state that follows QUEUED: a later one (the delivery report) would wait in
-    // `early` for a send that has long settled, a record kept per row until the end.
-    if (message.state === 'QUEUED' || previous !== 'QUEUED') return;
-    const outcome = waiting.get(message.id);
-    if (outcome === undefined) early.set(message.id, message);
-    else {
-      waiting.delete(message.id);
-      settle(outcome, message);
+  gateway.on('state', onState);
+  // The message keeps the state a failure report gave, not its error code (the receipt's
+  // `err`): that is taken from the reports this process receives, until the row is settled.
+  const reportErrors = new Map<string, string>();
+  const onReport = ({ report, message }: ReportEvent) => {
+    if (message !== undefined && report.errorCode !== undefined && report.state !== 'DELIVERED') {
+      reportErrors.set(message.id, report.errorCode);
     }
-  });
+  };
+  gateway.on('report', onReport);
+  const stopListening = () => {
+    gateway.off('state', onState);
+    gateway.off('report', onReport);
+    submits.stop();
+  };
+
+  /** Told each time a row's message leaves QUEUED. */
+  const submitted = new Signal();
+  const following = new Set<Promise<void>>();
+
+  /** Waits for the row's message to be submitted (and with --wait to end), then writes where it stands. */
+  const follow = async (result: RowResult, record: MessageRecord, deadline: number) => {
+    let current = record;
+    if (current.state === 'QUEUED') {
+      current = await submits.wait(current, deadline);
+      if (current.state !== 'QUEUED') {
+        tally.leftQueue(current);
+        submitted.notify();
+      }
+    }
+    if (tally.waitFinal && current.state !== 'QUEUED' && !FINAL_STATES.has(current.state) && deadline > Date.now()) {
+      current = await gateway.waitFor(current.id, 'final', deadline - Date.now());
+    }
+    settle(result, current);
+  };
+  const settle = (result: RowResult, record: MessageRecord, error: RowError | null = record.error) => {
+    result.state = record.state;
+    result.error = error ?? reportError(record, reportErrors.get(record.id));
+    reportErrors.delete(record.id);
+    tally.count(result, record);
+    log.write(result);
+    progress?.draw(tally);
+  };
+
+  const sendRow = async (row: Record<string, string>, number: number) => {
+    const result: RowResult = { row: number, to: row.to ?? '', id: null, state: 'REJECTED', error: null };
+    let record: MessageRecord;
+    try {
+      const idempotencyKey = keyOf(row, number);
+      record = await gateway.send({ to: result.to, text: fillTemplate(options.template, row), idempotencyKey, ...options.sender });
+    } catch (err) {
+      if (!isSmsGateError(err) || err.kind !== 'input') throw err;
+      result.error = errorDocument(err);
+      tally.count(result, undefined);
+      log.write(result);
+      return;
+    }
+    result.id = record.id;
+    result.to = record.recipient.e164;
+    if (!created.delete(record.id)) result.already = true;
+    if (record.state !== 'QUEUED') tally.leftQueue(record);
+    // Settled at once: refused by the guard or the route table, or (an earlier run's) already where it would be followed to.
+    if (record.state === 'REJECTED' || reached(record.state, tally.waitFinal)) return settle(result, record);
+    log.write({ ...result, state: record.state, error: record.error });
+    const followed: Promise<void> = follow(result, record, Date.now() + options.timeoutMs)
+      .catch((err: unknown) => {
+        // The store failed us while following: the row's last known state stands, with why.
+        settle(result, record, errorDocument(err));
+      })
+      .finally(() => following.delete(followed));
+    following.add(followed);
+  };
 
   const sends = new Set<Promise<void>>();
   const sendEnded = new Signal();
+  /** A send that failed for a reason other than its row (the store, the gateway stopping) ends the run. */
+  let fatal: unknown;
   let rowNumber = 0;
+  let bounded = true;
   try {
     for await (const row of rows as AsyncIterable<Record<string, string>>) {
+      if (fatal !== undefined) throw fatal;
       rowNumber++;
-      if (rowNumber === 1) checkColumns(Object.keys(row), placeholders);
-      counts.total++;
-      const outcome: RowOutcome = { row: rowNumber, to: row.to ?? '' };
-      const sent = gateway
-        .send({ to: outcome.to, text: fillTemplate(options.template, row), ...options.sender })
-        .then((record) => {
-          outcome.id = record.id;
-          if (record.state === 'REJECTED') {
-            early.delete(record.id);
-            counts.rejected++;
-            outcome.state = record.state;
-            outcome.error = record.error ?? undefined;
-            write(log, outcome);
-            return;
-          }
-          const settled = early.get(record.id);
-          if (settled === undefined) waiting.set(record.id, outcome);
-          else {
-            early.delete(record.id);
-            settle(outcome, settled);
-          }
-        })
-        .catch((err: unknown) => {
-          if (!isSmsGateError(err) || err.kind !== 'input') throw err;
-          counts.rejected++;
-          outcome.error = errorDocument(err);
-          write(log, outcome);
-        })
+      if (rowNumber === 1) checkColumns(Object.keys(row), placeholders, options.keyColumn);
+      tally.total++;
+      const sent: Promise<void> = sendRow(row, rowNumber)
+        .catch((err: unknown) => void (fatal ??= err))
         .finally(() => {
           sends.delete(sent);
           sendEnded.notify();
         });
       sends.add(sent);
-      progress?.draw(counts.total);
+      progress?.draw(tally);
       // Promise.race over the sends in flight would add a reaction to each of them, for every row.
       if (sends.size >= SENDS_IN_FLIGHT) await sendEnded.wait();
-      while (bounded && waiting.size >= MAX_WAITING) bounded = await settled.wait(options.timeoutMs);
+      while (bounded && submits.size >= MAX_WAITING) bounded = await submitted.wait(options.timeoutMs);
     }
+    await Promise.all(sends);
+    if (fatal !== undefined) throw fatal;
   } catch (err) {
-    if (isSmsGateError(err)) throw err;
+    await Promise.all(sends);
+    stopListening();
+    log.close();
+    if (isSmsGateError(err) || err === fatal) throw err;
     throw new SmsGateError('CSV_INVALID', `${options.csvPath}: ${(err as Error).message}`, { field: '--csv', cause: err });
   }
   if (rowNumber === 0) {
     // Nothing sent is no success: the wrong file, or an export that came out empty.
+    stopListening();
+    log.close();
     throw new SmsGateError('CSV_INVALID', `${options.csvPath}: no rows to send (expected a header line with a "to" column, then a row per message)`, {
       field: '--csv',
     });
   }
-  await Promise.all(sends);
-
-  const deadline = Date.now() + options.timeoutMs;
-  while (waiting.size > 0 && (await settled.wait(deadline - Date.now())));
-  for (const outcome of waiting.values()) {
-    counts.queued++;
-    write(log, { ...outcome, state: 'QUEUED' });
-  }
-  progress?.done(counts.total);
-  await closeLog(log);
+  while (following.size > 0) await Promise.all([...following]);
+  stopListening();
+  progress?.done(tally);
+  log.close();
 
   const seconds = (Date.now() - started) / 1000;
-  const summary = { ...counts, seconds, perSecond: seconds > 0 ? Math.round(counts.total / seconds) : counts.total };
-  out.result(
-    summary,
-    `${counts.total} rows: ${counts.accepted} accepted, ${counts.rejected} rejected, ${counts.failed} failed` +
-      `${counts.queued ? `, ${counts.queued} still queued` : ''} in ${seconds.toFixed(1)} s (${summary.perSecond}/s)`,
-  );
-  return counts.accepted === counts.total ? EXIT.ok : EXIT.failed;
+  const summary = { ...tally.summary(), seconds, perSecond: seconds > 0 ? Math.round(tally.total / seconds) : tally.total };
+  out.result(summary, tally.describe(seconds, summary.perSecond));
+  return tally.succeeded() ? EXIT.ok : EXIT.failed;
+}
+
+/** A message whose delivery report said it failed: DELIVERY_FAILED, with the report's code when this process saw it. */
+function reportError(record: MessageRecord, providerCode: string | undefined): RowError | null {
+  if (!FINAL_STATES.has(record.state) || record.state === 'DELIVERED' || record.submittedAt === null) return null;
+  const code = providerCode === undefined ? '' : ` (err ${providerCode})`;
+  return {
+    code: 'DELIVERY_FAILED',
+    message: `the delivery report says ${record.state}${code}`,
+    ...(providerCode === undefined ? {} : { providerCode }),
+  };
+}
+
+/**
+ * Rows waiting for their message to leave QUEUED. The gateway's own state changes settle them
+ * as they happen, with no store read (the common case: this process submits them); a row still
+ * queued after HAND_OVER_MS is handed to Gateway.waitFor, which also sees a submit made by
+ * another process sharing the store. A waitFor for every row from the start read each message
+ * back and cost a fifth more CPU per row.
+ */
+class SubmitWatch {
+  private static readonly HAND_OVER_MS = 1000;
+  /** How often rows are looked at: a row's timeout is kept to within this. */
+  private static readonly SWEEP_MS = 250;
+  private readonly watching = new Map<string, { since: number; deadline: number; settle: (record: Promise<MessageRecord> | MessageRecord) => void }>();
+  private sweep: NodeJS.Timeout | undefined;
+  /** Rows handed to waitFor and not settled yet. */
+  private handedOver = 0;
+
+  constructor(private readonly gateway: Gateway) {}
+
+  /** Rows waiting for a submit. */
+  get size(): number {
+    return this.watching.size + this.handedOver;
+  }
+
+  /** Resolves with the message once it has left QUEUED, or as it stands at `deadline`. */
+  wait(record: MessageRecord, deadline: number): Promise<MessageRecord> {
+    this.sweep ??= setInterval(() => this.handOver(), SubmitWatch.SWEEP_MS);
+    return new Promise((settle) => this.watching.set(record.id, { since: Date.now(), deadline, settle }));
+  }
+
+  /** The gateway moved a message on from QUEUED. */
+  changed(message: MessageRecord): void {
+    const entry = this.watching.get(message.id);
+    if (entry === undefined) return;
+    this.watching.delete(message.id);
+    entry.settle(message);
+  }
+
+  stop(): void {
+    clearInterval(this.sweep);
+    this.sweep = undefined;
+  }
+
+  private handOver(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.watching) {
+      if (now - entry.since < SubmitWatch.HAND_OVER_MS && now < entry.deadline) continue;
+      this.watching.delete(id);
+      this.handedOver++;
+      const waited = this.gateway.waitFor(id, 'submitted', Math.max(0, entry.deadline - now));
+      void waited.then(
+        () => this.handedOver--,
+        () => this.handedOver--,
+      );
+      entry.settle(waited);
+    }
+    if (this.watching.size === 0 && this.handedOver === 0) this.stop();
+  }
+}
+
+/** Whether a row in `state` needs no more following: submitted, or with --wait final. */
+function reached(state: MessageState, waitFinal: boolean): boolean {
+  return waitFinal ? FINAL_STATES.has(state) : state !== 'QUEUED';
+}
+
+/**
+ * Rows counted by where they ended. `accepted` (submitted to the SMSC or modem), `rejected`
+ * (refused before sending: bad input, the guard, the route table), `failed` (could not be
+ * submitted) and `queued` (not submitted by the timeout) add up to `total`. With --wait the
+ * final states add up to `total` too: delivered, undelivered, expired, deleted, unknown,
+ * rejected (before sending, or by the SMSC's report), failed, and pending (not final by the
+ * timeout). `already` counts the rows an earlier run had accepted; they are counted above too.
+ */
+class Tally {
+  total = 0;
+  accepted = 0;
+  rejected = 0;
+  failed = 0;
+  queued = 0;
+  already = 0;
+  /** Rows whose message has left QUEUED for the SMSC so far (settled or not), for the progress bar. */
+  submitted = 0;
+  private readonly final = { delivered: 0, undelivered: 0, expired: 0, deleted: 0, unknown: 0, rejectedBySmsc: 0, pending: 0 };
+
+  constructor(readonly waitFinal: boolean) {}
+
+  /** `record` is undefined for a row refused before a message was made. */
+  count(result: RowResult, record: MessageRecord | undefined): void {
+    if (result.already) this.already++;
+    const state = result.state;
+    if (record === undefined || (state === 'REJECTED' && record.submittedAt === null)) this.rejected++;
+    else if (state === 'FAILED') this.failed++;
+    else if (state === 'QUEUED') this.queued++;
+    else this.accepted++;
+    if (!this.waitFinal || record === undefined || record.submittedAt === null || state === 'FAILED') return;
+    if (state === 'REJECTED') this.final.rejectedBySmsc++;
+    else if (!FINAL_STATES.has(state)) this.final.pending++;
+    else this.final[state.toLowerCase() as 'delivered' | 'undelivered' | 'expired' | 'deleted' | 'unknown']++;
+  }
+
+  /** A row's message has left QUEUED. */
+  leftQueue(record: MessageRecord): void {
+    if (record.submittedAt !== null) this.submitted++;
+  }
+
+  get delivered(): number {
+    return this.final.delivered;
+  }
+
+  summary() {
+    const submission = { total: this.total, accepted: this.accepted, rejected: this.rejected, failed: this.failed, queued: this.queued, already: this.already };
+    if (!this.waitFinal) return submission;
+    const { rejectedBySmsc, pending, ...final } = this.final;
+    return { ...submission, ...final, rejected: this.rejected + rejectedBySmsc, pending: pending + this.queued };
+  }
+
+  describe(seconds: number, perSecond: number): string {
+    const s = this.summary() as Record<string, number>;
+    const parts = Object.entries(s)
+      .filter(([name, n]) => name !== 'total' && (n > 0 || name === 'accepted'))
+      .map(([name, n]) => `${n} ${name}`);
+    return `${this.total} rows: ${parts.join(', ')} in ${seconds.toFixed(1)} s (${perSecond}/s)`;
+  }
+
+  /** Every row submitted; with --wait, every row delivered. */
+  succeeded(): boolean {
+    return this.waitFinal ? this.final.delivered === this.total : this.accepted === this.total;
+  }
+}
+
+/**
+ * The file's rows keyed by a digest of what is sent (the file's bytes, the template and the
+ * sender) and the row number: the same file sent again with the same text is recognised row by
+ * row; a changed file or text is a new send.
+ */
+async function keysFromFile(options: BulkOptions): Promise<(row: Record<string, string>, number: number) => string> {
+  const hash = createHash('sha256');
+  hash.update(`smsgate bulk\0${options.template}\0${options.sender.from ?? ''}\0${options.sender.fromType ?? ''}\0`);
+  await pipeline(createReadStream(resolve(options.csvPath)), hash);
+  const digest = hash.digest('hex').slice(0, 32);
+  return (_row, number) => `csv:${digest}:${number}`;
+}
+
+function keysFromColumn(column: string): (row: Record<string, string>, number: number) => string {
+  return (row, number) => {
+    const key = row[column];
+    if (key === undefined || key === '') {
+      throw new SmsGateError('CSV_INVALID', `row ${number} has no value in the key column "${column}"`, { field: '--key-column' });
+    }
+    return key;
+  };
 }
 
 function fileSize(path: string): number {
@@ -160,11 +382,16 @@ function fileSize(path: string): number {
   }
 }
 
-/** Refuses the file before anything is sent when a column the template needs is missing. */
-function checkColumns(columns: string[], placeholders: string[]): void {
+/** Refuses the file before anything is sent when a column the template or the key needs is missing. */
+function checkColumns(columns: string[], placeholders: string[], keyColumn: string | undefined): void {
   if (!columns.includes('to')) {
     throw new SmsGateError('CSV_INVALID', `the CSV file needs a "to" column; it has: ${columns.join(', ')}`, {
       field: '--csv',
+    });
+  }
+  if (keyColumn !== undefined && !columns.includes(keyColumn)) {
+    throw new SmsGateError('CSV_INVALID', `--key-column names "${keyColumn}", which is not a column of the CSV file`, {
+      field: '--key-column',
     });
   }
   const missing = placeholders.filter((name) => !columns.includes(name));
@@ -179,15 +406,33 @@ function fillTemplate(template: string, row: Record<string, string>): string {
   return template.replace(PLACEHOLDER, (_, name: string) => row[name] ?? '');
 }
 
-function write(log: WriteStream | undefined, outcome: RowOutcome): void {
-  log?.write(`${JSON.stringify(outcome)}\n`);
-}
+/** --out: appended to, each line handed to the file as it is written, so a killed run loses none. */
+class ResultLog {
+  private readonly fd: number | undefined;
+  private failure: Error | undefined;
 
-function closeLog(log: WriteStream | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (log === undefined) return resolve();
-    log.end((err?: Error | null) => (err ? reject(err) : resolve()));
-  });
+  constructor(private readonly path: string | undefined) {
+    try {
+      this.fd = path === undefined ? undefined : openSync(path, 'a');
+    } catch (err) {
+      throw new SmsGateError('OPTION_INVALID', `cannot open ${path} for --out: ${(err as Error).message}`, { field: '--out' });
+    }
+  }
+
+  /** A write that fails (a full disk) stops the log, and close() reports it: the rows go on. */
+  write(result: RowResult): void {
+    if (this.fd === undefined || this.failure !== undefined) return;
+    try {
+      writeSync(this.fd, `${JSON.stringify(result)}\n`);
+    } catch (err) {
+      this.failure = err as Error;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.failure !== undefined) throw new Error(`writing ${this.path} (--out) failed: ${this.failure.message}`);
+  }
 }
 
 /** One awaited event: wait() resolves true at the next notify(), or false once `ms` has passed. */
@@ -224,18 +469,21 @@ class ProgressBar {
     private readonly bytesRead: () => number,
   ) {}
 
-  draw(rows: number, force = false): void {
+  draw(tally: Tally, force = false): void {
     const now = Date.now();
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const fraction = this.totalBytes > 0 ? Math.min(1, this.bytesRead() / this.totalBytes) : 1;
     const filled = Math.round(fraction * 30);
-    const rate = Math.round(rows / Math.max(0.001, (now - this.started) / 1000));
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${rows} rows, ${rate}/s `);
+    const rate = Math.round(tally.total / Math.max(0.001, (now - this.started) / 1000));
+    const delivered = tally.waitFinal ? `, ${tally.delivered} delivered` : '';
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${tally.total} rows, ${tally.submitted} submitted${delivered}, ${rate}/s `,
+    );
   }
 
-  done(rows: number): void {
-    this.draw(rows, true);
+  done(tally: Tally): void {
+    this.draw(tally, true);
     process.stderr.write('\n');
   }
 }

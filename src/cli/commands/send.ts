@@ -12,7 +12,7 @@ import { sendBulk } from './bulk';
 
 export const SEND_USAGE = [
   'smsgate send --config FILE [--region CC] --to NUMBER --text TEXT [--from SENDER [--from-type KIND]] [--wait] [--timeout S] [--json]',
-  'smsgate send --config FILE [--region CC] --csv FILE --text TEMPLATE [--out FILE.jsonl] [--json]',
+  'smsgate send --config FILE [--region CC] --csv FILE --text TEMPLATE [--out FILE.jsonl] [--wait] [--timeout S] [--key-column NAME] [--json]',
   'smsgate send --modem PATH [--baud-rate N] [--region CC] --to NUMBER --text TEXT [--wait] [--timeout S] [--json]',
   'smsgate send --config FILE --drop MESSAGE_ID [--json]   (fail a message still QUEUED, so it is never sent)',
 ].join('\n       ');
@@ -38,6 +38,7 @@ export async function sendCommand(argv: string[]): Promise<ExitCode> {
     csv: { type: 'string' },
     out: { type: 'string' },
     drop: { type: 'string' },
+    'key-column': { type: 'string' },
     wait: { type: 'boolean' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
@@ -70,7 +71,9 @@ export async function sendCommand(argv: string[]): Promise<ExitCode> {
         template: text,
         sender,
         outPath: values.out as string | undefined,
+        waitFinal: values.wait === true,
         timeoutMs,
+        keyColumn: values['key-column'] as string | undefined,
       });
     }
     return await sendOne(gateway, out, links, {
