@@ -45,6 +45,8 @@ const CODES = {
   GATEWAY_STOPPED: 'failed',
   TIMEOUT: 'failed',
   MESSAGE_NOT_FOUND: 'failed',
+  /** A delivery report that no stored message could take (logged as a gateway warning). */
+  REPORT_UNMATCHED: 'failed',
 } as const;
 
 export type ErrorCode = keyof typeof CODES;

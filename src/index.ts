@@ -3,6 +3,7 @@ export { Gateway, DEFAULT_SEND } from './gateway/gateway';
 export type { GatewayEvents, GatewayOptions, ReportEvent, SendDefaults, SendRequest, StateChange } from './gateway/gateway';
 export { createGateway } from './gateway/from-config';
 export type { RetryPolicy } from './gateway/retry';
+export type { ReportCounts } from './gateway/reports';
 export { loadConfigFile, validateConfig } from './config';
 export type { GatewayConfig, TransportConfig } from './config';
 export * from './encoding';

@@ -21,7 +21,7 @@ import { Inbound } from './inbound';
 import { Links } from './links';
 import { messageId } from './message-id';
 import { Outbox } from './outbox';
-import { ReportMatcher } from './reports';
+import { ReportMatcher, type ReportCounts } from './reports';
 import { Retention } from './retention';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 import { checkSendRequest } from './send-request';
@@ -111,7 +111,7 @@ export interface StateChange {
 
 export interface ReportEvent {
   report: DeliveryReport;
-  /** Undefined when no stored message has this provider id. */
+  /** The message the report was matched to; undefined when it matched none (see `warning`). */
   message?: MessageRecord;
 }
 
@@ -389,9 +389,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return reached(initial.state) ? initial : this.waiters.wait(initial, reached, timeoutMs);
   }
 
-  /** The link state of each transport and the number of messages in each state. */
-  async status(): Promise<{ transports: Record<string, LinkStatus>; messages: Partial<Record<MessageState, number>> }> {
-    return { transports: this.links.statusOf(), messages: await this.store.countByState() };
+  /**
+   * The link state of each transport, the number of messages in each state, and what became of
+   * the delivery reports this process received (`reports.unmatched`: those no message took).
+   */
+  async status(): Promise<{
+    transports: Record<string, LinkStatus>;
+    messages: Partial<Record<MessageState, number>>;
+    reports: ReportCounts;
+  }> {
+    return { transports: this.links.statusOf(), messages: await this.store.countByState(), reports: this.reports.tally() };
   }
 
   /** Asks the outbox to look for due messages now. */
@@ -424,10 +431,33 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private async onReport(report: DeliveryReport): Promise<void> {
-    const transition = await this.reports.apply(report);
-    this.emit('report', transition === undefined ? { report } : { report, message: transition.record });
-    if (transition !== undefined && transition.record.state !== transition.previous) this.announce(transition);
+    const outcome = await this.reports.apply(report);
+    switch (outcome.kind) {
+      case 'applied': {
+        const { transition } = outcome;
+        this.emit('report', { report, message: transition.record });
+        if (transition.record.state !== transition.previous) this.announce(transition);
+        return;
+      }
+      case 'repeated':
+        this.emit('report', { report, message: outcome.message });
+        return;
+      case 'unmatched':
+        this.emit('report', { report });
+        this.emit('warning', unmatchedReport(report));
+    }
   }
+}
+
+/** The warning for a report no message took: its id, the address it names and its state. */
+function unmatchedReport(report: DeliveryReport): SmsGateError {
+  const from = report.address === undefined ? 'no address' : `address ${report.address}`;
+  return new SmsGateError(
+    'REPORT_UNMATCHED',
+    `transport ${report.transportId}: a delivery report (provider id ${report.providerId}, ${from}, ${report.state}) ` +
+      'matches no message waiting for it',
+    { field: 'providerId' },
+  );
 }
 
 /**

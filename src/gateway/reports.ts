@@ -1,40 +1,101 @@
 /**
- * Matching delivery reports to their messages: by the provider id the transport gives, waiting
- * a while (the hold) for a submit whose response has not been stored yet, and only then trying
- * the id's other spellings. The segment's state is folded into the message by the store
- * (`applyReport`), in one atomic step.
+ * Matching delivery reports to their messages: every receipt to its own message, also when the
+ * SMSC hands the same message ids out again (after a restart, or wrapping a small counter) and a
+ * receipt races ahead of its submit's response. One rule, here:
+ *
+ * 1. Candidates are the messages the transport's provider id was linked to whose recipient is
+ *    the address the report names (`addressNames`; a report without a usable address is matched
+ *    on the id alone), newest submit first.
+ * 2. The first candidate still waiting for that segment's report takes it (the store checks
+ *    and records in one atomic step: `applyReport(..., 'awaiting')`), so a message takes one
+ *    report per segment, and a message in a final state takes none here.
+ * 3. When none waits, the report waits (up to the hold) for a submit with its id to be stored,
+ *    and tries again each time this process stores one, and every quarter second for one another
+ *    process sharing the store did: the receipt that raced its submit_sm_resp.
+ * 4. Then the id's other spellings (hex read as decimal, or the reverse), only for a message
+ *    that waits: with small sequential ids, `66` in one base is another message's id in the other.
+ * 5. Then a segment of a finished message that has no report yet (a message of several segments
+ *    fails as soon as one does; the others' reports still come).
+ * 6. Else a report equal to what a candidate's segment already holds is a repeat (an SMSC that
+ *    sent the receipt again): answered, nothing changes. Anything else is unmatched: counted,
+ *    and the gateway logs it.
  */
-import type { ProviderLink, Store, Transition } from '../store/types';
+import { callingCodeOf } from '../numbers';
+import type { MessageRecord, ProviderLink, ReportCondition, Store, Transition } from '../store/types';
 import type { DeliveryReport } from '../transport/types';
-import { ReportHold } from './report-hold';
+import { ReportHold, type HoldEnd } from './report-hold';
+
+/** How often a held report looks in the store again for a submit another process stored. */
+const HOLD_RECHECK_MS = 250;
 
 export interface ReportMatcherOptions {
   store: Store;
-  /** How long a report for an unknown provider id waits for its submit to be stored. */
+  /** How long a report that finds no message waiting for it waits for its submit to be stored. */
   holdMs: number;
+}
+
+/** What became of a report. */
+export type ReportOutcome =
+  | { kind: 'applied'; transition: Transition }
+  | { kind: 'repeated'; message: MessageRecord }
+  | { kind: 'unmatched' };
+
+/** Reports handled by this process since it started, by outcome. */
+export interface ReportCounts {
+  /** Recorded on their message. */
+  applied: number;
+  /** Of those, how many had to wait for their submit to be stored (the receipt came first). */
+  held: number;
+  /** Sent again for a segment that already had that state: answered, nothing changed. */
+  repeated: number;
+  /** No message could take them. */
+  unmatched: number;
 }
 
 export class ReportMatcher {
   private readonly store: Store;
   private readonly holdMs: number;
   private readonly hold = new ReportHold();
+  private readonly counts: ReportCounts = { applied: 0, held: 0, repeated: 0, unmatched: 0 };
 
   constructor(options: ReportMatcherOptions) {
     this.store = options.store;
     this.holdMs = options.holdMs;
   }
 
-  /**
-   * Stores what a report says about its message: the transition it made (its state may stay
-   * the same, a segment of several reported), or undefined when no stored message has its id.
-   */
-  async apply(report: DeliveryReport): Promise<Transition | undefined> {
-    const link = await this.find(report);
-    if (link === undefined) return undefined;
-    return this.store.applyReport(link.messageId, link.segment, report.state, Date.now());
+  /** Finds the report's message and stores what it says (see the rule above). */
+  async apply(report: DeliveryReport): Promise<ReportOutcome> {
+    const alternates = report.alternateIds ?? [];
+    let transition = await this.take(report, report.providerId, 'awaiting');
+    let held = false;
+    if (transition === undefined && this.holdMs > 0) {
+      held = true;
+      const ids = [report.providerId, ...alternates];
+      const deadline = Date.now() + this.holdMs;
+      // Bounded by the hold: each turn ends when this process links one of the ids, or after a
+      // recheck's time (another process sharing the store may have stored the submit).
+      for (let end: HoldEnd = 'linked'; transition === undefined && end !== 'released' && Date.now() < deadline; ) {
+        end = await this.hold.wait(report.transportId, ids, Math.min(HOLD_RECHECK_MS, deadline - Date.now()));
+        transition = await this.take(report, report.providerId, 'awaiting');
+      }
+    }
+    for (const id of alternates) transition ??= await this.take(report, id, 'awaiting');
+    transition ??= await this.take(report, report.providerId, 'unreported');
+    if (transition !== undefined) {
+      this.counts.applied++;
+      if (held) this.counts.held++;
+      return { kind: 'applied', transition };
+    }
+    const repeated = await this.repeatOf(report);
+    if (repeated !== undefined) {
+      this.counts.repeated++;
+      return { kind: 'repeated', message: repeated };
+    }
+    this.counts.unmatched++;
+    return { kind: 'unmatched' };
   }
 
-  /** Provider ids were just linked: the reports waiting for them go on. */
+  /** Provider ids were just linked: the reports waiting for them try again. */
   linked(transportId: string, providerIds: string[]): void {
     this.hold.linked(transportId, providerIds);
   }
@@ -44,34 +105,51 @@ export class ReportMatcher {
     this.hold.releaseAll();
   }
 
-  /**
-   * The message a report is about. An SMSC may send the receipt before the submit's response
-   * has been stored: such a report waits (up to the hold) for one of its ids to be linked, and
-   * only then is it answered.
-   *
-   * The id as the transport resolved it is trusted. Other spellings (hex read as decimal, or
-   * the reverse) are a last resort after the wait, and only for a segment still waiting for its
-   * report: with small sequential ids, `66` in one base is another message's id in the other.
-   */
-  private async find(report: DeliveryReport): Promise<ProviderLink | undefined> {
-    const exact = () => this.store.findByProviderId(report.transportId, report.providerId);
-    const found = await exact();
-    if (found !== undefined) return found;
-    const alternates = report.alternateIds ?? [];
-    if (this.holdMs > 0) {
-      await this.hold.wait(report.transportId, [report.providerId, ...alternates], this.holdMs);
-      const linked = await exact();
-      if (linked !== undefined) return linked;
-    }
-    for (const id of alternates) {
-      const link = await this.store.findByProviderId(report.transportId, id);
-      if (link !== undefined && (await this.awaitsReport(link))) return link;
+  /** A copy of the counts. */
+  tally(): ReportCounts {
+    return { ...this.counts };
+  }
+
+  /** Records the report on the newest candidate for which `condition` holds, if any. */
+  private async take(report: DeliveryReport, providerId: string, condition: ReportCondition): Promise<Transition | undefined> {
+    for (const link of await this.candidates(report, providerId)) {
+      const transition = await this.store.applyReport(link.messageId, link.segment, report.state, Date.now(), condition);
+      if (transition !== undefined) return transition;
     }
     return undefined;
   }
 
-  private async awaitsReport(link: ProviderLink): Promise<boolean> {
-    const message = await this.store.getMessage(link.messageId);
-    return message !== undefined && message.segmentStates[link.segment] === null;
+  private async candidates(report: DeliveryReport, providerId: string): Promise<ProviderLink[]> {
+    const links = await this.store.findByProviderId(report.transportId, providerId);
+    return links.filter((link) => addressNames(report.address, link.recipient));
   }
+
+  /** A candidate whose segment already holds the state the report gives. */
+  private async repeatOf(report: DeliveryReport): Promise<MessageRecord | undefined> {
+    for (const link of await this.candidates(report, report.providerId)) {
+      const message = await this.store.getMessage(link.messageId);
+      if (message?.segmentStates[link.segment] === report.state) return message;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Whether a report's address names `recipient` (E.164). Networks write the number in several
+ * ways, so digits are compared: `+` (the transport's mark of TON international) or `00` before
+ * them, or international digits without either, must be the whole number; a national number
+ * (leading zeros, the trunk prefix, dropped) must be the number without its country calling code.
+ * An address with no digits, or anything but digits and `+` (an alphanumeric name, `*#`), says
+ * nothing usable: it names every recipient, and the id alone decides.
+ */
+export function addressNames(address: string | undefined, recipient: string): boolean {
+  const written = address?.trim() ?? '';
+  if (!/^\+?[0-9]+$/.test(written)) return true;
+  const number = recipient.replace(/^\+/, '');
+  if (written.startsWith('+')) return written.slice(1) === number;
+  const digits = written.replace(/^0+/, '');
+  if (digits === number) return true;
+  if (written.startsWith('00')) return false; // the international prefix: the whole number, and it was not
+  const callingCode = callingCodeOf(number);
+  return callingCode !== undefined && digits === number.slice(callingCode.length).replace(/^0+/, '');
 }

@@ -136,6 +136,8 @@ export class Receiver {
     await this.sink.report({
       transportId: this.transportId,
       ...paired,
+      // TP-RA: the recipient of the message reported on ('+' and digits when international).
+      ...(report.recipient.type === 'alphanumeric' ? {} : { address: report.recipient.value }),
       state: outcome.state,
       errorCode: report.status.toString(16).padStart(2, '0'),
       doneAt: report.dischargeTime,

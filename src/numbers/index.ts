@@ -10,3 +10,4 @@ export {
 } from './carrier-lookup';
 export { CachedCarrierLookup, type CachedCarrierLookupOptions } from './cached-carrier-lookup';
 export { parseSender, type ParseSenderOptions } from './sender';
+export { callingCodeOf } from './calling-code';

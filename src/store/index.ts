@@ -9,5 +9,16 @@ export function createStore(config: StoreConfig): Store {
 }
 
 export { MemoryStore, SqliteStore };
-export type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
+export type {
+  MessageRecord,
+  ProviderLink,
+  PurgeResult,
+  QuotaCap,
+  QuotaResult,
+  ReportCondition,
+  RetentionPolicy,
+  Store,
+  StoredInbound,
+  Transition,
+} from './types';
 export { DEFAULT_RETENTION } from './types';

@@ -3,7 +3,7 @@
  */
 import type { ErrorInfo } from '../errors';
 import type { AcceptedSegment } from '../transport/types';
-import type { MessageRecord } from '../store/types';
+import type { MessageRecord, ReportCondition } from '../store/types';
 import { FINAL_STATES, type MessageState } from '../types';
 
 /** When segments end differently, the message takes the most telling failure. */
@@ -18,6 +18,17 @@ export function foldSegmentStates(states: readonly (MessageState | null)[]): Mes
   if (states.length > 0 && states.every((s) => s === 'DELIVERED')) return 'DELIVERED';
   for (const failure of FAILURE_PRECEDENCE) if (states.includes(failure)) return failure;
   return null;
+}
+
+/**
+ * Whether a report about `segment` may be recorded on `record` now (see ReportCondition): the
+ * segment exists and has no final state yet, and for `awaiting` the message is not final either.
+ */
+export function takesReport(record: MessageRecord, segment: number, condition: ReportCondition): boolean {
+  if (!Number.isInteger(segment) || segment < 0 || segment >= record.segments) return false;
+  const reported = record.segmentStates[segment];
+  if (reported != null && FINAL_STATES.has(reported)) return false;
+  return condition === 'unreported' || !FINAL_STATES.has(record.state);
 }
 
 /** Records a segment's delivery report; returns the record with the state that follows. */
@@ -77,6 +88,11 @@ export function acceptSegments(
   }
   if (providerIds.every((id) => id !== null)) return markSubmitted(record, transportId, providerIds as string[], now);
   return { ...record, transportId, providerIds, updatedAt: now };
+}
+
+/** Provider ids in segment order, as the segments they were given to. */
+export function bySegment(providerIds: readonly string[]): AcceptedSegment[] {
+  return providerIds.map((providerId, segment) => ({ segment, providerId }));
 }
 
 /** The segments of a QUEUED message still to send (0-based): those no transport accepted yet. */

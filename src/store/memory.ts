@@ -19,10 +19,21 @@ import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
-import { acceptSegments, applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { QuotaLog } from './quota-log';
-import type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
+import type {
+  MessageRecord,
+  ProviderLink,
+  PurgeResult,
+  QuotaCap,
+  QuotaResult,
+  ReportCondition,
+  RetentionPolicy,
+  Store,
+  StoredInbound,
+  Transition,
+} from './types';
 
 interface Lease {
   owner: string;
@@ -52,7 +63,11 @@ export class MemoryStore implements Store {
   private readonly counts = new Map<MessageState, number>();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly leases = new Map<string, Lease>();
-  private readonly providerLinks = new Map<string, ProviderLink>();
+  /**
+   * (transport, provider id) → the messages it was linked to, oldest first: one link (the usual
+   * case, without an array's weight) or several, when the SMSC handed the id out again.
+   */
+  private readonly providerLinks = new Map<string, ProviderLink | ProviderLink[]>();
   private readonly inbound: StoredInbound[] = [];
   /** Parts of concatenated inbound messages by group, each group by sequence number. */
   private readonly inboundParts = new Map<string, Map<number, InboundPart>>();
@@ -125,7 +140,8 @@ export class MemoryStore implements Store {
   ): Promise<Transition | undefined> {
     void owner; // the submit has happened: recorded whoever holds the lease now
     // Linked whatever the state: the submit happened, and its reports are about this message.
-    if (this.messages.has(id)) this.link(id, transportId, providerIds);
+    const message = this.read(id);
+    if (message !== undefined) this.link(id, message.recipient.e164, transportId, bySegment(providerIds), now);
     return this.outboxStep(id, null, (current) => markSubmitted(current, transportId, providerIds, now));
   }
 
@@ -135,10 +151,9 @@ export class MemoryStore implements Store {
     { transportId, segments, now }: { transportId: string; segments: readonly AcceptedSegment[]; now: number },
   ): Promise<Transition | undefined> {
     void owner; // these submits have happened: recorded whoever holds the lease now
-    if (!this.messages.has(id)) return undefined;
-    for (const { segment, providerId } of segments) {
-      this.providerLinks.set(providerKey(transportId, providerId), { messageId: id, segment });
-    }
+    const message = this.read(id);
+    if (message === undefined) return undefined;
+    this.link(id, message.recipient.e164, transportId, segments, now);
     // The lease holds while segments remain: the outbox retries the rest under it.
     return this.transition(
       id,
@@ -170,9 +185,19 @@ export class MemoryStore implements Store {
     return this.outboxStep(id, owner, (current) => markFailed(current, error, now));
   }
 
-  async applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {
+  async applyReport(
+    id: string,
+    segment: number,
+    state: MessageState,
+    now: number,
+    condition: ReportCondition = 'unreported',
+  ): Promise<Transition | undefined> {
     // A report may race ahead of its submit being recorded: the lease of the message being submitted holds.
-    return this.transition(id, (current) => applySegmentReport(current, segment, state, now), false);
+    return this.transition(
+      id,
+      (current) => (takesReport(current, segment, condition) ? applySegmentReport(current, segment, state, now) : undefined),
+      false,
+    );
   }
 
   private waitFor(id: string, transportIds: string[]): void {
@@ -294,10 +319,14 @@ export class MemoryStore implements Store {
     return Object.fromEntries([...this.counts].filter(([, count]) => count > 0));
   }
 
-  private link(messageId: string, transportId: string, providerIds: string[]): void {
-    providerIds.forEach((providerId, segment) =>
-      this.providerLinks.set(providerKey(transportId, providerId), { messageId, segment }),
-    );
+  private link(messageId: string, recipient: string, transportId: string, segments: readonly AcceptedSegment[], linkedAt: number): void {
+    segments.forEach(({ providerId, segment }) => {
+      if (providerId === '') return; // an SMSC that gave no id: no report can name it
+      const key = providerKey(transportId, providerId);
+      const link: ProviderLink = { messageId, segment, recipient, linkedAt };
+      const others = linksOf(this.providerLinks.get(key)).filter((l) => l.messageId !== messageId || l.segment !== segment);
+      this.providerLinks.set(key, others.length === 0 ? link : [...others, link]);
+    });
   }
 
   async purge(now: number, retention: RetentionPolicy): Promise<PurgeResult> {
@@ -331,15 +360,18 @@ export class MemoryStore implements Store {
       for (const providerId of record.providerIds) {
         if (providerId === null) continue;
         const key = providerKey(record.transportId, providerId);
-        // A provider id the SMSC handed out again belongs to the newer message now.
-        if (this.providerLinks.get(key)?.messageId === id) this.providerLinks.delete(key);
+        // A provider id the SMSC handed out again stays linked to the other messages.
+        const rest = linksOf(this.providerLinks.get(key)).filter((link) => link.messageId !== id);
+        if (rest.length === 0) this.providerLinks.delete(key);
+        else this.providerLinks.set(key, rest.length === 1 ? rest[0]! : rest);
       }
     }
   }
 
-  async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {
-    const link = this.providerLinks.get(providerKey(transportId, providerId));
-    return link && { ...link };
+  async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink[]> {
+    return linksOf(this.providerLinks.get(providerKey(transportId, providerId)))
+      .map((link) => ({ ...link }))
+      .sort(newestFirst);
   }
 
   async saveInbound(message: InboundMessage): Promise<StoredInbound> {
@@ -416,4 +448,13 @@ const DAY = 24 * HOUR;
 
 function providerKey(transportId: string, providerId: string): string {
   return `${transportId}\u0000${providerId}`;
+}
+
+function linksOf(kept: ProviderLink | ProviderLink[] | undefined): ProviderLink[] {
+  return kept === undefined ? [] : Array.isArray(kept) ? kept : [kept];
+}
+
+/** The order findByProviderId gives: the latest submit first; message ids (UUID v7) grow with time. */
+function newestFirst(a: ProviderLink, b: ProviderLink): number {
+  return b.linkedAt - a.linkedAt || (a.messageId < b.messageId ? 1 : a.messageId > b.messageId ? -1 : 0);
 }

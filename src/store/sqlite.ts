@@ -14,9 +14,20 @@ import { SmsGateError, type ErrorInfo } from '../errors';
 import { freeze } from './frozen-record';
 import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
-import { acceptSegments, applySegmentReport, markFailed, markRetry, markSubmitted, restingSince } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import type { MessageState } from '../types';
-import type { MessageRecord, ProviderLink, PurgeResult, QuotaCap, QuotaResult, RetentionPolicy, Store, StoredInbound, Transition } from './types';
+import type {
+  MessageRecord,
+  ProviderLink,
+  PurgeResult,
+  QuotaCap,
+  QuotaResult,
+  ReportCondition,
+  RetentionPolicy,
+  Store,
+  StoredInbound,
+  Transition,
+} from './types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
@@ -44,12 +55,16 @@ CREATE TABLE IF NOT EXISTS link_waits (
   PRIMARY KEY (transport_id, message_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS link_waits_message ON link_waits (message_id);
-CREATE TABLE IF NOT EXISTS provider_ids (
+-- Provider ids → messages. An SMSC hands an id out again (after a restart, or wrapping its
+-- counter), so one (transport, provider id) links every message it was given to, newest first.
+CREATE TABLE IF NOT EXISTS provider_links (
   transport_id TEXT NOT NULL,
   provider_id TEXT NOT NULL,
+  linked_at INTEGER NOT NULL,
   message_id TEXT NOT NULL,
   segment INTEGER NOT NULL,
-  PRIMARY KEY (transport_id, provider_id)
+  recipient TEXT NOT NULL,
+  PRIMARY KEY (transport_id, provider_id, linked_at, message_id, segment)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inbound (
   id TEXT PRIMARY KEY,
@@ -95,6 +110,20 @@ const ADDED_COLUMNS: [string, string][] = [
   ['refused', 'INTEGER NOT NULL DEFAULT 0'],
 ];
 const RESTING_INDEX = 'CREATE INDEX IF NOT EXISTS messages_resting ON messages (refused, rest_at) WHERE rest_at IS NOT NULL';
+
+/**
+ * Files made before provider_links kept one message per (transport, provider id) in provider_ids:
+ * its links move over, each with its message's recipient and submit time, in one transaction (a
+ * second process opening the file at the same time finds the table gone and does nothing).
+ */
+const PROVIDER_IDS_MIGRATION = `
+INSERT OR IGNORE INTO provider_links (transport_id, provider_id, linked_at, message_id, segment, recipient)
+  SELECT p.transport_id, p.provider_id,
+         COALESCE(json_extract(m.doc, '$.submittedAt'), m.created_at, 0), p.message_id, p.segment,
+         COALESCE(json_extract(m.doc, '$.recipient.e164'), '')
+  FROM provider_ids p LEFT JOIN messages m ON m.id = p.message_id;
+DROP TABLE provider_ids;
+`;
 
 /** Messages purged per transaction, so a purge never holds the write lock long. */
 const PURGE_CHUNK = 2000;
@@ -172,6 +201,7 @@ export class SqliteStore implements Store {
       }
       if (added) this.backfillResting(this.db);
       this.db.exec(RESTING_INDEX);
+      this.migrateProviderIds(this.db);
     } catch (cause) {
       throw new SmsGateError('STORE_ERROR', `store.path: cannot open or write the sqlite store at ${this.path}: ${(cause as Error).message}`, {
         field: 'store.path',
@@ -180,20 +210,20 @@ export class SqliteStore implements Store {
     }
   }
 
+  private migrateProviderIds(db: DatabaseSync): void {
+    const exists = () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'provider_ids'").get() !== undefined;
+    if (exists()) inTransaction(db, () => exists() && db.exec(PROVIDER_IDS_MIGRATION));
+  }
+
   /** A file from before retention: the messages it holds that are done get their rest_at, once, so they are purged too. */
   private backfillResting(db: DatabaseSync): void {
-    db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(db, () => {
       const update = db.prepare('UPDATE messages SET rest_at = ?, refused = ? WHERE id = ?');
       for (const row of db.prepare("SELECT doc FROM messages WHERE state <> 'QUEUED'").iterate()) {
         const record = JSON.parse(row.doc as string) as MessageRecord;
         update.run(...resting(record), record.id);
       }
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -406,7 +436,8 @@ export class SqliteStore implements Store {
   ): Promise<Transition | undefined> {
     return this.write(() => {
       // Linked whatever the state: the submit happened, and its reports are about this message.
-      if (this.recordInWrite(id) !== undefined) this.link(id, transportId, providerIds);
+      const message = this.recordInWrite(id);
+      if (message !== undefined) this.link(id, message.recipient.e164, transportId, bySegment(providerIds), now);
       return this.transitionInWrite(
         id,
         (current) => (current.state === 'QUEUED' ? markSubmitted(current, transportId, providerIds, now) : undefined),
@@ -422,9 +453,9 @@ export class SqliteStore implements Store {
   ): Promise<Transition | undefined> {
     return this.write(() => {
       // Linked whatever the state, as by markSubmitted: these submits happened.
-      if (this.recordInWrite(id) === undefined) return undefined;
-      const link = this.sql('INSERT OR REPLACE INTO provider_ids (transport_id, provider_id, message_id, segment) VALUES (?, ?, ?, ?)');
-      for (const { segment, providerId } of segments) link.run(transportId, providerId, id, segment);
+      const message = this.recordInWrite(id);
+      if (message === undefined) return undefined;
+      this.link(id, message.recipient.e164, transportId, segments, now);
       // The lease is left as it is: while segments remain the outbox retries them under it, and
       // a lease on a message no longer QUEUED is never looked at.
       return this.transitionInWrite(
@@ -466,8 +497,18 @@ export class SqliteStore implements Store {
     return this.transition(id, change, { sql: " AND state = 'QUEUED' AND (lease_until IS NULL OR lease_until <= ?)", params: [now] });
   }
 
-  applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined> {
-    return this.transition(id, (current) => applySegmentReport(current, segment, state, now), { sql: '', params: [], endsLease: false });
+  applyReport(
+    id: string,
+    segment: number,
+    state: MessageState,
+    now: number,
+    condition: ReportCondition = 'unreported',
+  ): Promise<Transition | undefined> {
+    return this.transition(
+      id,
+      (current) => (takesReport(current, segment, condition) ? applySegmentReport(current, segment, state, now) : undefined),
+      { sql: '', params: [], endsLease: false },
+    );
   }
 
   claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<MessageRecord[]> {
@@ -535,7 +576,7 @@ export class SqliteStore implements Store {
              LIMIT ?)
            RETURNING id, json_extract(doc, '$.transportId') AS transport_id, json_extract(doc, '$.providerIds') AS provider_ids`,
         ).all(finalCutoff, refusedCutoff, PURGE_CHUNK);
-        const unlink = this.sql('DELETE FROM provider_ids WHERE transport_id = ? AND provider_id = ? AND message_id = ?');
+        const unlink = this.sql('DELETE FROM provider_links WHERE transport_id = ? AND provider_id = ? AND message_id = ?');
         for (const row of rows) {
           this.recent.delete(row.id as string);
           if (row.transport_id === null) continue;
@@ -589,21 +630,31 @@ export class SqliteStore implements Store {
     return record;
   }
 
-  private link(messageId: string, transportId: string, providerIds: string[]): void {
+  private link(messageId: string, recipient: string, transportId: string, segments: readonly AcceptedSegment[], linkedAt: number): void {
     const link = this.sql(
-      'INSERT OR REPLACE INTO provider_ids (transport_id, provider_id, message_id, segment) VALUES (?, ?, ?, ?)',
+      `INSERT OR REPLACE INTO provider_links (transport_id, provider_id, linked_at, message_id, segment, recipient)
+       VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    providerIds.forEach((providerId, segment) => link.run(transportId, providerId, messageId, segment));
+    segments.forEach(({ providerId, segment }) => {
+      // An SMSC that gave no id: no report can name it.
+      if (providerId !== '') link.run(transportId, providerId, linkedAt, messageId, segment, recipient);
+    });
   }
 
-  findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined> {
-    return this.read(() => {
-      const row = this.sql('SELECT message_id, segment FROM provider_ids WHERE transport_id = ? AND provider_id = ?').get(
-        transportId,
-        providerId,
-      );
-      return row === undefined ? undefined : { messageId: row.message_id as string, segment: Number(row.segment) };
-    });
+  findByProviderId(transportId: string, providerId: string): Promise<ProviderLink[]> {
+    return this.read(() =>
+      this.sql(
+        `SELECT message_id, segment, recipient, linked_at FROM provider_links WHERE transport_id = ? AND provider_id = ?
+         ORDER BY linked_at DESC, message_id DESC`,
+      )
+        .all(transportId, providerId)
+        .map((row) => ({
+          messageId: row.message_id as string,
+          segment: Number(row.segment),
+          recipient: row.recipient as string,
+          linkedAt: Number(row.linked_at),
+        })),
+    );
   }
 
   saveInbound(message: InboundMessage): Promise<StoredInbound> {
@@ -736,6 +787,18 @@ function queuedWhere(owner: string | null): { sql: string; params: string[] } {
   return owner === null
     ? { sql: " AND state = 'QUEUED'", params: [] }
     : { sql: " AND state = 'QUEUED' AND lease_owner = ?", params: [owner] };
+}
+
+/** Runs a step of opening an older file as one write transaction (other processes wait for it). */
+function inTransaction(db: DatabaseSync, work: () => unknown): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    work();
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
 }
 
 /** The rest_at and refused columns of a record. */

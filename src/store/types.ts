@@ -68,10 +68,27 @@ export interface MessageRecord {
   error: ErrorInfo | null;
 }
 
+/**
+ * A segment's provider id, linked to its message when the submit was recorded. An SMSC that
+ * restarts (or wraps its counter) hands the same id out again, so one (transport, provider id)
+ * may link several messages over time: each link says enough to tell them apart without reading
+ * the message.
+ */
 export interface ProviderLink {
   messageId: string;
   segment: number;
+  /** The message's recipient (E.164), which a report's address is checked against. */
+  recipient: string;
+  /** Epoch ms the submit was recorded (markSubmitted's `now`). */
+  linkedAt: number;
 }
+
+/**
+ * What must hold for a report to be recorded (`applyReport`): `awaiting`, the message is not in a
+ * final state and the segment has no final state yet (the report belongs to a submit still
+ * waiting for it); `unreported`, the segment has no final state yet, whatever the message's.
+ */
+export type ReportCondition = 'awaiting' | 'unreported';
 
 export interface StoredInbound extends InboundMessage {
   id: string;
@@ -173,13 +190,19 @@ export interface Store {
 
   // --- delivery reports -----------------------------------------------------------------------
 
-  findByProviderId(transportId: string, providerId: string): Promise<ProviderLink | undefined>;
   /**
-   * Records a segment's final state on the message, whatever its state, and moves a SUBMITTED
-   * message to the state its segments fold to (lifecycle.ts: DELIVERED when all are, a failure
-   * as soon as one is). Undefined when the message is gone.
+   * Every message a provider id of `transportId` was linked to, newest link first (by linkedAt,
+   * then by message id): one keyed lookup. Empty when none. Links go with their message (purge).
    */
-  applyReport(id: string, segment: number, state: MessageState, now: number): Promise<Transition | undefined>;
+  findByProviderId(transportId: string, providerId: string): Promise<ProviderLink[]>;
+  /**
+   * Only while `condition` holds (default `unreported`): records a segment's final state on the
+   * message and moves a SUBMITTED message to the state its segments fold to (lifecycle.ts:
+   * DELIVERED when all are, a failure as soon as one is). A segment takes one final report: a
+   * second one is refused, so a report meant for another submit that shares the id cannot
+   * overwrite it. Undefined when the message is gone or the condition does not hold.
+   */
+  applyReport(id: string, segment: number, state: MessageState, now: number, condition?: ReportCondition): Promise<Transition | undefined>;
 
   // --- inbound --------------------------------------------------------------------------------
 

@@ -61,6 +61,13 @@ export interface DeliveryReport {
    * answers in hex and reports in decimal); tried after `providerId`.
    */
   alternateIds?: string[];
+  /**
+   * The address the report is about: the original message's recipient as the receipt gives it
+   * (an SMPP receipt's source_addr, a status report's TP-RA), with `+` when the network marked it
+   * international, else as received (national, or international digits without `+`). Absent when
+   * the receipt names none. The gateway matches it against the message's recipient.
+   */
+  address?: string;
   state: MessageState;
   /** The provider's error code (SMPP receipt `err`, TS 23.040 TP-ST), when it gave one. */
   errorCode?: string;

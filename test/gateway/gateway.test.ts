@@ -409,7 +409,7 @@ describe('Gateway', () => {
       clearInterval(poll);
     }
     assert.ok(Date.now() - deliveredAt >= 300, 'not before its retention passed');
-    assert.equal(await store.findByProviderId('t1', submitted.providerIds[0]!), undefined);
+    assert.deepEqual(await store.findByProviderId('t1', submitted.providerIds[0]!), []);
   });
 
   it('refuses a retention that is not a number above 0, naming it', () => {

@@ -195,6 +195,6 @@ describe('per-segment submit results (SMSC simulator, real TCP)', function () {
     assert.equal(sim.submits.length, 4);
     assert.deepEqual(gw.submitCounts, { lateAcceptances: 1, lateUsed: 0, recordFailures: 0 });
     const late = normaliseMessageId(accepted.get(2)![0]!.messageId!);
-    assert.deepEqual(await gw.store.findByProviderId('smsc', late), { messageId: message.id, segment: 1 });
+    assert.deepEqual((await gw.store.findByProviderId('smsc', late)).map((l) => [l.messageId, l.segment]), [[message.id, 1]]);
   });
 });

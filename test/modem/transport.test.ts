@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { Gateway, type GatewayOptions } from '../../src/gateway/gateway';
+import { Gateway, type GatewayOptions, type ReportEvent } from '../../src/gateway/gateway';
 import { AtEngine, parseCpin } from '../../src/modem/at';
 import { ModemSimulator, type ModemSimulatorOptions } from '../../src/modem/simulator';
 import { ModemTransport, type ModemTransportOptions } from '../../src/modem/transport';
@@ -108,8 +108,11 @@ describe('modem transport against the modem simulator', function () {
     it('sends GSM 7-bit with extension characters in PDU mode and pairs the status report', async () => {
       const { sim, path } = await simulator();
       const { gateway: gw } = await gateway([transport(path)]);
+      const reports: ReportEvent[] = [];
+      gw.on('report', (event) => reports.push(event));
       const done = await sendAndWait(gw, 'Price: 10€ {ok} [x]');
       assert.equal(done.state, 'DELIVERED');
+      assert.deepEqual(reports.map((r) => r.report.address), [TO], 'the status report names the recipient (TP-RA)');
       const [submit] = sim.submits;
       assert.equal(submit!.text, 'Price: 10€ {ok} [x]');
       assert.equal(submit!.destination, TO);
@@ -164,8 +167,11 @@ describe('modem transport against the modem simulator', function () {
       const { sim, path } = await simulator({ textModeOnly: true });
       const { gateway: gw, statuses } = await gateway([transport(path)]);
       assert.ok(statuses.some((s) => s.detail?.includes('text mode')), JSON.stringify(statuses));
+      const reports: ReportEvent[] = [];
+      gw.on('report', (event) => reports.push(event));
       const done = await sendAndWait(gw, 'plain text mode: ok €');
       assert.equal(done.state, 'DELIVERED');
+      assert.deepEqual(reports.map((r) => r.report.address), [TO], 'the text-mode status report names the recipient (<ra>)');
       assert.equal(sim.submits[0]!.text, 'plain text mode: ok €');
       assert.equal(sim.submits[0]!.pdu, null);
       const long = await sendAndWait(gw, 'y'.repeat(200));

@@ -327,7 +327,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(partial?.record.state, 'QUEUED');
       assert.deepEqual(partial?.record.providerIds, ['p0', null, 'p2']);
       assert.equal(partial?.record.transportId, 't1');
-      assert.deepEqual(await store.findByProviderId('t1', 'p2'), { messageId: record.id, segment: 2 });
+      assert.deepEqual(await store.findByProviderId('t1', 'p2'), [{ messageId: record.id, segment: 2, recipient: record.recipient.e164, linkedAt: NOW + 1 }]);
       assert.deepEqual(await store.renewLeases([record.id], 'a', NOW + 60_000), [record.id], 'the lease holds while segments remain');
       const temporary = { code: 'TRANSPORT_TEMPORARY' as const, message: 'try later' };
       assert.equal((await store.retry(record.id, 'a', { attempts: 1, at: NOW + 5, error: temporary, now: NOW + 2 }))?.record.state, 'QUEUED');
@@ -342,10 +342,10 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(done?.record.state, 'SUBMITTED');
       assert.deepEqual(done?.record.providerIds, ['p0', 'p1', 'p2']);
       assert.equal(done?.record.attempts, 2);
-      assert.deepEqual(await store.findByProviderId('t1', 'again'), { messageId: record.id, segment: 2 });
+      assert.deepEqual((await store.findByProviderId('t1', 'again')).map((l) => [l.messageId, l.segment]), [[record.id, 2]]);
       assert.deepEqual(await store.renewLeases([record.id], 'b', NOW + 60_000), [], 'SUBMITTED: no lease left to renew');
       assert.equal(await store.acceptSegments(record.id, 'b', { transportId: 't1', segments: [{ segment: 1, providerId: 'late' }], now: NOW + 7 }), undefined);
-      assert.deepEqual(await store.findByProviderId('t1', 'late'), { messageId: record.id, segment: 1 }, 'linked whatever the state');
+      assert.deepEqual((await store.findByProviderId('t1', 'late')).map((l) => [l.messageId, l.segment]), [[record.id, 1]], 'linked whatever the state');
       assert.deepEqual(await store.countByState(), { SUBMITTED: 1 });
     });
 
@@ -358,9 +358,70 @@ for (const kind of ['memory', 'sqlite'] as const) {
       const updated = await store.markSubmitted('msg-1', 'a', { transportId: 'smsc1', providerIds: ['A1', 'A2'], now: NOW });
       assert.equal(updated?.record.state, 'SUBMITTED', 'the link and the change land together');
       await store.markSubmitted('msg-2', 'a', { transportId: 'smsc2', providerIds: ['A1'], now: NOW });
-      assert.deepEqual(await store.findByProviderId('smsc1', 'A2'), { messageId: 'msg-1', segment: 1 });
-      assert.deepEqual(await store.findByProviderId('smsc2', 'A1'), { messageId: 'msg-2', segment: 0 });
-      assert.equal(await store.findByProviderId('smsc2', 'A2'), undefined);
+      const to = one.recipient.e164;
+      assert.deepEqual(await store.findByProviderId('smsc1', 'A2'), [{ messageId: 'msg-1', segment: 1, recipient: to, linkedAt: NOW }]);
+      assert.deepEqual(await store.findByProviderId('smsc2', 'A1'), [{ messageId: 'msg-2', segment: 0, recipient: to, linkedAt: NOW }]);
+      assert.deepEqual(await store.findByProviderId('smsc2', 'A2'), []);
+    });
+
+    it('links a provider id the SMSC handed out again to every message it was given to, newest first', async () => {
+      // An SMSC that restarted gives id 0a to a new message: the old link stays, the new one comes first.
+      const old = sampleRecord({ recipient: { ...sampleRecord().recipient, e164: '+447400000001' } });
+      const second = sampleRecord({ recipient: { ...sampleRecord().recipient, e164: '+447400000002' }, segments: 2, segmentStates: [null, null] });
+      const third = sampleRecord({ recipient: { ...sampleRecord().recipient, e164: '+447400000003' } });
+      for (const r of [old, second, third]) await store.insertMessage(r);
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      await store.markSubmitted(old.id, 'a', { transportId: 'smsc', providerIds: ['0a'], now: NOW });
+      await store.applyReport(old.id, 0, 'DELIVERED', NOW + 1);
+      await store.markSubmitted(second.id, 'a', { transportId: 'smsc', providerIds: ['0b', '0a'], now: NOW + 5 });
+      await store.markSubmitted(third.id, 'a', { transportId: 'smsc', providerIds: ['0a'], now: NOW + 9 });
+      assert.deepEqual(await store.findByProviderId('smsc', '0a'), [
+        { messageId: third.id, segment: 0, recipient: '+447400000003', linkedAt: NOW + 9 },
+        { messageId: second.id, segment: 1, recipient: '+447400000002', linkedAt: NOW + 5 },
+        { messageId: old.id, segment: 0, recipient: '+447400000001', linkedAt: NOW },
+      ]);
+      assert.deepEqual(await store.findByProviderId('other', '0a'), [], 'per transport');
+
+      // The old one, done, goes at its retention; the others keep the id.
+      await store.purge(NOW + 1 + 1000, { finalDays: 0.5 / 86_400, refusedHours: 1, inboundDays: 1 });
+      assert.equal(await store.getMessage(old.id), undefined);
+      assert.deepEqual((await store.findByProviderId('smsc', '0a')).map((l) => l.messageId), [third.id, second.id]);
+      assert.deepEqual((await store.findByProviderId('smsc', '0b')).map((l) => [l.messageId, l.segment]), [[second.id, 0]]);
+    });
+
+    it('takes one final report per segment, and with "awaiting" none for a message already final', async () => {
+      const record = sampleRecord({ segments: 2, segmentStates: [null, null] });
+      await store.insertMessage(record);
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      await store.markSubmitted(record.id, 'a', { transportId: 't1', providerIds: ['p0', 'p1'], now: NOW });
+      const failed = await store.applyReport(record.id, 0, 'UNDELIVERED', NOW + 1, 'awaiting');
+      assert.equal(failed?.record.state, 'UNDELIVERED', 'one segment failed: the message failed');
+      assert.equal(await store.applyReport(record.id, 0, 'DELIVERED', NOW + 2), undefined, 'segment 0 has its report');
+      assert.equal(await store.applyReport(record.id, 1, 'DELIVERED', NOW + 2, 'awaiting'), undefined, 'the message is final');
+      assert.equal(await store.applyReport(record.id, 2, 'DELIVERED', NOW + 2), undefined, 'no segment 2');
+      const late = await store.applyReport(record.id, 1, 'DELIVERED', NOW + 3, 'unreported');
+      assert.deepEqual(late?.record.segmentStates, ['UNDELIVERED', 'DELIVERED'], "segment 1's own report is still recorded");
+      assert.equal(late?.record.state, 'UNDELIVERED');
+      assert.equal(await store.applyReport(record.id, 1, 'DELIVERED', NOW + 4, 'unreported'), undefined);
+      assert.deepEqual((await store.getMessage(record.id))?.segmentStates, ['UNDELIVERED', 'DELIVERED']);
+      assert.equal(await store.applyReport('missing', 0, 'DELIVERED', NOW), undefined);
+    });
+
+    it('lets exactly one of many interleaved reports for one segment in, whatever their order', async () => {
+      const records = Array.from({ length: 20 }, () => sampleRecord());
+      for (const r of records) await store.insertMessage(r);
+      await store.claimDue(NOW, 20, 'a', 30_000);
+      for (const r of records) await store.markSubmitted(r.id, 'a', { transportId: 't1', providerIds: [`p-${r.id}`], now: NOW });
+      const states = ['DELIVERED', 'UNDELIVERED', 'EXPIRED', 'REJECTED'] as const;
+      // Every report of every message is started before any is awaited.
+      const outcomes = await Promise.all(
+        records.flatMap((r) => states.map((state) => store.applyReport(r.id, 0, state, NOW + 1, 'awaiting').then((t) => ({ id: r.id, state, t })))),
+      );
+      for (const r of records) {
+        const taken = outcomes.filter((o) => o.id === r.id && o.t !== undefined);
+        assert.equal(taken.length, 1, `one report taken for ${r.id}`);
+        assert.equal((await store.getMessage(r.id))?.state, taken[0]!.state, 'and it is the one stored');
+      }
     });
 
     it('claims each message once among many interleaved claimers, and renewals and transitions interleave safely', async () => {
@@ -410,8 +471,8 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(await store.getMessage(refused.id), undefined);
       assert.deepEqual(await store.purge(NOW + 7 * DAY + 1, policy), { messages: 1, inbound: 1 });
       assert.equal(await store.getMessage(old.id), undefined);
-      assert.equal(await store.findByProviderId('t1', 'old-1'), undefined, 'its provider links went with it');
-      assert.deepEqual(await store.findByProviderId('t1', 'recent-1'), { messageId: recent.id, segment: 0 });
+      assert.deepEqual(await store.findByProviderId('t1', 'old-1'), [], 'its provider links went with it');
+      assert.deepEqual((await store.findByProviderId('t1', 'recent-1')).map((l) => [l.messageId, l.segment]), [[recent.id, 0]]);
       assert.equal((await store.getMessage(queued.id))?.state, 'QUEUED', 'the outbox is never purged');
       assert.deepEqual((await store.listInbound(10)).map((m) => m.text), ['new']);
       assert.deepEqual(await store.countByState(), { QUEUED: 1, UNDELIVERED: 1 });
@@ -496,6 +557,21 @@ describe('sqlite store shared by two connections (two processes)', () => {
     assert.deepEqual(await two.getMessage(record.id), seen?.record);
   });
 
+  it("lets one of two connections record a segment's report, never both", async () => {
+    const records = Array.from({ length: 10 }, () => sampleRecord());
+    for (const r of records) await one.insertMessage(r);
+    await one.claimDue(NOW, 10, 'one', 30_000);
+    for (const r of records) await one.markSubmitted(r.id, 'one', { transportId: 't1', providerIds: [`p-${r.id}`], now: NOW });
+    for (const r of records) {
+      const [a, b] = await Promise.all([
+        one.applyReport(r.id, 0, 'DELIVERED', NOW + 1, 'awaiting'),
+        two.applyReport(r.id, 0, 'UNDELIVERED', NOW + 1, 'awaiting'),
+      ]);
+      assert.equal([a, b].filter((t) => t !== undefined).length, 1, 'exactly one connection took it');
+      assert.equal((await two.getMessage(r.id))?.state, (a ?? b)!.record.state);
+    }
+  });
+
   it("refuses a transition by the owner whose lease lapsed and another connection took", async () => {
     const record = sampleRecord();
     await one.insertMessage(record);
@@ -557,6 +633,42 @@ describe('sqlite store made before retention', () => {
 });
 
 describe('sqlite store across a reopen', () => {
+  it('moves the links of a file made before several messages could share a provider id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    try {
+      const path = join(dir, 'gw.db');
+      const first = new SqliteStore(path);
+      await first.open();
+      const record = sampleRecord();
+      await first.insertMessage(record);
+      await first.claimDue(NOW, 1, 'a', 30_000);
+      await first.markSubmitted(record.id, 'a', { transportId: 'smsc1', providerIds: ['0a1b'], now: NOW + 7 });
+      await first.close();
+      // The file as the previous release left it: provider_ids, one message per (transport, provider id).
+      const { DatabaseSync } = require('node:sqlite') as typeof import('node:sqlite');
+      const db = new DatabaseSync(path);
+      db.exec(`DROP TABLE provider_links;
+        CREATE TABLE provider_ids (transport_id TEXT NOT NULL, provider_id TEXT NOT NULL, message_id TEXT NOT NULL,
+          segment INTEGER NOT NULL, PRIMARY KEY (transport_id, provider_id)) WITHOUT ROWID;`);
+      db.prepare('INSERT INTO provider_ids VALUES (?, ?, ?, ?)').run('smsc1', '0a1b', record.id, 0);
+      db.close();
+
+      const second = new SqliteStore(path);
+      const third = new SqliteStore(path); // a second process opening the same file
+      await Promise.all([second.open(), third.open()]);
+      const link = { messageId: record.id, segment: 0, recipient: record.recipient.e164, linkedAt: NOW + 7 };
+      assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), [link]);
+      assert.deepEqual(await third.findByProviderId('smsc1', '0a1b'), [link]);
+      await Promise.all([second.close(), third.close()]);
+      const check = new DatabaseSync(path);
+      const tables = check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'provider%'").all();
+      check.close();
+      assert.deepEqual(tables.map((t) => t.name), ['provider_links'], 'the old table is gone');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('still has the outbox and the correlation after close and open', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
     try {
@@ -574,7 +686,9 @@ describe('sqlite store across a reopen', () => {
       const second = new SqliteStore(path);
       await second.open();
       assert.deepEqual(await second.getMessage(record.id), submitted?.record);
-      assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), { messageId: record.id, segment: 0 });
+      assert.deepEqual(await second.findByProviderId('smsc1', '0a1b'), [
+        { messageId: record.id, segment: 0, recipient: record.recipient.e164, linkedAt: NOW },
+      ]);
       assert.equal(await second.isOptedOut('+447400000001'), true);
       assert.equal(await second.readNote('modem.pin-refused:iccid:8944'), 'fingerprint');
       await second.close();

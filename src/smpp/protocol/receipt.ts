@@ -11,6 +11,7 @@
  */
 import { RECEIPT_STATUS, type ReceiptStatus } from '../../transport/receipt-status';
 import type { MessageState } from '../../types';
+import { receivedAddress } from './address';
 import type { DeliverSmFields } from './deliver-sm';
 
 export interface ReceiptFields {
@@ -241,7 +242,8 @@ const MESSAGE_STATES: Readonly<Record<number, MessageState>> = {
 export type ReceiptPdu = Pick<
   DeliverSmFields,
   'esm_class' | 'data_coding' | 'short_message' | 'message_payload' | 'receipted_message_id' | 'message_state' | 'network_error_code'
->;
+> &
+  Partial<Pick<DeliverSmFields, 'source_addr' | 'source_addr_ton'>>;
 
 export interface Receipt {
   /** The SMSC's message id as the receipt gives it: match it with message-id.ts. */
@@ -250,6 +252,11 @@ export interface Receipt {
   errorCode?: string;
   /** Epoch ms of the text's `done date` (read as UTC). */
   doneAt?: number;
+  /**
+   * The receipt's source_addr: the original message's destination (SMPP 3.4 §4.6.1, a receipt
+   * goes back from the recipient), `+` added when its TON says international. Absent when empty.
+   */
+  address?: string;
 }
 
 /**
@@ -273,6 +280,8 @@ export function receiptFromDeliverSm(pdu: ReceiptPdu): Receipt | null {
   if (errorCode !== undefined) receipt.errorCode = errorCode;
   const doneAt = fields?.doneDate?.getTime();
   if (doneAt !== undefined) receipt.doneAt = doneAt;
+  const source = pdu.source_addr?.trim();
+  if (source) receipt.address = receivedAddress(source, pdu.source_addr_ton ?? 0);
   return receipt;
 }
 

@@ -21,7 +21,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { SmsGateError } from '../../errors';
 import { DeliveryQueue, type Delivery } from './deliveries';
 import { malformedPdu, MALFORMED_KINDS, type Faults, type MalformedKind } from './faults';
-import { formatMessageId } from './message-ids';
+import { formatMessageId, nextMessageId } from './message-ids';
 import { moParts, type MoMessage } from './mo';
 import { initialFaults, mergeFaults, resolveOptions, type ResolvedOptions, type SmscSimulatorOptions } from './options';
 import { BodyWriter, decodeShortMessage, type BindRequest, type Pdu, type ShortMessagePdu } from './pdu';
@@ -303,7 +303,8 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
 
   /** Gives the submit its message id, answers it, and schedules its receipt if one is asked for. */
   private acceptSubmit(session: SmppSession, pdu: Pdu, submit: ReceivedSubmit, respondAfterMs: number): void {
-    const idNumber = this.nextMessageId++;
+    const idNumber = this.nextMessageId;
+    this.nextMessageId = nextMessageId(idNumber, this.options.firstMessageId, this.options.messageIdWrap);
     const blank = this.faults.blankMessageIds;
     if (blank !== null) {
       submit.messageId = '';

@@ -1,9 +1,15 @@
 /**
- * Message ids: one counter for the simulator's life, written in the format asked for. Real SMSCs
- * disagree on how they write ids, and some write the same id differently in submit_sm_resp and
- * in the receipt (hex in one, decimal in the other; upper or lower case; with or without leading
- * zeros). Formatting the same number both ways lets a transport's id matching be tested.
+ * Message ids: one counter for the simulator's life (or one that wraps, to hand ids out again),
+ * written in the format asked for. Real SMSCs disagree on how they write ids, and some write the
+ * same id differently in submit_sm_resp and in the receipt (hex in one, decimal in the other;
+ * upper or lower case; with or without leading zeros). Formatting the same number both ways lets
+ * a transport's id matching be tested.
  */
+
+/** The id number after `id`: the next one, or `first` again once `wrap` ids have been handed out. */
+export function nextMessageId(id: number, first: number, wrap: number | undefined): number {
+  return wrap !== undefined && id + 1 >= first + wrap ? first : id + 1;
+}
 
 /**
  * - `hex`: lower-case hexadecimal, zero-padded to 8 digits (`0000002a`)

@@ -36,6 +36,12 @@ export interface SmscSimulatorOptions {
   receiptIdFormat?: MessageIdFormat | 'same';
   /** The number the first message id stands for, so ids with hex letters come early. Default 1. */
   firstMessageId?: number;
+  /**
+   * Hand out only this many message ids, then start again from firstMessageId, as an SMSC does
+   * that restarts its counter or wraps a small one: ids are used again, by later messages.
+   * Unset (the default): every id is new.
+   */
+  messageIdWrap?: number;
   /** Receipts carry receipted_message_id and message_state TLVs. Default true; false: text only. */
   receiptTlvs?: boolean;
   /** A deliver_sm not answered within this time is sent again. Default 5000. */
@@ -55,6 +61,7 @@ export interface ResolvedOptions {
   messageIdFormat: MessageIdFormat;
   receiptIdFormat: MessageIdFormat;
   firstMessageId: number;
+  messageIdWrap: number | undefined;
   receiptTlvs: boolean;
   deliverRetryMs: number;
 }
@@ -77,6 +84,7 @@ export function resolveOptions(options: SmscSimulatorOptions): ResolvedOptions {
     messageIdFormat,
     receiptIdFormat: receiptIdFormat === 'same' ? messageIdFormat : receiptIdFormat,
     firstMessageId: integer('firstMessageId', options.firstMessageId ?? 1, 0),
+    messageIdWrap: options.messageIdWrap === undefined ? undefined : integer('messageIdWrap', options.messageIdWrap, 1),
     receiptTlvs: options.receiptTlvs ?? true,
     deliverRetryMs: integer('deliverRetryMs', options.deliverRetryMs ?? 5000, 1),
   };

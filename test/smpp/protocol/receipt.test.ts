@@ -289,11 +289,22 @@ describe('receiptFromDeliverSm', () => {
       state: 'DELIVERED',
       errorCode: '000',
       doneAt: Date.UTC(2018, 9, 15, 19, 7),
+      address: '+31600000000', // source_addr, TON 1: the recipient of the message it reports on
     });
     const textId = parseReceiptText(fields.message_payload!.toString('latin1'))?.id;
     assert.equal(textId, '0489708364');
     // 0x1D305B4C = 489708364: the two forms are one id.
     assert.ok(messageIdKeys(textId!).includes(normaliseMessageId(receipt!.providerId)));
+  });
+
+  it('names the address the receipt is about: its source_addr, with + when the TON says international', () => {
+    const from = (source_addr: string, source_addr_ton: number) =>
+      receiptFromDeliverSm(receiptPdu('id:7 stat:DELIVRD', { source_addr, source_addr_ton }))?.address;
+    assert.equal(from('447400123456', 1), '+447400123456');
+    assert.equal(from('07400123456', 2), '07400123456');
+    assert.equal(from('447400123456', 0), '447400123456');
+    assert.equal(from('', 1), undefined);
+    assert.equal(receiptFromDeliverSm(receiptPdu('id:7 stat:DELIVRD'))?.address, undefined);
   });
 
   it('cuts a receipted_message_id sent without its NUL where the smpp package read on into the next TLV', () => {
