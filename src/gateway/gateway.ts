@@ -199,6 +199,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.on('state', ({ message }) => this.waiters.changed(message));
   }
 
+  /**
+   * Counts of submit results that needed more than one step: segments a transport accepted after
+   * their submit timed out (`lateUsed` of them recorded instead of resent), and store writes that
+   * failed after a submit was accepted (retried, never resent).
+   */
+  get submitCounts(): { lateAcceptances: number; lateUsed: number; recordFailures: number } {
+    return this.outbox.counts;
+  }
+
   /** The lease owner this gateway claims as: random per instance. */
   get leaseOwner(): string {
     return this.outbox.leases.owner;
@@ -408,6 +417,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       report: (report) => this.onReport(report),
       inbound: (message) => this.inbound.message(message),
       inboundPart: (part) => this.inbound.part(part),
+      lateAcceptance: (late) => this.outbox.lateAcceptance(late),
       // Keys are the transport's (a SIM's ICCID outlives a transport id a redeploy may change).
       notes: { read: (key) => this.store.readNote(key), write: (key, value) => this.store.writeNote(key, value) },
       warning: (error) => this.emit('warning', error),

@@ -43,6 +43,11 @@ export class Leases {
     return claimed;
   }
 
+  /** The message is still held here after all (a transition that failed): renewed again. */
+  keep(id: string): void {
+    this.held.add(id);
+  }
+
   /** The message moved on (a transition ended its lease) or was given up: no more renewals. */
   letGo(id: string): void {
     this.held.delete(id);

@@ -11,7 +11,9 @@
 import { encodeMessage, type EncodedMessage } from '../encoding';
 import { isSmsGateError, SmsGateError, type ErrorInfo } from '../errors';
 import type { MessageRecord, Store, Transition } from '../store/types';
-import type { OutboundMessage, Transport } from '../transport/types';
+import { acceptedBefore } from '../transport/partial-submit';
+import type { AcceptedSegment, LateAcceptance, OutboundMessage, Transport } from '../transport/types';
+import { unsentSegments } from '../store/lifecycle';
 import { Leases } from './leases';
 import type { Links } from './links';
 import { retryDelay, type RetryPolicy } from './retry';
@@ -45,6 +47,13 @@ export class Outbox {
   private readonly inFlight = new Set<Promise<void>>();
   /** Messages handed to each transport and not yet answered: in its queue or its window. */
   private readonly handed = new Map<string, number>();
+  /** Messages whose submit is under way here. */
+  private readonly submitting = new Set<string>();
+  private lateAcceptances = 0;
+  private lateUsed = 0;
+  private recordFailures = 0;
+  /** Pauses between retried store writes, cut short by stop(). */
+  private readonly stopping = new Set<() => void>();
 
   constructor(private readonly options: OutboxOptions) {
     this.store = options.store;
@@ -64,6 +73,8 @@ export class Outbox {
   /** Stops claiming and lets the submits in flight finish (their leases renewed meanwhile). */
   async stop(): Promise<void> {
     this.running = false;
+    for (const wake of this.stopping) wake();
+    this.stopping.clear();
     clearTimeout(this.wakeTimer);
     clearInterval(this.recheck);
     await this.pumping;
@@ -164,7 +175,10 @@ export class Outbox {
       const error = new SmsGateError('NO_ROUTE', `no transport is routed for ${record.recipient.e164}`);
       return this.step(record.id, (owner) => this.store.fail(record.id, owner, { error: error.toJSON(), now }));
     }
-    const transportId = this.links.pick(record.transports, record.attempts);
+    // Segments a transport accepted already are not sent again, and the rest go the same way.
+    const unsent = unsentSegments(record);
+    const partial = unsent.length < record.segments && record.transportId !== null;
+    const transportId = partial ? record.transportId! : this.links.pick(record.transports, record.attempts);
     const transport = this.links.get(transportId);
     if (record.scheduledAt !== null && record.scheduledAt > now && transport?.schedules !== true) {
       // This transport cannot hand the carrier a delivery time: the message waits here instead.
@@ -177,20 +191,144 @@ export class Outbox {
         // Not added (yet, or any more): a redeploy or a restart in progress. The message waits.
         throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport "${transportId}" is not running; the message waits for it`);
       }
-      ({ providerIds } = await this.submit(transport, record));
+      ({ providerIds } = await this.submit(transport, record, partial ? unsent : undefined));
     } catch (err) {
-      return this.afterFailure(record, err);
+      const accepted = acceptedBefore(err);
+      // What was accepted is recorded before anything else, so a retry sends only the rest.
+      if (accepted.length > 0) {
+        const done = await this.recordAccepted(record, transportId, [...accepted]);
+        if (done === undefined || done.record.state !== 'QUEUED') return;
+      }
+      return this.afterFailure(record, err, partial || accepted.length > 0 ? [transportId] : record.transports);
     }
-    await this.step(record.id, (owner) => this.store.markSubmitted(record.id, owner, { transportId, providerIds, now: Date.now() }));
+    if (partial) {
+      await this.recordAccepted(record, transportId, providerIds.map((providerId, i) => ({ segment: unsent[i]!, providerId })));
+    } else {
+      await this.recordSubmit(record, transportId, providerIds);
+    }
+  }
+
+  /**
+   * Records a submit the transport accepted. "The transport refused" and "recording the result
+   * failed" are different outcomes: a store write that fails here is retried (while the lease is
+   * kept renewed, so no other process takes the message) and never counts as a failed submit.
+   */
+  private async recordSubmit(record: MessageRecord, transportId: string, providerIds: string[]): Promise<void> {
+    await this.recorded(record.id, providerIds, () =>
+      this.step(record.id, (owner) => this.store.markSubmitted(record.id, owner, { transportId, providerIds, now: Date.now() })),
+    );
     this.options.linked(transportId, providerIds);
   }
 
-  /** Hands a message to a transport, counting it as the transport's until it answers. */
-  private async submit(transport: Transport, record: MessageRecord): ReturnType<Transport['submit']> {
+  /** As recordSubmit, for some segments: the message stays QUEUED, under its lease, while others remain. */
+  private async recordAccepted(record: MessageRecord, transportId: string, segments: AcceptedSegment[]): Promise<Transition | undefined> {
+    const providerIds = segments.map((s) => s.providerId);
+    const done = await this.recorded(record.id, providerIds, async () => {
+      const transition = await this.store.acceptSegments(record.id, this.leases.owner, { transportId, segments, now: Date.now() });
+      if (transition !== undefined && transition.record.state !== 'QUEUED') {
+        this.leases.letGo(record.id);
+        if (transition.record.state !== transition.previous) this.options.announce(transition);
+      }
+      return transition;
+    });
+    this.options.linked(transportId, providerIds);
+    return done;
+  }
+
+  /**
+   * Runs a store write that records accepted submits until it succeeds, with backoff, each
+   * failure a warning. Bounded only by the process: once the outbox stops it gives up after a
+   * last few attempts, saying so (the message may then be resent when its lease lapses).
+   */
+  private async recorded<T>(id: string, providerIds: string[], write: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (err) {
+        const giveUp = !this.running && attempt >= RECORD_ATTEMPTS_WHEN_STOPPING;
+        this.recordFailures++;
+        this.options.warn(
+          new SmsGateError(
+            'STORE_ERROR',
+            `message ${id} was accepted by the transport (provider ids ${providerIds.join(', ')}) but recording it failed ` +
+              `(attempt ${attempt}): ${(err as Error).message}; ${giveUp ? 'giving up as the gateway stops: it may be resent once its lease lapses' : 'retrying; it is not resent'}`,
+            { cause: err },
+          ),
+        );
+        if (giveUp) return undefined;
+        // Still held here: its lease is renewed while the write is retried.
+        this.leases.keep(id);
+        await this.pause(Math.min(RECORD_RETRY_MAX_MS, RECORD_RETRY_BASE_MS * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  /** Waits `ms`, or less when the outbox stops (and only briefly once it is stopping). */
+  private pause(ms: number): Promise<void> {
+    if (!this.running) ms = Math.min(ms, RECORD_RETRY_BASE_MS);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopping.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.add(done);
+    });
+  }
+
+  /**
+   * A segment accepted after its submit had been answered as failed (an SMPP response after its
+   * timeout). While its message still waits to resend it, its provider id is recorded instead,
+   * and it is not resent (the message is SUBMITTED when that was the last segment missing). When
+   * it was resent already, or is being resent now, that is said: the recipient may get it twice.
+   * Either way its id is linked, so its receipt finds the message.
+   */
+  lateAcceptance(late: LateAcceptance): void {
+    this.lateAcceptances++;
+    const what = `transport ${late.transportId}: segment ${late.segment + 1} of message ${late.messageId} accepted after its submit timed out (provider id ${late.providerId})`;
+    if (late.inSubmit) {
+      // Its submit had not been answered yet: the transport counted it as accepted there.
+      this.lateUsed++;
+      this.options.warn(new SmsGateError('TRANSPORT_TEMPORARY', `${what}: counted in its submit, it is not resent`));
+      return;
+    }
+    const resending = this.submitting.has(late.messageId);
+    const segments = [{ segment: late.segment, providerId: late.providerId }];
+    this.store
+      .acceptSegments(late.messageId, this.leases.owner, { transportId: late.transportId, segments, now: Date.now() })
+      .then((done) => {
+        this.options.linked(late.transportId, [late.providerId]);
+        const used = !resending && done !== undefined && done.record.providerIds[late.segment] === late.providerId;
+        if (used) {
+          this.lateUsed++;
+          this.options.warn(new SmsGateError('TRANSPORT_TEMPORARY', `${what}: recorded, it is not resent`));
+          if (done.record.state !== done.previous) this.options.announce(done);
+        } else {
+          this.options.warn(
+            new SmsGateError('TRANSPORT_TEMPORARY', `${what}: ${resending ? 'it is being resent' : 'it was resent already'}, the recipient may get it twice`),
+          );
+        }
+      })
+      .catch((err: Error) => this.options.warn(err));
+  }
+
+  /**
+   * What this outbox counted: segments accepted late (`lateUsed` of them recorded instead of
+   * resent), and store writes that failed after a transport had accepted a submit.
+   */
+  get counts(): { lateAcceptances: number; lateUsed: number; recordFailures: number } {
+    return { lateAcceptances: this.lateAcceptances, lateUsed: this.lateUsed, recordFailures: this.recordFailures };
+  }
+
+  /** Hands a message (or the segments of it not accepted yet) to a transport, counting it as the transport's until it answers. */
+  private async submit(transport: Transport, record: MessageRecord, segments: number[] | undefined): ReturnType<Transport['submit']> {
     this.handed.set(transport.id, (this.handed.get(transport.id) ?? 0) + 1);
+    this.submitting.add(record.id);
     try {
-      return await transport.submit(this.outbound(record));
+      return await transport.submit(this.outbound(record, segments));
     } finally {
+      this.submitting.delete(record.id);
       this.handed.set(transport.id, this.handed.get(transport.id)! - 1);
     }
   }
@@ -199,16 +337,17 @@ export class Outbox {
    * Permanent errors fail the message with the transport's code. A link that is down does not
    * use up attempts: the message is set aside for its route's transports until one comes up or
    * its validity ends (looking at it again on a timer instead rewrote every queued message each
-   * time while an SMSC was away). Temporary refusals use up attempts.
+   * time while an SMSC was away). Temporary refusals use up attempts. A message some of whose
+   * segments a transport accepted waits for that transport only (`waitingFor`).
    */
-  private afterFailure(record: MessageRecord, err: unknown): Promise<void> {
+  private afterFailure(record: MessageRecord, err: unknown, waitingFor: string[]): Promise<void> {
     const id = record.id;
     const now = Date.now();
     const error = toErrorInfo(err);
     if (error.code === 'TRANSPORT_PERMANENT') return this.step(id, (owner) => this.store.fail(id, owner, { error, now }));
     if (error.code === 'TRANSPORT_UNAVAILABLE') {
       return this.step(id, (owner) =>
-        this.store.setAside(id, owner, { waitingFor: record.transports, until: record.validUntil, error, now }),
+        this.store.setAside(id, owner, { waitingFor, until: record.validUntil, error, now }),
       );
     }
     const attempts = record.attempts + 1;
@@ -238,8 +377,9 @@ export class Outbox {
     if (done !== undefined && done.record.state !== done.previous) this.options.announce(done);
   }
 
-  private outbound(record: MessageRecord): OutboundMessage {
+  private outbound(record: MessageRecord, segments: number[] | undefined): OutboundMessage {
     return {
+      ...(segments === undefined ? {} : { segments }),
       id: record.id,
       recipient: record.recipient,
       sender: record.sender,
@@ -263,6 +403,11 @@ export function startableWithinLease(transport: Transport, leaseMs: number): num
   if (!(rate > 0)) return byWindow;
   return Math.max(1, Math.min(byWindow, Math.floor((rate * leaseMs) / 2000)));
 }
+
+/** Store writes after an accepted submit: retried with backoff from 100 ms to 5 s; a few more once stopping. */
+const RECORD_RETRY_BASE_MS = 100;
+const RECORD_RETRY_MAX_MS = 5000;
+const RECORD_ATTEMPTS_WHEN_STOPPING = 3;
 
 /** The same bytes as at acceptance: the choices and the concatenation reference are stored. */
 function encode(record: MessageRecord): EncodedMessage {

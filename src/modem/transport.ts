@@ -17,6 +17,7 @@ import { Receiver } from './receiver';
 import { RefusedPins } from './refused-pins';
 import { setUpModem, SimLockedError, type ModemSetup } from './setup';
 import { textModeSubmit } from './text-mode';
+import { PartialSubmitError } from '../transport/partial-submit';
 
 export interface ModemTransportOptions {
   id: string;
@@ -279,13 +280,16 @@ export class ModemTransport implements Transport {
       throw new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id}: the modem is not registered on a network`);
     }
     const providerIds: string[] = [];
+    // A retry sends only the segments not accepted yet (PDU mode: each with its own UDH).
+    const indexes = message.segments ?? message.encoded.segments.map((_, i) => i);
     try {
       if (setup.mode === 'text') {
         const submit = textModeSubmit(message, Date.now());
         await engine.command(submit.parameters);
         providerIds.push(this.acknowledged(message, 0, await engine.commandWithPrompt(submit.command, submit.body, this.sendOptions())));
       } else {
-        for (const [index, segment] of message.encoded.segments.entries()) {
+        for (const index of indexes) {
+          const segment = message.encoded.segments[index]!;
           const pdu = encodeSubmitPdu({
             destination: destinationOf(message),
             statusReportRequest: message.deliveryReport,
@@ -299,7 +303,10 @@ export class ModemTransport implements Transport {
       }
     } catch (err) {
       this.commandFailed(engine, err);
-      throw submitError(this.id, err);
+      const error = submitError(this.id, err);
+      // The segments before the failure were accepted: they are not to be sent again.
+      if (setup.mode === 'text' || providerIds.length === 0) throw error;
+      throw new PartialSubmitError(error, providerIds.map((providerId, i) => ({ segment: indexes[i]!, providerId })));
     }
     return { providerIds };
   }

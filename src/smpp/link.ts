@@ -63,7 +63,16 @@ interface PendingRequest {
   deadline: number;
   resolve(fields: ResponseFields): void;
   reject(err: SmsGateError): void;
+  /** Called with a response that comes after the request timed out (see `timedOut`). */
+  late?: LateResponse;
 }
+
+/** A response that came after its request had failed for want of it: its status, and its fields. */
+export type LateResponse = (commandStatus: number, response: ResponseFields) => void;
+
+/** Timed-out requests kept for their late responses: at most this many, for at most this long. */
+const MAX_TIMED_OUT = 10_000;
+const TIMED_OUT_KEPT_MS = 5 * 60_000;
 
 const INTERFACE_VERSION = 0x34;
 const HEADER_LENGTH = 16;
@@ -83,6 +92,11 @@ export class SmppLink extends EventEmitter<LinkEvents> {
   private responseTimer: NodeJS.Timeout | undefined;
   /** Requests that timed out since the last response came. */
   private unanswered = 0;
+  /**
+   * Requests that timed out and asked to hear of a late response, by sequence number, oldest
+   * first, with when they timed out: an SMSC that answers late still took the request.
+   */
+  private readonly timedOut = new Map<number, { command: string; late: LateResponse; at: number }>();
   /**
    * When a PDU last came in (performance.now(), which wall-clock jumps do not move). The idle
    * timer is not re-armed on every PDU: when it fires early (something came since), it sleeps
@@ -171,12 +185,15 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     return this.send(command, () => new smpp.PDU(command, fields));
   }
 
-  /** submit_sm, encoded by protocol/encode.ts: as `request`, for the PDU sent for every segment. */
-  submit(fields: SubmitSmFields): Promise<ResponseFields> {
-    return this.send('submit_sm', () => submitSmPdu(fields));
+  /**
+   * submit_sm, encoded by protocol/encode.ts: as `request`, for the PDU sent for every segment.
+   * `late` hears of a response that comes after the submit timed out (kept for a while, bounded).
+   */
+  submit(fields: SubmitSmFields, late?: LateResponse): Promise<ResponseFields> {
+    return this.send('submit_sm', () => submitSmPdu(fields), late);
   }
 
-  private send(command: string, build: () => smpp.Pdu | EncodedPdu): Promise<ResponseFields> {
+  private send(command: string, build: () => smpp.Pdu | EncodedPdu, late?: LateResponse): Promise<ResponseFields> {
     return new Promise((resolve, reject) => {
       const session = this.session;
       if (session === undefined || this.closing) {
@@ -208,6 +225,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         deadline: performance.now() + this.options.responseTimeoutMs,
         resolve,
         reject,
+        ...(late === undefined ? {} : { late }),
       });
       this.responseTimer ??= setTimeout(() => this.expireRequests(), this.options.responseTimeoutMs);
     });
@@ -228,6 +246,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         return;
       }
       this.pending.delete(sequence);
+      if (request.late !== undefined) this.keepTimedOut(sequence, request.command, request.late, now);
       request.reject(new SmsGateError('TRANSPORT_TEMPORARY', `no ${request.command}_resp within ${waited} ms`));
       if (request.command === 'enquire_link') {
         return this.end(
@@ -241,6 +260,29 @@ export class SmppLink extends EventEmitter<LinkEvents> {
         );
       }
     }
+  }
+
+  /** Remembers a timed-out request for its late response, forgetting the oldest beyond the bounds. */
+  private keepTimedOut(sequence: number, command: string, late: LateResponse, now: number): void {
+    this.timedOut.set(sequence, { command, late, at: now });
+    for (const [oldest, { at }] of this.timedOut) {
+      if (this.timedOut.size <= MAX_TIMED_OUT && now - at < TIMED_OUT_KEPT_MS) break;
+      this.timedOut.delete(oldest);
+    }
+  }
+
+  /**
+   * A response to no request in flight that answers one which timed out: handed to whoever asked
+   * for it (a response of another kind, or a generic_nack, as a refusal). False when it answers
+   * nothing we know.
+   */
+  private lateResponse(sequence: number, command: string | undefined, status: number, fields: ResponseFields): boolean {
+    const timedOut = this.timedOut.get(sequence);
+    if (timedOut === undefined) return false;
+    this.timedOut.delete(sequence);
+    const answers = command === `${timedOut.command}_resp`;
+    timedOut.late(answers ? status : status || COMMAND_STATUS.ESME_RUNKNOWNERR, answers ? fields : {});
+    return true;
   }
 
   /**
@@ -280,6 +322,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     const failure = reason ?? new SmsGateError('TRANSPORT_UNAVAILABLE', 'the SMPP session was closed');
     const pending = [...this.pending.values()];
     this.pending.clear();
+    this.timedOut.clear();
     for (const { reject } of pending) reject(failure);
     session.removeAllListeners();
     session.socket.removeAllListeners('readable');
@@ -356,6 +399,7 @@ export class SmppLink extends EventEmitter<LinkEvents> {
     const command = commandName(commandId);
     const name = command ?? `command_id ${formatStatus(commandId)}`;
     if (request === undefined) {
+      if (this.lateResponse(sequence, command, status, fields)) return;
       this.protocolError(`a ${name} (sequence ${sequence}) that answers no request in flight: ignored`);
       return;
     }

@@ -31,6 +31,7 @@ import {
   type SubmitSmFields,
 } from './protocol';
 import { SubmitRate } from './submit-rate';
+import { SegmentOutcomes } from '../transport/partial-submit';
 
 export type SmppBind = BindType | 'transmitter+receiver';
 
@@ -75,8 +76,11 @@ export interface SmppTransportOptions {
 interface QueuedSegment {
   order: number;
   fields: SubmitSmFields;
-  resolve(messageId: string): void;
+  /** Accepted: its normalised provider id, or '' when the SMSC gave none. */
+  resolve(providerId: string): void;
   reject(err: SmsGateError): void;
+  /** Its submit_sm_resp came after the timeout that failed it (normalised id). */
+  late(providerId: string): void;
 }
 
 /** ESME_RX_T_APPN: "try again later", so the SMSC resends a PDU we could not store. */
@@ -110,6 +114,7 @@ export class SmppTransport implements Transport {
   private throttleStreak = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
   private firstBindOutcome: (() => void) | undefined;
+  private lateResponseCount = 0;
   /** Why the last bind failed or the last session ended; cleared by a bind. */
   private lastLinkError: SmsGateError | undefined;
 
@@ -196,14 +201,32 @@ export class SmppTransport implements Transport {
     } catch (err) {
       return Promise.reject(err);
     }
-    const segments = pdus.map(
-      (fields) =>
-        new Promise<string>((resolve, reject) => {
-          this.queue.push({ order: this.nextOrder++, fields, resolve, reject });
-        }),
-    );
+    // A retry sends only the segments not accepted yet, each PDU as before (same reference and
+    // place); when the PDUs do not map one to one onto the encoded segments (message_payload, a
+    // re-encoding for Latin-1), the message goes whole and is retried whole.
+    const perSegment = pdus.length === message.encoded.segments.length;
+    const sent = perSegment && message.segments !== undefined ? [...message.segments] : pdus.map((_, i) => i);
+    const outcomes = new SegmentOutcomes(sent, perSegment);
+    sent.forEach((index, position) => {
+      this.queue.push({
+        order: this.nextOrder++,
+        fields: pdus[index]!,
+        resolve: (providerId) => outcomes.accept(position, providerId),
+        reject: (err) => outcomes.fail(position, err),
+        late: (providerId) => {
+          const inSubmit = outcomes.acceptLate(position, providerId);
+          if (!perSegment) return;
+          this.sink?.lateAcceptance?.({ transportId: this.id, messageId: message.id, segment: index, providerId, inSubmit });
+        },
+      });
+    });
     this.pump();
-    return Promise.all(segments).then((providerIds) => ({ providerIds }));
+    return outcomes.settled;
+  }
+
+  /** submit_sm_resp that came after their timeout (each also said to the gateway, see LateAcceptance). */
+  get lateResponses(): number {
+    return this.lateResponseCount;
   }
 
   // --- binds ---------------------------------------------------------------------------------
@@ -309,7 +332,7 @@ export class SmppTransport implements Transport {
       const segment = this.queue.shift()!;
       this.rate.record(now);
       this.inFlight.add(segment);
-      link.submit(segment.fields).then(
+      link.submit(segment.fields, (status, response) => this.answeredLate(segment, status, response.message_id)).then(
         (response) => this.answered(segment, response.message_id),
         (err: SmsGateError) => this.refused(segment, err),
       ).catch((err: Error) => this.warn(err));
@@ -326,6 +349,19 @@ export class SmppTransport implements Transport {
     }
     segment.resolve(providerId);
     this.pump();
+  }
+
+  /** A submit_sm_resp after its timeout: the SMSC took (or refused) the segment after all. */
+  private answeredLate(segment: QueuedSegment, status: number, messageId: unknown): void {
+    this.lateResponseCount++;
+    if (status !== 0) {
+      // It failed already by its timeout, and is retried as such: only the log learns more.
+      this.warn(new SmsGateError('TRANSPORT_TEMPORARY', `transport ${this.id}: a submit_sm_resp came after its timeout, refusing the segment with status ${status}`));
+      return;
+    }
+    const providerId = this.providerIdOf(messageId);
+    if (providerId !== '') this.awaitReceipt(providerId);
+    segment.late(providerId);
   }
 
   /**

@@ -37,7 +37,7 @@ export function freeze(record: MessageRecord): MessageRecord {
   record.segmentStates = record.segmentStates.every((state) => state === first)
     ? shared(record.segmentStates)
     : (Object.freeze(record.segmentStates) as MessageRecord['segmentStates']);
-  record.providerIds = record.providerIds.length === 0 ? shared(record.providerIds) : (Object.freeze(record.providerIds) as string[]);
+  record.providerIds = record.providerIds.length === 0 ? shared(record.providerIds) : (Object.freeze(record.providerIds) as MessageRecord['providerIds']);
   return Object.freeze(record);
 }
 

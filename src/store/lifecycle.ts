@@ -2,6 +2,7 @@
  * How a message moves between states: the pure rules, kept apart from the I/O that applies them.
  */
 import type { ErrorInfo } from '../errors';
+import type { AcceptedSegment } from '../transport/types';
 import type { MessageRecord, ReportCondition } from '../store/types';
 import { FINAL_STATES, type MessageState } from '../types';
 
@@ -67,6 +68,38 @@ export function markSubmitted(
   };
   const folded = record.deliveryReport ? foldSegmentStates(record.segmentStates) : null;
   return folded === null ? submitted : { ...submitted, state: folded, doneAt: now };
+}
+
+/**
+ * Segments the transport accepted while others were not (yet): their provider ids are kept
+ * (a segment accepted before keeps its first id) and the message stays QUEUED for the rest,
+ * held to the transport that took them; once every segment is accepted, it is SUBMITTED.
+ */
+export function acceptSegments(
+  record: MessageRecord,
+  transportId: string,
+  accepted: readonly AcceptedSegment[],
+  now: number,
+): MessageRecord {
+  if (record.state !== 'QUEUED') return record;
+  const providerIds = Array.from({ length: record.segments }, (_, i) => record.providerIds[i] ?? null);
+  for (const { segment, providerId } of accepted) {
+    if (segment >= 0 && segment < record.segments && providerIds[segment] === null) providerIds[segment] = providerId;
+  }
+  if (providerIds.every((id) => id !== null)) return markSubmitted(record, transportId, providerIds as string[], now);
+  return { ...record, transportId, providerIds, updatedAt: now };
+}
+
+/** Provider ids in segment order, as the segments they were given to. */
+export function bySegment(providerIds: readonly string[]): AcceptedSegment[] {
+  return providerIds.map((providerId, segment) => ({ segment, providerId }));
+}
+
+/** The segments of a QUEUED message still to send (0-based): those no transport accepted yet. */
+export function unsentSegments(record: MessageRecord): number[] {
+  const unsent: number[] = [];
+  for (let i = 0; i < record.segments; i++) if ((record.providerIds[i] ?? null) === null) unsent.push(i);
+  return unsent;
 }
 
 export function markFailed(record: MessageRecord, error: ErrorInfo, now: number): MessageRecord {

@@ -13,13 +13,13 @@
  * on stay objects, so that one sent as it comes is packed once, when it is done.
  */
 import { randomUUID } from 'node:crypto';
-import type { InboundMessage, InboundPart } from '../transport/types';
+import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
 import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
-import { applySegmentReport, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { QuotaLog } from './quota-log';
 import type {
@@ -114,7 +114,7 @@ export class MemoryStore implements Store {
     if (changed === undefined) return undefined;
     const record = freeze(changed);
     this.put(record, current);
-    if (endsLease) this.leases.delete(id);
+    if (endsLease || record.state !== 'QUEUED') this.leases.delete(id);
     return { record, previous: current.state };
   }
 
@@ -141,8 +141,25 @@ export class MemoryStore implements Store {
     void owner; // the submit has happened: recorded whoever holds the lease now
     // Linked whatever the state: the submit happened, and its reports are about this message.
     const message = this.read(id);
-    if (message !== undefined) this.link(id, message.recipient.e164, transportId, providerIds, now);
+    if (message !== undefined) this.link(id, message.recipient.e164, transportId, bySegment(providerIds), now);
     return this.outboxStep(id, null, (current) => markSubmitted(current, transportId, providerIds, now));
+  }
+
+  async acceptSegments(
+    id: string,
+    owner: string,
+    { transportId, segments, now }: { transportId: string; segments: readonly AcceptedSegment[]; now: number },
+  ): Promise<Transition | undefined> {
+    void owner; // these submits have happened: recorded whoever holds the lease now
+    const message = this.read(id);
+    if (message === undefined) return undefined;
+    this.link(id, message.recipient.e164, transportId, segments, now);
+    // The lease holds while segments remain: the outbox retries the rest under it.
+    return this.transition(
+      id,
+      (current) => (current.state === 'QUEUED' ? acceptSegments(current, transportId, segments, now) : undefined),
+      false,
+    );
   }
 
   retry(
@@ -302,8 +319,8 @@ export class MemoryStore implements Store {
     return Object.fromEntries([...this.counts].filter(([, count]) => count > 0));
   }
 
-  private link(messageId: string, recipient: string, transportId: string, providerIds: string[], linkedAt: number): void {
-    providerIds.forEach((providerId, segment) => {
+  private link(messageId: string, recipient: string, transportId: string, segments: readonly AcceptedSegment[], linkedAt: number): void {
+    segments.forEach(({ providerId, segment }) => {
       if (providerId === '') return; // an SMSC that gave no id: no report can name it
       const key = providerKey(transportId, providerId);
       const link: ProviderLink = { messageId, segment, recipient, linkedAt };
@@ -341,6 +358,7 @@ export class MemoryStore implements Store {
     }
     if (record.transportId !== null) {
       for (const providerId of record.providerIds) {
+        if (providerId === null) continue;
         const key = providerKey(record.transportId, providerId);
         // A provider id the SMSC handed out again stays linked to the other messages.
         const rest = linksOf(this.providerLinks.get(key)).filter((link) => link.messageId !== id);

@@ -12,9 +12,9 @@ import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { SmsGateError, type ErrorInfo } from '../errors';
 import { freeze } from './frozen-record';
-import type { InboundMessage, InboundPart } from '../transport/types';
+import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
-import { applySegmentReport, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import type { MessageState } from '../types';
 import type {
   MessageRecord,
@@ -437,11 +437,31 @@ export class SqliteStore implements Store {
     return this.write(() => {
       // Linked whatever the state: the submit happened, and its reports are about this message.
       const message = this.recordInWrite(id);
-      if (message !== undefined) this.link(id, message.recipient.e164, transportId, providerIds, now);
+      if (message !== undefined) this.link(id, message.recipient.e164, transportId, bySegment(providerIds), now);
       return this.transitionInWrite(
         id,
         (current) => (current.state === 'QUEUED' ? markSubmitted(current, transportId, providerIds, now) : undefined),
         queuedWhere(null),
+      );
+    });
+  }
+
+  acceptSegments(
+    id: string,
+    _owner: string,
+    { transportId, segments, now }: { transportId: string; segments: readonly AcceptedSegment[]; now: number },
+  ): Promise<Transition | undefined> {
+    return this.write(() => {
+      // Linked whatever the state, as by markSubmitted: these submits happened.
+      const message = this.recordInWrite(id);
+      if (message === undefined) return undefined;
+      this.link(id, message.recipient.e164, transportId, segments, now);
+      // The lease is left as it is: while segments remain the outbox retries them under it, and
+      // a lease on a message no longer QUEUED is never looked at.
+      return this.transitionInWrite(
+        id,
+        (current) => (current.state === 'QUEUED' ? acceptSegments(current, transportId, segments, now) : undefined),
+        { sql: " AND state = 'QUEUED'", params: [], endsLease: false },
       );
     });
   }
@@ -560,7 +580,9 @@ export class SqliteStore implements Store {
         for (const row of rows) {
           this.recent.delete(row.id as string);
           if (row.transport_id === null) continue;
-          for (const providerId of JSON.parse(row.provider_ids as string) as string[]) unlink.run(row.transport_id, providerId, row.id);
+          for (const providerId of JSON.parse(row.provider_ids as string) as (string | null)[]) {
+            if (providerId !== null) unlink.run(row.transport_id, providerId, row.id);
+          }
         }
         return rows.length;
       });
@@ -608,12 +630,12 @@ export class SqliteStore implements Store {
     return record;
   }
 
-  private link(messageId: string, recipient: string, transportId: string, providerIds: string[], linkedAt: number): void {
+  private link(messageId: string, recipient: string, transportId: string, segments: readonly AcceptedSegment[], linkedAt: number): void {
     const link = this.sql(
       `INSERT OR REPLACE INTO provider_links (transport_id, provider_id, linked_at, message_id, segment, recipient)
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    providerIds.forEach((providerId, segment) => {
+    segments.forEach(({ providerId, segment }) => {
       // An SMSC that gave no id: no report can name it.
       if (providerId !== '') link.run(transportId, providerId, linkedAt, messageId, segment, recipient);
     });

@@ -18,7 +18,7 @@
  */
 import type { Encoding, EncodingChoice, NationalLanguage } from '../encoding';
 import type { ErrorInfo } from '../errors';
-import type { InboundMessage, InboundPart } from '../transport/types';
+import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import type { MessageState, NumberInfo, SenderAddress } from '../types';
 
 export interface MessageRecord {
@@ -58,7 +58,11 @@ export interface MessageRecord {
   updatedAt: number;
   submittedAt: number | null;
   doneAt: number | null;
-  providerIds: string[];
+  /**
+   * One per segment once SUBMITTED. While QUEUED after a partial submit, null for each segment
+   * not accepted yet (and `transportId` the transport that accepted the others).
+   */
+  providerIds: (string | null)[];
   /** Per segment: the state its delivery report gave, null until one came. */
   segmentStates: (MessageState | null)[];
   error: ErrorInfo | null;
@@ -152,6 +156,15 @@ export interface Store {
    * states already stored) are folded in, which may take it straight to a final state.
    */
   markSubmitted(id: string, owner: string, submit: { transportId: string; providerIds: string[]; now: number }): Promise<Transition | undefined>;
+  /**
+   * Only while QUEUED (whoever holds the lease: these submits have happened): the provider ids
+   * of segments `transportId` accepted, each linked to it in the same step (a provider id is
+   * linked whatever the state, as by markSubmitted). A segment accepted before keeps its first
+   * id. While segments remain unaccepted the message stays QUEUED and the lease is left alone
+   * (the outbox goes on to retry the rest); once all are accepted it is SUBMITTED as by
+   * markSubmitted. Used for partial submits and for a segment accepted late (LateAcceptance).
+   */
+  acceptSegments(id: string, owner: string, accepted: { transportId: string; segments: readonly AcceptedSegment[]; now: number }): Promise<Transition | undefined>;
   /**
    * Only while QUEUED and leased by `owner`: due again at `at`, with `attempts` and the last
    * error (null: a wait that is no failure, such as a schedule the transport cannot carry).

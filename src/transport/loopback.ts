@@ -66,7 +66,7 @@ export class LoopbackTransport implements Transport {
     if (this.options.failWith === 'permanent') {
       throw new SmsGateError('TRANSPORT_PERMANENT', `transport ${this.id} refused the submit (permanent, as configured)`);
     }
-    const providerIds = message.encoded.segments.map(() => `${this.id}-${this.nextProviderId++}`);
+    const providerIds = (message.segments ?? message.encoded.segments.map((_, i) => i)).map(() => `${this.id}-${this.nextProviderId++}`);
     if (this.options.log !== undefined) {
       const line = {
         id: message.id,

@@ -18,11 +18,38 @@ export interface OutboundMessage {
   priority: number;
   /** Epoch ms before which the carrier should not deliver it; null: at once. */
   scheduledAt: number | null;
+  /**
+   * Which segments to send (0-based, ascending), when a retry sends only those not accepted
+   * yet; absent: all. The others are not sent again: every segment keeps its own header, so the
+   * ones sent carry the message's concatenation reference and their place in it.
+   */
+  segments?: readonly number[];
 }
 
 export interface SubmitResult {
-  /** One id per segment, in segment order, as the provider gave them. */
+  /** One id per segment sent (each of `segments`, or all), in segment order, as the provider gave them. */
   providerIds: string[];
+}
+
+/** A segment the carrier accepted: its index in the message and the provider's id for it. */
+export interface AcceptedSegment {
+  segment: number;
+  providerId: string;
+}
+
+/**
+ * A segment's acceptance that came after its submit had been answered as failed (an SMPP
+ * submit_sm_resp after its timeout): the message may still be waiting to resend it.
+ */
+export interface LateAcceptance extends AcceptedSegment {
+  transportId: string;
+  /** OutboundMessage.id */
+  messageId: string;
+  /**
+   * True when the submit it belongs to had not been answered yet: the transport counted the
+   * segment as accepted there, and this is only for the log and the counts.
+   */
+  inSubmit: boolean;
 }
 
 /** A delivery report for one segment, as the transport understood it. */
@@ -104,6 +131,8 @@ export interface TransportSink {
    */
   inboundPart(part: InboundPart): Promise<void>;
   status(status: LinkStatus): void;
+  /** A segment accepted after its submit was answered as failed (see LateAcceptance). */
+  lateAcceptance?(late: LateAcceptance): void;
   /**
    * Durable notes in the gateway's store (Store.readNote / writeNote), for what a transport must
    * remember across restarts and redeploys, such as a SIM PIN the SIM refused (as a salted
@@ -143,7 +172,10 @@ export interface Transport {
   stop(): Promise<void>;
   /**
    * Rejects with SmsGateError TRANSPORT_TEMPORARY (worth retrying), TRANSPORT_PERMANENT (the
-   * carrier refused this message) or TRANSPORT_UNAVAILABLE (the link is down).
+   * carrier refused this message) or TRANSPORT_UNAVAILABLE (the link is down). When some segments
+   * were accepted and others not, it settles only once every segment sent has, and rejects with
+   * a PartialSubmitError (partial-submit.ts) that names the accepted ones, so that a retry sends
+   * only the rest.
    */
   submit(message: OutboundMessage): Promise<SubmitResult>;
 }

@@ -321,6 +321,40 @@ for (const kind of ['memory', 'sqlite'] as const) {
       assert.equal(submitted?.previous, 'QUEUED');
     });
 
+    it('records the segments accepted so far under the lease, links them, and is SUBMITTED once all are', async () => {
+      const record = sampleRecord({ segments: 3, segmentStates: [null, null, null] });
+      await store.insertMessage(record);
+      await store.claimDue(NOW, 10, 'a', 30_000);
+      const partial = await store.acceptSegments(record.id, 'a', {
+        transportId: 't1',
+        segments: [{ segment: 0, providerId: 'p0' }, { segment: 2, providerId: 'p2' }],
+        now: NOW + 1,
+      });
+      assert.equal(partial?.record.state, 'QUEUED');
+      assert.deepEqual(partial?.record.providerIds, ['p0', null, 'p2']);
+      assert.equal(partial?.record.transportId, 't1');
+      assert.deepEqual(await store.findByProviderId('t1', 'p2'), [{ messageId: record.id, segment: 2, recipient: record.recipient.e164, linkedAt: NOW + 1 }]);
+      assert.deepEqual(await store.renewLeases([record.id], 'a', NOW + 60_000), [record.id], 'the lease holds while segments remain');
+      const temporary = { code: 'TRANSPORT_TEMPORARY' as const, message: 'try later' };
+      assert.equal((await store.retry(record.id, 'a', { attempts: 1, at: NOW + 5, error: temporary, now: NOW + 2 }))?.record.state, 'QUEUED');
+      assert.deepEqual((await store.getMessage(record.id))?.providerIds, ['p0', null, 'p2'], 'kept across the retry');
+      await store.claimDue(NOW + 5, 10, 'b', 30_000);
+      // A segment accepted twice keeps its first id; the second is linked too, so its receipt finds the message.
+      const done = await store.acceptSegments(record.id, 'b', {
+        transportId: 't1',
+        segments: [{ segment: 2, providerId: 'again' }, { segment: 1, providerId: 'p1' }],
+        now: NOW + 6,
+      });
+      assert.equal(done?.record.state, 'SUBMITTED');
+      assert.deepEqual(done?.record.providerIds, ['p0', 'p1', 'p2']);
+      assert.equal(done?.record.attempts, 2);
+      assert.deepEqual((await store.findByProviderId('t1', 'again')).map((l) => [l.messageId, l.segment]), [[record.id, 2]]);
+      assert.deepEqual(await store.renewLeases([record.id], 'b', NOW + 60_000), [], 'SUBMITTED: no lease left to renew');
+      assert.equal(await store.acceptSegments(record.id, 'b', { transportId: 't1', segments: [{ segment: 1, providerId: 'late' }], now: NOW + 7 }), undefined);
+      assert.deepEqual((await store.findByProviderId('t1', 'late')).map((l) => [l.messageId, l.segment]), [[record.id, 1]], 'linked whatever the state');
+      assert.deepEqual(await store.countByState(), { SUBMITTED: 1 });
+    });
+
     it('correlates provider ids per transport and segment', async () => {
       const one = sampleRecord({ id: 'msg-1', segments: 2, segmentStates: [null, null] });
       const two = sampleRecord({ id: 'msg-2' });

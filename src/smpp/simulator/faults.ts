@@ -55,6 +55,20 @@ export interface Faults {
    * service resumes (the count goes down as they arrive).
    */
   throttleNext: number;
+  /** One segment of concatenated messages misbehaves (see SegmentFault); null: none. */
+  segment: SegmentFault | null;
+}
+
+/**
+ * The next `times` submit_sm that carry concatenation part `sequence` (1-based, by UDH or SAR):
+ * refused with `status` when it is set; else accepted, their response held back `delayMs`
+ * (beyond a client's timeout, say). Counts down as they arrive, then clears itself.
+ */
+export interface SegmentFault {
+  sequence: number;
+  times: number;
+  status?: number;
+  delayMs?: number;
 }
 
 export const NO_FAULTS: Readonly<Faults> = {
@@ -68,6 +82,7 @@ export const NO_FAULTS: Readonly<Faults> = {
   receiptBeforeResp: false,
   submitStatus: null,
   throttleNext: 0,
+  segment: null,
 };
 
 /** The octets of one malformed PDU; `thenClose` when the simulator must close the connection after them. */

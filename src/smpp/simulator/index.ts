@@ -31,7 +31,7 @@ import { SmppSession, type SessionHost } from './session';
 import { describeUserData, type ReceivedSubmit } from './submits';
 import { SubmitThrottle } from './throttle';
 
-export type { BlankMessageId, Faults, MalformedKind } from './faults';
+export type { BlankMessageId, Faults, MalformedKind, SegmentFault } from './faults';
 export type { MessageIdFormat } from './message-ids';
 export type { MoConcat, MoMessage } from './mo';
 export type { SimulatorTlsOptions, SmscSimulatorOptions } from './options';
@@ -266,13 +266,22 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       return;
     }
 
-    submit.commandStatus = this.submitStatus(session.systemId);
+    const segmentFault = this.segmentFaultFor(submit);
+    submit.commandStatus = segmentFault?.status ?? this.submitStatus(session.systemId);
     if (submit.commandStatus !== STATUS.ESME_ROK) {
       this.emit('submit', submit);
       this.after(this.faults.delayResponsesMs, () => session.respond(pdu, submit.commandStatus!));
       return;
     }
-    this.acceptSubmit(session, pdu, submit);
+    this.acceptSubmit(session, pdu, submit, this.faults.delayResponsesMs + (segmentFault?.delayMs ?? 0));
+  }
+
+  /** Counts down faults.segment when this submit carries its part; the fault when it does. */
+  private segmentFaultFor(submit: ReceivedSubmit): Faults['segment'] {
+    const fault = this.faults.segment;
+    if (fault === null || submit.concat?.sequence !== fault.sequence) return null;
+    this.faults.segment = fault.times === 1 ? null : { ...fault, times: fault.times - 1 };
+    return fault;
   }
 
   /** Counts down faults.dropAfterSubmits; true for the submit that fires it. */
@@ -293,7 +302,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   /** Gives the submit its message id, answers it, and schedules its receipt if one is asked for. */
-  private acceptSubmit(session: SmppSession, pdu: Pdu, submit: ReceivedSubmit): void {
+  private acceptSubmit(session: SmppSession, pdu: Pdu, submit: ReceivedSubmit, respondAfterMs: number): void {
     const idNumber = this.nextMessageId;
     this.nextMessageId = nextMessageId(idNumber, this.options.firstMessageId, this.options.messageIdWrap);
     const blank = this.faults.blankMessageIds;
@@ -301,7 +310,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       submit.messageId = '';
       this.emit('submit', submit);
       const body = blank === 'empty' ? new BodyWriter().cstring('').toBuffer() : undefined;
-      this.after(this.faults.delayResponsesMs, () => session.respond(pdu, STATUS.ESME_ROK, body));
+      this.after(respondAfterMs, () => session.respond(pdu, STATUS.ESME_ROK, body));
       return;
     }
     const messageId = formatMessageId(idNumber, this.options.messageIdFormat);
@@ -310,7 +319,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     const respond = () => session.respond(pdu, STATUS.ESME_ROK, new BodyWriter().cstring(messageId).toBuffer());
     const status = this.receiptStatus();
     if (!wantsReceipt(submit.registeredDelivery, status)) {
-      this.after(this.faults.delayResponsesMs, respond);
+      this.after(respondAfterMs, respond);
       return;
     }
     const sendReceipt = () =>
@@ -333,10 +342,10 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       });
     if (this.faults.receiptBeforeResp) {
       sendReceipt();
-      this.after(this.faults.delayResponsesMs, respond);
+      this.after(respondAfterMs, respond);
       return;
     }
-    this.after(this.faults.delayResponsesMs, () => {
+    this.after(respondAfterMs, () => {
       respond();
       this.after(this.options.dlrDelayMs, sendReceipt);
     });

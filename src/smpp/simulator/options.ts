@@ -100,6 +100,12 @@ export function mergeFaults(current: Faults, change: Partial<Faults>): Faults {
   if (faults.dropAfterSubmits !== null) integer('faults.dropAfterSubmits', faults.dropAfterSubmits, 1);
   integer('faults.delayResponsesMs', faults.delayResponsesMs, 0);
   integer('faults.throttleNext', faults.throttleNext, 0);
+  if (faults.segment !== null) {
+    integer('faults.segment.sequence', faults.segment.sequence, 1, 255);
+    integer('faults.segment.times', faults.segment.times, 1);
+    if (faults.segment.status !== undefined) integer('faults.segment.status', faults.segment.status, 1, 0xffffffff);
+    if (faults.segment.delayMs !== undefined) integer('faults.segment.delayMs', faults.segment.delayMs, 0);
+  }
   optionalStatus('rejectBinds');
   optionalStatus('submitStatus');
   if (faults.malformedPdu !== null) oneOf('faults.malformedPdu', faults.malformedPdu, MALFORMED_KINDS);
