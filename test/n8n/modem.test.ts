@@ -1,5 +1,5 @@
 /**
- * The n8n nodes over a GSM modem: the modem simulator on a real pseudo-terminal (socat), the
+ * The n8n nodes over a GSM modem: the modem simulator on a real pseudo-terminal, the
  * smsGateModemApi credential, its test, a send, an inbound SMS through the trigger and a status
  * report carrying the message's correlation value.
  */

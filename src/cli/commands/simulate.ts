@@ -10,13 +10,13 @@
  *   echo '{"from":"+447700900123","to":"ACME","text":"STOP"}' | smsgate simulate smsc --mo-stdin
  * (stdin closing ends the MO input, not the simulator).
  *
- * `smsgate simulate modem`: the GSM modem simulator on a pseudo-terminal (socat must be installed).
+ * `smsgate simulate modem`: the GSM modem simulator on a pseudo-terminal (from @lydell/node-pty, or socat where that is missing).
  * One line on stderr gives the path of the port (with --json also `{"path"}` on stdout); point
  * the modem transport, minicom or gammu at it. Submits and status reports are logged on stderr.
  * Each line of stdin is an inbound SMS `{"from","text"[,"parts","encoding"]}` (see InboundMessage
  * in src/modem/simulator/messages.ts), e.g.
  *   echo '{"from":"+447700900123","text":"STOP"}' | smsgate simulate modem --link /tmp/ttyGSM0
- * SIGINT or SIGTERM ends socat and removes the link.
+ * SIGINT or SIGTERM closes the pseudo-terminal and removes the link.
  */
 import { createInterface } from 'node:readline';
 import { SmsGateError } from '../../errors';
