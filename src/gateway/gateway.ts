@@ -285,7 +285,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const sender =
       from === undefined ? null : parseSender(from, { region, field: 'from', ...(request.fromType ? { kind: request.fromType } : {}) });
     const route: Pick<RouteDecision, 'transports' | 'nationalLanguages'> | SmsGateError =
-      request.transports === undefined ? this.selectRoute(recipient, from, request.tag) : explicitRoute(request.transports);
+      request.transports === undefined ? this.selectRoute(recipient, from, request.tag) : { transports: request.transports };
     const validitySeconds = request.validitySeconds ?? this.defaults.validitySeconds;
     if (!(validitySeconds > 0)) {
       throw new SmsGateError('OPTION_INVALID', `validitySeconds must be a positive number, got ${validitySeconds}`, {
@@ -469,27 +469,13 @@ function quotaToken(record: MessageRecord): string {
   return record.idempotencyKey === null ? `message:${record.id}` : `key:${record.idempotencyKey}`;
 }
 
-/** A caller's own transport list, checked for shape only: ids not added yet are allowed. */
-function explicitRoute(transports: unknown): Pick<RouteDecision, 'transports'> {
-  const ids = Array.isArray(transports) ? transports : [];
-  const wellFormed = ids.length > 0 && ids.every((id) => typeof id === 'string' && id !== '') && new Set(ids).size === ids.length;
-  if (!wellFormed) {
-    throw new SmsGateError('OPTION_INVALID', `transports must be a list of distinct transport ids, got ${JSON.stringify(transports)}`, {
-      field: 'transports',
-    });
-  }
-  return { transports: ids as string[] };
-}
-
-/** The requested delivery time as epoch ms, null when none or already past; refused when after the validity period. */
+/**
+ * The requested delivery time as epoch ms, null when none or already past; refused when after
+ * the validity period. Its type was checked with the request (send-request.ts).
+ */
 function scheduleTime(scheduleAt: Date | number | undefined, now: number, validitySeconds: number): number | null {
   if (scheduleAt === undefined) return null;
   const at = scheduleAt instanceof Date ? scheduleAt.getTime() : scheduleAt;
-  if (typeof at !== 'number' || !Number.isFinite(at)) {
-    throw new SmsGateError('OPTION_INVALID', `scheduleAt must be a date or epoch milliseconds, got ${String(scheduleAt)}`, {
-      field: 'scheduleAt',
-    });
-  }
   if (at > now + validitySeconds * 1000) {
     throw new SmsGateError(
       'OPTION_INVALID',

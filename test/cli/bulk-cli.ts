@@ -1,6 +1,6 @@
 /** Running `smsgate send --csv` as a process, and reading what it wrote and what the simulator got. */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SmscSimulator } from '../../src/smpp/simulator';
 
@@ -65,3 +65,20 @@ export function acceptedByDestination(sim: SmscSimulator): Map<string, number> {
   return counts;
 }
 
+
+/**
+ * A config (sqlite outbox in `dir`, no guard, one SMPP link to the simulator on `port`) and a CSV
+ * of `rows` rows (`to,name`, and `extraColumn` holding k<i> when given).
+ */
+export function writeBulkFiles(dir: string, port: number, rows: number, extraColumn = ''): { config: string; csv: string } {
+  const config = join(dir, 'smsgate.json');
+  writeFileSync(config, JSON.stringify({
+    store: { type: 'sqlite', path: join(dir, 'outbox.db') },
+    guard: { enabled: false },
+    transports: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'acme', password: 'pw' }],
+  }));
+  const csv = join(dir, 'rows.csv');
+  const lines = Array.from({ length: rows }, (_, i) => `${numberOf(i)},n${i}${extraColumn ? `,k${i}` : ''}`);
+  writeFileSync(csv, `to,name${extraColumn ? `,${extraColumn}` : ''}\n${lines.join('\n')}\n`);
+  return { config, csv };
+}

@@ -11,12 +11,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmscSimulator } from '../../src/smpp/simulator';
 import { until } from '../helpers/until';
-import { acceptedByDestination, CLI, lastByRow, numberOf, readOut, smsgate } from './bulk-cli';
+import { acceptedByDestination, CLI, lastByRow, readOut, smsgate, writeBulkFiles } from './bulk-cli';
 
 const ROWS = 1500;
 const ACCEPTED_BEFORE_REFUSING = 100;
@@ -44,14 +44,7 @@ describe('smsgate send --csv killed midway and run again', function () {
     sim.on('submit', (submit) => {
       if (submit.commandStatus === 0 && ++accepted === ACCEPTED_BEFORE_REFUSING) sim.setFaults({ submitStatus: ESME_RSUBMITFAIL });
     });
-    const config = join(dir, 'smsgate.json');
-    writeFileSync(config, JSON.stringify({
-      store: { type: 'sqlite', path: join(dir, 'outbox.db') },
-      guard: { enabled: false },
-      transports: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'acme', password: 'pw' }],
-    }));
-    const csv = join(dir, 'rows.csv');
-    writeFileSync(csv, `to,name\n${Array.from({ length: ROWS }, (_, i) => `${numberOf(i)},n${i}`).join('\n')}\n`);
+    const { config, csv } = writeBulkFiles(dir, port, ROWS);
     const out = join(dir, 'out.jsonl');
     const args = ['send', '--config', config, '--csv', csv, '--text', 'Hi {{name}}', '--out', out, '--wait', '--timeout', '150', '--json'];
 

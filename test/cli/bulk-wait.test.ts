@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmscSimulator, type SmscSimulatorOptions } from '../../src/smpp/simulator';
-import { acceptedByDestination, lastByRow, numberOf, readOut, smsgate } from './bulk-cli';
+import { acceptedByDestination, lastByRow, numberOf, readOut, smsgate, writeBulkFiles } from './bulk-cli';
 
 describe('smsgate send --csv --wait, as a process against the SMSC simulator', function () {
   this.timeout(60_000);
@@ -26,16 +26,7 @@ describe('smsgate send --csv --wait, as a process against the SMSC simulator', f
   async function setUp(options: SmscSimulatorOptions, rows: number, extraColumn = ''): Promise<{ config: string; csv: string }> {
     sim = new SmscSimulator({ port: 0, ...options });
     const { port } = await sim.start();
-    const config = join(dir, 'smsgate.json');
-    writeFileSync(config, JSON.stringify({
-      store: { type: 'sqlite', path: join(dir, 'outbox.db') },
-      guard: { enabled: false },
-      transports: [{ id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'acme', password: 'pw' }],
-    }));
-    const csv = join(dir, 'rows.csv');
-    const lines = Array.from({ length: rows }, (_, i) => `${numberOf(i)},n${i}${extraColumn ? `,k${i}` : ''}`);
-    writeFileSync(csv, `to,name${extraColumn ? `,${extraColumn}` : ''}\n${lines.join('\n')}\n`);
-    return { config, csv };
+    return writeBulkFiles(dir, port, rows, extraColumn);
   }
 
   it('writes each row DELIVERED, with its id, once its report came, and counts the rows delivered', async () => {
