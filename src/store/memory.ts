@@ -19,10 +19,14 @@ import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
+import { MemoryFeed } from './memory-feed';
 import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { QuotaLog } from './quota-log';
 import type {
+  FeedEvent,
+  FeedKind,
+  FeedPayload,
   MessageRecord,
   ProviderLink,
   PurgeResult,
@@ -429,6 +433,38 @@ export class MemoryStore implements Store {
       if (state !== undefined) states.set(id, state);
     }
     return states;
+  }
+
+  // --- the event feed (memory-feed.ts) ---------------------------------------------------------
+
+  private readonly feed = new MemoryFeed();
+
+  async joinFeed(listener: string, kinds: readonly FeedKind[], now: number): Promise<void> {
+    this.feed.join(listener, kinds, now);
+  }
+
+  async leaveFeed(listener: string): Promise<void> {
+    this.feed.leave(listener);
+  }
+
+  async feedKinds(): Promise<Set<FeedKind>> {
+    return this.feed.kinds();
+  }
+
+  async appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void> {
+    this.feed.append(events, now, maxEvents);
+  }
+
+  async readFeed(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Promise<Map<string, FeedEvent[]>> {
+    return this.feed.read(listeners, consumer, now, leaseMs, limit);
+  }
+
+  async ackFeed(listener: string, ids: readonly string[]): Promise<void> {
+    this.feed.ack(listener, ids);
+  }
+
+  async trimFeed(cutoff: number): Promise<number> {
+    return this.feed.trim(cutoff);
   }
 
   // --- notes ---------------------------------------------------------------------------------
