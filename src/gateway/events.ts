@@ -87,7 +87,9 @@ export class EventFeed {
   private readonly listeners = new Map<string, LocalListener>();
   /** By listener id, the batch being handled: no new read for that id until it is done. */
   private readonly busy = new Map<string, Promise<void>>();
-  /** The kinds some group in the store listens for, as last read (refreshMs). */
+  /** The groups this process joined (and did not leave), with their kinds. */
+  private readonly joinedHere = new Map<string, Set<FeedKind>>();
+  /** The kinds some group in the store listens for, as last read (refreshMs), and those of listeners here. */
   private wanted = new Set<FeedKind>();
   private outgoing: Outgoing | undefined;
   private running = false;
@@ -137,6 +139,10 @@ export class EventFeed {
   listen(id: string, kinds: readonly FeedKind[], handler: EventHandler): Listening {
     const listener: LocalListener = { id, kinds: new Set(kinds), handler };
     this.listeners.set(id, listener);
+    // Its group outlives this handler (see close): what this process produces from now on is
+    // appended for it, also after a close, without waiting for the next refresh to learn it.
+    this.joinedHere.set(id, new Set(kinds));
+    for (const kind of kinds) this.wanted.add(kind);
     const ready = this.running ? this.store.joinFeed(id, [...kinds], Date.now()).then(() => this.kick()) : Promise.resolve();
     ready.catch((err: Error) => this.options.warn(err));
     return {
@@ -144,7 +150,9 @@ export class EventFeed {
       close: async ({ forget = false } = {}) => {
         if (this.listeners.get(id) === listener) this.listeners.delete(id);
         await this.busy.get(id);
-        if (forget) await this.store.leaveFeed(id);
+        if (!forget) return;
+        this.joinedHere.delete(id);
+        await this.store.leaveFeed(id);
       },
     };
   }
@@ -155,7 +163,7 @@ export class EventFeed {
    * one store write.
    */
   publish(event: FeedPayload): Promise<void> {
-    if (!this.wanted.has(event.kind) && !this.listenedHere(event.kind)) return Promise.resolve();
+    if (!this.wanted.has(event.kind)) return Promise.resolve();
     if (this.outgoing === undefined) {
       const events: FeedPayload[] = [];
       const appended = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
@@ -188,7 +196,10 @@ export class EventFeed {
         for (const listener of this.listeners.values()) await this.store.joinFeed(listener.id, [...listener.kinds], now);
         this.lastJoin = now;
       }
-      this.wanted = await this.store.feedKinds();
+      const wanted = await this.store.feedKinds();
+      // Also the groups joined here while the store was read.
+      for (const kinds of this.joinedHere.values()) for (const kind of kinds) wanted.add(kind);
+      this.wanted = wanted;
       if (now - this.lastTrim >= rejoinEvery) {
         this.lastTrim = now;
         await this.store.trimFeed(now - this.options.retentionMs);
