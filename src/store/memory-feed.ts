@@ -56,6 +56,22 @@ export class MemoryFeed {
     }
     const excess = this.events.length - this.head - Math.max(0, maxEvents);
     if (excess > 0) this.dropOldest(excess);
+    // What every group has gone past and acknowledged is needed by nobody (a group that joins
+    // later starts at the end): kept no longer, so the feed holds only what is still to hand on.
+    const consumed = this.consumedUpTo();
+    let done = 0;
+    while (this.head + done < this.events.length && this.events[this.head + done]!.seq <= consumed) done++;
+    if (done > 0) this.dropOldest(done);
+  }
+
+  /** The last sequence number every group has gone past and holds no lease at or before. */
+  private consumedUpTo(): number {
+    let upTo = this.lastSeq;
+    for (const group of this.groups.values()) {
+      upTo = Math.min(upTo, group.cursor);
+      for (const seq of group.pending.keys()) upTo = Math.min(upTo, seq - 1);
+    }
+    return upTo;
   }
 
   read(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Map<string, FeedEvent[]> {

@@ -819,8 +819,14 @@ export class SqliteStore implements Store {
       let last = 0;
       for (const event of events) last = Number(append.get(event.kind, now, JSON.stringify(event))!.seq);
       // By sequence number, one range of the primary key: at most the newest maxEvents stay
-      // (fewer when a rolled-back append left a gap in the numbers).
-      this.sql('DELETE FROM feed WHERE seq <= ?').run(last - maxEvents);
+      // (fewer when a rolled-back append left a gap in the numbers), and none that every group
+      // has gone past and acknowledged (a group that joins later starts at the end).
+      const consumed = Number(
+        this.sql(
+          `SELECT MIN(?, COALESCE((SELECT MIN(cursor) FROM feed_groups), ?), COALESCE((SELECT MIN(seq) - 1 FROM feed_pending), ?)) AS seq`,
+        ).get(last, last, last)!.seq,
+      );
+      this.sql('DELETE FROM feed WHERE seq <= ?').run(Math.max(last - maxEvents, consumed));
     });
   }
 

@@ -270,7 +270,8 @@ export interface Store {
   feedKinds(): Promise<Set<FeedKind>>;
   /**
    * Appends the events, in order, in one atomic step, each at `now`; then keeps at most the
-   * newest `maxEvents` (older ones are gone, also for a group that had not read them).
+   * newest `maxEvents` (older ones are gone, also for a group that had not read them). A store
+   * may drop at any time the events every group has gone past and acknowledged.
    */
   appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void>;
   /**

@@ -977,6 +977,34 @@ describe('sqlite store: one event feed shared by two connections', () => {
   });
 });
 
+describe('sqlite store: the event feed holds what is still to hand on', () => {
+  it('drops, as it appends, the events every group has gone past and acknowledged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    const store = new SqliteStore(join(dir, 'gw.db'));
+    await store.open();
+    try {
+      const rows = () => Number((store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM feed').get().n);
+      await store.joinFeed('fast', ['report'], NOW);
+      await store.joinFeed('slow', ['report'], NOW);
+      await store.appendEvents(Array.from({ length: 50 }, (_, i) => reportEvent(`p${i}`)), NOW, 1000);
+      const fast = (await store.readFeed(['fast'], 'c', NOW, 1000, 100)).get('fast')!;
+      await store.ackFeed('fast', fast.map((e) => e.id));
+      const slow = (await store.readFeed(['slow'], 'c', NOW, 1000, 30)).get('slow')!;
+      await store.ackFeed('slow', slow.slice(0, 20).map((e) => e.id)); // 20 done, 10 held, 20 not read
+      await store.appendEvents([reportEvent('next')], NOW, 1000);
+      assert.equal(rows(), 31, 'the 10 held, the 20 not read, and the new one');
+      assert.deepEqual((await store.readFeed(['slow'], 'c', NOW + 1000, 1000, 100)).get('slow')!.map(nameOf), [
+        ...Array.from({ length: 10 }, (_, i) => `p${20 + i}`),
+        ...Array.from({ length: 20 }, (_, i) => `p${30 + i}`),
+        'next',
+      ]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sqlite store: quotas and states shared by processes', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'))));
