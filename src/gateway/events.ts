@@ -93,6 +93,8 @@ export class EventFeed {
   private wanted = new Set<FeedKind>();
   private outgoing: Outgoing | undefined;
   private running = false;
+  /** Resolved by start(): listeners made before it join their groups then. */
+  private started = deferred();
   private pollTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -108,6 +110,7 @@ export class EventFeed {
   /** Starts (the store is open): learns what others listen for, joins this process's listeners, polls. */
   async start(): Promise<void> {
     this.running = true;
+    this.started.resolve();
     await this.refresh();
     this.refreshTimer = setInterval(() => void this.refresh(), this.options.refreshMs);
     this.kick();
@@ -119,6 +122,7 @@ export class EventFeed {
    */
   async stop(): Promise<void> {
     this.running = false;
+    this.started = deferred();
     clearInterval(this.refreshTimer);
     clearTimeout(this.pollTimer);
     this.pollTimer = undefined;
@@ -143,7 +147,10 @@ export class EventFeed {
     // appended for it, also after a close, without waiting for the next refresh to learn it.
     this.joinedHere.set(id, new Set(kinds));
     for (const kind of kinds) this.wanted.add(kind);
-    const ready = this.running ? this.store.joinFeed(id, [...kinds], Date.now()).then(() => this.kick()) : Promise.resolve();
+    // Before start() (the store is not open yet), the group is joined once it is.
+    const ready = (this.running ? Promise.resolve() : this.started.promise)
+      .then(() => this.store.joinFeed(id, [...kinds], Date.now()))
+      .then(() => this.kick());
     ready.catch((err: Error) => this.options.warn(err));
     return {
       ready,
@@ -275,4 +282,11 @@ export class EventFeed {
     }
     await this.store.ackFeed(listener.id, handled).catch((err: Error) => this.options.warn(err));
   }
+}
+
+/** A promise and what resolves it (Promise.withResolvers, which Node 20 lacks). */
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }

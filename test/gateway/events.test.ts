@@ -130,6 +130,46 @@ describe('Gateway.listen (one process)', () => {
     assert.deepEqual(await store.feedKinds(), new Set(), 'its group is gone from the store');
   });
 
+  it("refuses an inbound SMS to its transport while its event cannot be stored, so the network sends it again", async () => {
+    class FailingOnce extends MemoryStore {
+      failures = 1;
+      override appendEvents(...args: Parameters<MemoryStore['appendEvents']>): ReturnType<MemoryStore['appendEvents']> {
+        if (this.failures-- > 0) return Promise.reject(new Error('disk full'));
+        return super.appendEvents(...args);
+      }
+    }
+    const { gateway, loop } = await startGateway({ store: new FailingOnce() });
+    const texts: string[] = [];
+    await gateway.listen('receive-node', ['inbound'], (event) => {
+      if (event.kind === 'inbound') texts.push(event.message.text);
+    }).ready;
+    await assert.rejects(loop.receive({ from: '+447400123457', to: '60000', text: 'hello' }), /disk full/);
+    await loop.receive({ from: '+447400123457', to: '60000', text: 'hello' }); // the SMSC's second try
+    await until(() => texts.length === 1, 10_000, 'the SMS handed on once it could be stored');
+    assert.deepEqual(texts, ['hello']);
+  });
+
+  it('takes a listener before start(): its group is joined once the store is open, and ready says so', async () => {
+    const store = new SqliteStore(join(dir, 'gw.db'));
+    const loop = new LoopbackTransport({ id: 'loop' });
+    const gateway = new Gateway({ store, transports: [loop], guard: { enabled: false } });
+    running.push(gateway);
+    const texts: string[] = [];
+    const listening = gateway.listen('early', ['inbound'], (event) => {
+      if (event.kind === 'inbound') texts.push(event.message.text);
+    });
+    let ready = false;
+    void listening.ready.then(() => (ready = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(ready, false, 'not before the store is open');
+    await gateway.start();
+    await listening.ready;
+    assert.deepEqual(await store.feedKinds(), new Set(['inbound']));
+    await loop.receive({ from: '+447400123457', to: '60000', text: 'first' });
+    await until(() => texts.length === 1, 10_000, 'the SMS handed to the early listener');
+    assert.deepEqual(texts, ['first']);
+  });
+
   it('refuses a listener without an id or with an unknown kind, naming the field', async () => {
     const { gateway } = await startGateway();
     const refused = (fn: () => unknown, field: string) =>
