@@ -5,7 +5,7 @@
  *
  * The gateway, its store, its serial changes and the links' status are the core's gateway host
  * (src/host), which Node-RED shares; what is n8n's here is who holds a connection and how long.
- * The store is chosen by the environment (store-env.ts): SQLite in the n8n user folder by
+ * The store is chosen by the environment (settings.ts): SQLite in the n8n user folder by
  * default, which every n8n process of a machine opens, or a Redis that processes on several
  * machines share; either way a delivery report received by the trigger in one process finds
  * the message, its id and its correlation value, that the SMS Gateway node accepted in another.
@@ -19,13 +19,7 @@
  * A transmitter-only credential cannot receive: such a send's wait ends when another process
  * bound to the same account (a trigger) stores the report, which it reads from the shared store.
  * A modem is one device: it is opened once and both sends and receives.
- *
- * What the store keeps is bounded by environment variables, as n8n itself is configured:
- * SMSGATE_RETENTION_FINAL_DAYS (default 7), SMSGATE_RETENTION_REFUSED_HOURS (24) and
- * SMSGATE_RETENTION_INBOUND_DAYS (7).
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import {
   hostConfig,
   sharedHost,
@@ -36,12 +30,11 @@ import {
   type GatewayHost,
   type HostLog,
   type LinkStatus,
-  type RetentionPolicy,
   type SmppBind,
   type TransportConfig,
 } from '../../..';
 import type { Connection } from './connection';
-import { storeFromEnv } from './store-env';
+import { hostSettingsFromEnv } from './settings';
 
 export type Role = 'send' | 'receive';
 
@@ -179,13 +172,7 @@ export class ConnectionPool {
   private hostFor(log: HostLog | undefined): GatewayHost {
     const idleSeconds = Number(process.env.SMSGATE_N8N_IDLE_SECONDS);
     this.idleMs = (Number.isFinite(idleSeconds) && idleSeconds > 0 ? idleSeconds : DEFAULT_IDLE_SECONDS) * 1000;
-    const config = hostConfig({
-      section: { store: storeFromEnv(process.env), retention: retentionFromEnv() },
-      defaultPath: storePath(),
-      baseDir: join(storePath(), '..'),
-      origin: 'n8n environment',
-    });
-    this.host = sharedHost(config, log ?? { warn: () => undefined, error: () => undefined });
+    this.host = sharedHost(hostConfig(hostSettingsFromEnv(process.env)), log ?? { warn: () => undefined, error: () => undefined });
     return this.host;
   }
 
@@ -238,31 +225,6 @@ export function canReceive(connection: Connection): boolean {
 function wantedBind(connection: Connection, receiving: boolean): SmppBind | undefined {
   if (connection.config.type !== 'smpp') return undefined;
   return receiving ? connection.config.bind : 'transmitter';
-}
-
-/** Retention from SMSGATE_RETENTION_* (see the top of this file); a bad value is refused, naming its variable. */
-function retentionFromEnv(): Partial<RetentionPolicy> {
-  const variables = {
-    finalDays: 'SMSGATE_RETENTION_FINAL_DAYS',
-    refusedHours: 'SMSGATE_RETENTION_REFUSED_HOURS',
-    inboundDays: 'SMSGATE_RETENTION_INBOUND_DAYS',
-  } as const;
-  const retention: Partial<RetentionPolicy> = {};
-  for (const [key, name] of Object.entries(variables) as [keyof RetentionPolicy, string][]) {
-    const given = process.env[name];
-    if (given === undefined || given.trim() === '') continue;
-    const value = Number(given);
-    if (!Number.isFinite(value) || value <= 0) {
-      throw new SmsGateError('CONFIG_INVALID', `${name} must be a number above 0, got "${given}"`, { field: name });
-    }
-    retention[key] = value;
-  }
-  return retention;
-}
-
-/** n8n's user folder, as n8n itself computes it. */
-export function storePath(): string {
-  return join(process.env.N8N_USER_FOLDER || homedir(), '.n8n', 'smsgate.db');
 }
 
 /**

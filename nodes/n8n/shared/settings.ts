@@ -1,5 +1,6 @@
 /**
- * Which store n8n's smsgate nodes use, from the environment, as n8n itself is configured:
+ * n8n's settings for the core's gateway host, from the environment, as n8n itself is
+ * configured. The store:
  *
  * - nothing set: SQLite in the n8n user folder (`$N8N_USER_FOLDER/.n8n/smsgate.db`), shared by
  *   the processes of one machine; memory on a Node without node:sqlite, said in the log.
@@ -12,10 +13,15 @@
  *   with or without `SMSGATE_STORE=redis`.
  * - `SMSGATE_REDIS_PREFIX` (default `smsgate`): smsgate's keys, apart from n8n's `bull` ones.
  *
+ * What the store keeps: SMSGATE_RETENTION_FINAL_DAYS (default 7), SMSGATE_RETENTION_REFUSED_HOURS
+ * (24) and SMSGATE_RETENTION_INBOUND_DAYS (7).
+ *
  * A bad value is refused naming its variable; a password is never part of an error.
  */
 import { readFileSync } from 'node:fs';
-import { SmsGateError } from '../../..';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { SmsGateError, type HostSettings, type RetentionPolicy } from '../../..';
 
 export type StoreSetting =
   | { type: 'sqlite' }
@@ -23,6 +29,43 @@ export type StoreSetting =
   | { type: 'redis'; url: string; prefix: string; tls?: { servername?: string; rejectUnauthorized?: boolean } };
 
 type Env = Record<string, string | undefined>;
+type ReadFile = (path: string) => string;
+
+const readText: ReadFile = (path) => readFileSync(path, 'utf8');
+
+/** What the pool's host is made of; throws SmsGateError CONFIG_INVALID naming the variable at fault. */
+export function hostSettingsFromEnv(env: Env, readFile: ReadFile = readText): HostSettings {
+  const path = storePath(env);
+  return {
+    section: { store: storeFromEnv(env, readFile), retention: retentionFromEnv(env) },
+    defaultPath: path,
+    baseDir: dirname(path),
+    origin: 'n8n environment',
+  };
+}
+
+/** smsgate.db in n8n's user folder, as n8n itself finds that folder. */
+export function storePath(env: Env = process.env): string {
+  return join(env.N8N_USER_FOLDER || homedir(), '.n8n', 'smsgate.db');
+}
+
+/** Retention from SMSGATE_RETENTION_*; a bad value is refused, naming its variable. */
+function retentionFromEnv(env: Env): Partial<RetentionPolicy> {
+  const variables = {
+    finalDays: 'SMSGATE_RETENTION_FINAL_DAYS',
+    refusedHours: 'SMSGATE_RETENTION_REFUSED_HOURS',
+    inboundDays: 'SMSGATE_RETENTION_INBOUND_DAYS',
+  } as const;
+  const retention: Partial<RetentionPolicy> = {};
+  for (const [key, name] of Object.entries(variables) as [keyof RetentionPolicy, string][]) {
+    const given = env[name];
+    if (given === undefined || given.trim() === '') continue;
+    const value = Number(given);
+    if (!Number.isFinite(value) || value <= 0) throw invalid(name, `${name} must be a number above 0, got "${given}"`);
+    retention[key] = value;
+  }
+  return retention;
+}
 
 const STORES = ['sqlite', 'memory', 'redis'];
 
@@ -30,7 +73,7 @@ const STORES = ['sqlite', 'memory', 'redis'];
  * The store the environment asks for, undefined for the default (sqlite in the user folder,
  * or memory without node:sqlite). `readFile` reads n8n's `..._FILE` variables.
  */
-export function storeFromEnv(env: Env, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): StoreSetting | undefined {
+export function storeFromEnv(env: Env, readFile: ReadFile = readText): StoreSetting | undefined {
   const read = reader(env, readFile);
   const chosen = read('SMSGATE_STORE')?.toLowerCase();
   const url = read('SMSGATE_REDIS_URL');
@@ -71,7 +114,7 @@ function queueRedis(read: (name: string) => string | undefined): { url: string; 
 }
 
 /** A variable as n8n reads it: the variable, else the file `NAME_FILE` names; quotes and blanks trimmed; empty is unset. */
-function reader(env: Env, readFile: (path: string) => string): (name: string) => string | undefined {
+function reader(env: Env, readFile: ReadFile): (name: string) => string | undefined {
   return (name) => {
     let value = env[name];
     if (value === undefined && env[`${name}_FILE`]) {
