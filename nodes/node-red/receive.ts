@@ -32,7 +32,7 @@ export function registerReceive(RED: NodeRedRuntime, host: GatewayHost): void {
       };
       node.send({ payload: message.text, topic: message.from, sms });
     };
-    const stopListening = host.listen('inbound', onInbound);
+    const stopListening = host.listen(node.id, 'inbound', onInbound);
     if (only !== undefined) {
       host.on('change', showStatus);
       showStatus();

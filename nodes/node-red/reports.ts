@@ -44,7 +44,7 @@ export function registerStatus(RED: NodeRedRuntime, host: GatewayHost): void {
     const onState = ({ message }: StateChange) => emit(message, { reportState: null, errorCode: null, providerId: null });
     const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)], { note: host.outboxNote() }));
 
-    const stopListening = everyState ? host.listen('state', onState) : host.listen('report', onReport);
+    const stopListening = everyState ? host.listen(node.id, 'state', onState) : host.listen(node.id, 'report', onReport);
     if (only !== undefined) {
       host.on('change', showStatus);
       showStatus();

@@ -194,18 +194,21 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
 
   /**
    * Where listeners (Node-RED's receive and status nodes, n8n's trigger) subscribe: each
-   * report, inbound message and state change reaches each listener once. Returns the
-   * unsubscribe function. A listener that throws is logged and does not stop the others.
+   * report, inbound message and state change reaches each listener once. `listenerId` names
+   * the listener alike in every process of a deployment (a Node-RED node's id; an n8n
+   * workflow's id and the trigger's name). Returns the unsubscribe function. A listener that
+   * throws is logged and does not stop the others.
    *
    * Today these are the events of this process's gateway. The cross-process event feed (issue
-   * 15 point 2) is wired in `deliver`, so every listener keeps this one way in.
+   * 15 point 2: once per listener id across processes) plugs in here and in `deliver`, re-made
+   * on each gateway the host starts, so every listener keeps this one way in.
    */
-  listen<K extends DeliveryKind>(kind: K, listener: (...args: Deliveries[K]) => void): () => void {
+  listen<K extends DeliveryKind>(listenerId: string, kind: K, listener: (...args: Deliveries[K]) => void): () => void {
     const guarded = (...args: Deliveries[K]) => {
       try {
         listener(...args);
       } catch (err) {
-        this.log.error(`smsgate: a ${kind} listener failed: ${(err as Error).message}`);
+        this.log.error(`smsgate: listener ${listenerId} failed on a ${kind}: ${(err as Error).message}`);
       }
     };
     this.deliveries.on(kind, guarded as never);

@@ -280,10 +280,10 @@ describe('GatewayHost (core)', function () {
       await host.use({ id: 'lb', label: 'LB', kind: 'smpp' }, loopback('lb'));
       const gateway = await host.current();
       const seen: string[] = [];
-      const stopFaulty = host.listen('report', () => {
+      const stopFaulty = host.listen('faulty', 'report', () => {
         throw new Error('a flow bug');
       });
-      const stop = host.listen('report', ({ message }) => seen.push(message!.correlation!));
+      const stop = host.listen('status-1', 'report', ({ message }) => seen.push(message!.correlation!));
       const deliver = async (correlation: string) => {
         const sent = await gateway.send({ to: '+447400123456', text: correlation, correlation, transports: ['lb'] });
         await gateway.waitFor(sent.id, 'final', 5000);
@@ -291,7 +291,7 @@ describe('GatewayHost (core)', function () {
 
       await deliver('one');
       assert.deepEqual(seen, ['one']);
-      assert.deepEqual(lines.filter((l) => l.startsWith('error')), ['error smsgate: a report listener failed: a flow bug']);
+      assert.deepEqual(lines.filter((l) => l.startsWith('error')), ['error smsgate: listener faulty failed on a report: a flow bug']);
 
       host.hold();
       await deliver('two');

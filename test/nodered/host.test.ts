@@ -43,7 +43,7 @@ describe("Node-RED's gateway host", () => {
     assert.equal(runtimeHost(red), host, 'one host for the runtime');
     await host.use({ id: 'lb', kind: 'smpp', label: 'loopback' }, { id: 'lb', type: 'loopback', dlrDelayMs: 20, dlrStatus: 'DELIVRD', submitDelayMs: 0 });
     const reports: string[] = [];
-    host.listen('report', ({ message }) => reports.push(message!.correlation!));
+    host.listen('status-1', 'report', ({ message }) => reports.push(message!.correlation!));
     const gateway = await host.current();
     assert.ok(existsSync(join(userDir, 'smsgate.db')), 'the outbox is smsgate.db in the user directory');
 

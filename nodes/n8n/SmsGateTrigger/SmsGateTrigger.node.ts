@@ -97,7 +97,9 @@ export class SmsGateTrigger implements INodeType {
       if (finalOnly && message !== undefined && !FINAL_STATES.has(message.state)) return;
       emit(reportJson({ report, message }));
     };
-    const stops = [lease.listen('inbound', onInbound), lease.listen('report', onReport)];
+    // The same in every n8n process of the instance: the workflow and this trigger in it.
+    const listenerId = `${this.getWorkflow().id ?? 'unsaved'}/${this.getNode().name}`;
+    const stops = [lease.listen(listenerId, 'inbound', onInbound), lease.listen(listenerId, 'report', onReport)];
 
     const closeFunction = async () => {
       for (const stop of stops) stop();

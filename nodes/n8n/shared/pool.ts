@@ -55,7 +55,7 @@ export interface Lease {
   /** The link as its transport last reported it. */
   link(): LinkStatus | undefined;
   /** Subscribes to the host's reports, inbound messages or state changes; returns the unsubscribe. */
-  listen<K extends DeliveryKind>(kind: K, listener: (...args: Deliveries[K]) => void): () => void;
+  listen<K extends DeliveryKind>(listenerId: string, kind: K, listener: (...args: Deliveries[K]) => void): () => void;
   /** Gives the connection back; the pool closes it once unused long enough (or at once, see release). */
   release(): Promise<void>;
 }
@@ -130,7 +130,7 @@ export class ConnectionPool {
       transportId: id,
       receives,
       link: () => host.connection(id)?.link,
-      listen: (kind, listener) => host.listen(kind, listener),
+      listen: (listenerId, kind, listener) => host.listen(listenerId, kind, listener),
       release: () => {
         if (released) return Promise.resolve();
         released = true;
