@@ -257,6 +257,13 @@ export interface Store {
   // once its handler ran. An event whose lease lapses unacknowledged (its process died) goes to
   // whichever process of the group reads next. So an event starts each listening flow once per
   // deployment in normal operation, and at least once when a process dies holding it.
+  //
+  // Times are the caller's (`now`), as for the outbox's leases: a store decides lapses by them,
+  // not by its own clock. In Redis, one script per call: the feed a stream (XADD, each entry
+  // with its kind, `at` and JSON payload; MAXLEN for maxEvents), the groups a hash (listener →
+  // kinds, place as a stream id, joined-at), each group's leases a sorted set (entry id scored
+  // by lease end: ZRANGEBYSCORE up to `now` for the lapsed, XRANGE from the place with an
+  // exclusive start for the new, ZADD to lease, ZREM to acknowledge), trimFeed deleting by `at`.
 
   /**
    * Creates `listener`'s group if it has none, placed at the end of the feed (it gets what is
