@@ -133,6 +133,26 @@ describe('events across processes on one sqlite file (Gateway.listen)', function
     assert.deepEqual(await unacknowledged(['flow', 'audit']), [], 'every event was acknowledged');
   });
 
+  it('a producing process that listens too shares each event with the other listener of its id, once in all', async () => {
+    const other = startListener(path, 'flow:report,inbound', 'ack', 30_000);
+    listeners.push(other);
+    await until(() => isReady(other), 60_000, 'the other listener ready');
+    const here: string[] = [];
+    await producer.start();
+    await producer.listen('flow', ['report', 'inbound'], (event) => {
+      here.push(event.kind === 'inbound' ? `inbound ${event.message.text}` : `report ${event.message?.correlation}`);
+    }).ready;
+    const messages = 200;
+    const inbound = 40;
+    await produce(messages, inbound);
+    const all = () => [...here, ...other.got.map((g) => `${g.kind} ${g.name}`)];
+    await until(() => new Set(all()).size === messages + inbound, 60_000, 'every event at the listener id');
+    await stopListener(other);
+    console.log(`      handed on by the producer: ${here.length}, by the other process: ${other.got.length}`);
+    assert.equal(all().length, messages + inbound, 'none twice');
+    assert.deepEqual(await unacknowledged(['flow']), []);
+  });
+
   it('hands the events a process held when it was killed (SIGKILL) to another listener of its id once the lease lapses', async () => {
     const LEASE_MS = 2000;
     const holder = startListener(path, 'flow:report,inbound', 'hold', LEASE_MS);
