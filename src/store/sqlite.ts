@@ -187,8 +187,6 @@ export class SqliteStore implements Store {
    */
   private readonly recent = new RecentRecords(RECENT_RECORDS);
   private dataVersion: unknown;
-  /** Whole ms the last BEGIN IMMEDIATE waited for another process's write lock. */
-  private lockWaitMs = 0;
 
   constructor(readonly path: string) {
     this.file = path === ':memory:' ? `:memory:${Math.random()}` : resolve(path);
@@ -322,9 +320,7 @@ export class SqliteStore implements Store {
 
   private beginBatch(): Batch {
     for (const other of openBatches.get(this.file) ?? []) other.commitBatch();
-    const asked = performance.now();
     this.sql('BEGIN IMMEDIATE').run();
-    this.lockWaitMs = Math.floor(performance.now() - asked);
     const dataVersion = this.sql('PRAGMA data_version').get()?.data_version;
     if (dataVersion !== this.dataVersion) this.recent.clear();
     this.dataVersion = dataVersion;
@@ -781,14 +777,12 @@ export class SqliteStore implements Store {
    * submit-slots.ts's steps in one write transaction (BEGIN IMMEDIATE: the processes on this file
    * take slots one at a time). The slots are numbered, so the `perSecond`-th newest is one keyed
    * read: number `taken - perSecond + 1`. It answers only once committed: a slot handed out is
-   * one every other process counts. When the step had to wait for another process's write lock
-   * (BEGIN IMMEDIATE blocks), the slot is for when it got it, `now` plus that wait: a slot time
-   * earlier than its submit would let the next second's slots come early.
+   * one every other process counts. The slot is for `now`, the time the caller asked: a wait
+   * for another process's write lock (BEGIN IMMEDIATE blocks) comes between the two, and adds to
+   * the jitter between a slot and its submit reaching the SMSC.
    */
-  takeSubmitSlot(account: string, perSecond: number, asked: number): Promise<number> {
-    const beginsBatch = this.batch === undefined;
+  takeSubmitSlot(account: string, perSecond: number, now: number): Promise<number> {
     return this.write(() => {
-      const now = asked + (beginsBatch ? this.lockWaitMs : 0);
       const state = this.sql('SELECT taken, paused_until FROM submit_accounts WHERE account = ?').get(account);
       const taken = Number(state?.taken ?? 0);
       const pausedUntil = Number(state?.paused_until ?? 0);
