@@ -156,6 +156,10 @@ export class SmppTransport implements Transport {
       tls: options.tls === true ? {} : (options.tls ?? false),
     };
     this.capacity = this.options.window;
+    const { maxPerSecond } = this.options;
+    if (!Number.isInteger(maxPerSecond) || maxPerSecond < 0) {
+      throw new SmsGateError('CONFIG_INVALID', `maxPerSecond: expected a whole number of segments per second >= 0, got ${maxPerSecond}`, { field: 'maxPerSecond' });
+    }
   }
 
   async start(sink: TransportSink): Promise<void> {

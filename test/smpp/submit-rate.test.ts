@@ -50,6 +50,15 @@ describe('SMPP transport: the account key and the store round trips of its rate'
     }
   });
 
+  it('refuses a rate that is not a whole number of segments, naming maxPerSecond', () => {
+    for (const maxPerSecond of [2.5, -1, Number.NaN]) {
+      assert.throws(
+        () => new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId: 'test', password: 'secret', maxPerSecond }),
+        (err: Error & { code?: string; field?: string }) => err.code === 'CONFIG_INVALID' && err.field === 'maxPerSecond',
+      );
+    }
+  });
+
   async function send(maxPerSecond: number, store: CountingStore, count: number): Promise<void> {
     const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId: 'test', password: 'secret', maxPerSecond });
     gateway = new Gateway({ store, transports: [transport], guard: { enabled: false }, pollMs: 50 });
