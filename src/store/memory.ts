@@ -19,7 +19,7 @@ import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
-import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { RestingMessages } from './resting-messages';
 import { QuotaLog } from './quota-log';
@@ -333,7 +333,8 @@ export class MemoryStore implements Store {
     let messages = 0;
     const finalCutoff = now - retention.finalDays * DAY;
     const refusedCutoff = now - retention.refusedHours * HOUR;
-    for (const id of this.resting.takeDue(finalCutoff, refusedCutoff)) {
+    const since = (id: string) => restingSince(this.read(id)!)?.at ?? Infinity;
+    for (const id of this.resting.takeDue(finalCutoff, refusedCutoff, since)) {
       this.remove(id);
       messages++;
     }
