@@ -2,6 +2,7 @@
 export { Gateway, DEFAULT_SEND } from './gateway/gateway';
 export type { GatewayEvents, GatewayOptions, ReportEvent, SendDefaults, SendRequest, StateChange } from './gateway/gateway';
 export { createGateway } from './gateway/from-config';
+export type { EventDelivery, EventHandler, GatewayEvent, Listening } from './gateway/events';
 export type { RetryPolicy } from './gateway/retry';
 export type { ReportCounts } from './gateway/reports';
 export { loadConfigFile, validateConfig } from './config';
@@ -9,8 +10,8 @@ export type { GatewayConfig, TransportConfig } from './config';
 export * from './encoding';
 export * from './numbers';
 export * from './routing';
-export { createStore, MemoryStore, SqliteStore } from './store';
-export type { MessageRecord, ProviderLink, Store, StoredInbound, StoreConfig, PurgeResult, RetentionPolicy, Transition } from './store';
+export { createStore, FEED_KINDS, MemoryStore, SqliteStore } from './store';
+export type { FeedEvent, FeedKind, FeedPayload, MessageRecord, ProviderLink, Store, StoredInbound, StoreConfig, PurgeResult, RetentionPolicy, Transition } from './store';
 export { LoopbackTransport } from './transport/loopback';
 export { createTransport } from './transport/registry';
 export type { LoopbackOptions } from './transport/loopback';

@@ -10,6 +10,9 @@ export function createStore(config: StoreConfig): Store {
 
 export { MemoryStore, SqliteStore };
 export type {
+  FeedEvent,
+  FeedKind,
+  FeedPayload,
   MessageRecord,
   ProviderLink,
   PurgeResult,
@@ -21,4 +24,4 @@ export type {
   StoredInbound,
   Transition,
 } from './types';
-export { DEFAULT_RETENTION } from './types';
+export { DEFAULT_RETENTION, FEED_KINDS } from './types';
