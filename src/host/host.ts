@@ -242,6 +242,17 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
     };
   }
 
+  /**
+   * Resolves once `listenerId`'s place in the store is made on the running gateway (what any
+   * process produces from then on reaches it); rejects if the store refused, or when it is not
+   * subscribed or no gateway runs.
+   */
+  async ready(listenerId: string): Promise<void> {
+    const listener = this.feedListeners.get(listenerId);
+    if (listener === undefined) throw new SmsGateError('OPTION_INVALID', `no listener ${listenerId} on a running gateway`, { field: 'listenerId' });
+    await listener.listening.ready;
+  }
+
   /** Keeps deliveries until `release` (while the platform's listeners are being replaced). */
   hold(): void {
     this.held ??= [];
