@@ -49,22 +49,20 @@ describe('n8n: SMS Gateway Trigger node', function () {
     await until(() => smsc.sessions() === 0, 5000, 'the unbind');
   });
 
-  it('emits an inbound SMS once it is stored, and only then is it acknowledged', async () => {
+  it('emits an inbound SMS once it is stored, which is before it is acknowledged', async () => {
     run = await activate({ events: ['inbound'] });
     const store = new SqliteStore(storePath());
     await store.open();
-    // What had happened when the SMSC got its deliver_sm_resp: the event must have been
-    // emitted, which the gateway does only after storing it.
-    let emittedAtAck: number | undefined;
+    // What had happened when the SMSC got its deliver_sm_resp: the SMS is stored, and so is its
+    // event in the store's feed (the transport answers once it is appended), which reaches the
+    // trigger in whichever process listens: emitted here perhaps only after the answer.
     let storedAtAck: string[] | undefined;
     smsc.once('deliver-resp', () => {
-      emittedAtAck = run!.emitted.length;
       void store.listInbound(100).then((list) => (storedAtAck = list.map((m) => m.text)));
     });
     await smsc.injectMo({ from: '+447700900123', to: '+447700900555', text: 'Hello n8n, this is an inbound SMS' });
     await until(() => run!.emitted.length === 1 && storedAtAck !== undefined, 5000, 'the inbound event');
     await store.close();
-    assert.equal(emittedAtAck, 1, 'emitted before the deliver_sm_resp');
     const [event] = jsonOf(run.emitted);
     assert.deepEqual(
       { ...event, id: typeof event!.id, receivedAt: typeof event!.receivedAt },

@@ -4,9 +4,10 @@
  *
  * trigger() takes a receiving connection from the pool (a bind, or the open modem) and
  * closeFunction gives it back, which closes it unless sends in this process still use it.
- * Every event reaches this node only after the gateway has stored it; the transport answers
- * the network (deliver_sm_resp, deleting the SMS from the SIM) only then, so an n8n that stops
- * between the two gets the event again rather than losing it.
+ * Every event reaches this node only after the gateway has stored it and put it in the store's
+ * event feed; the transport answers the network (deliver_sm_resp, deleting the SMS from the SIM)
+ * only then, so an event this n8n has not handed on when it stops waits in the feed for the
+ * trigger's return (or another n8n process of the instance takes it) rather than being lost.
  */
 import { randomUUID } from 'node:crypto';
 import {
