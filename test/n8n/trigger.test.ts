@@ -181,11 +181,20 @@ describe('n8n: SMS Gateway Trigger node', function () {
     assert.equal(smsc.submits.length, 3);
   });
 
-  it('in manual mode, gives n8n the first event as the test output', async () => {
-    run = await activate({}, 'manual');
-    await smsc.injectMo({ from: '+447700900123', to: '60123', text: 'first' });
-    const data = await run.response.manualTriggerResponse!;
-    assert.equal(data[0]![0]!.json.text, 'first');
+  it('in manual mode, gives n8n the first event as the test output, without taking it from the active trigger', async () => {
+    // The workflow is active, and its trigger is also listened to for a test event: the same
+    // workflow and node, which would share one listener id, so one event would go to one of them.
+    run = await activate();
+    const test = await activate({}, 'manual');
+    try {
+      await smsc.injectMo({ from: '+447700900123', to: '60123', text: 'first' });
+      const data = await test.response.manualTriggerResponse!;
+      assert.equal(data[0]![0]!.json.text, 'first');
+      await until(() => run!.emitted.length === 1, 5000, 'the active trigger to have it too');
+      assert.equal(jsonOf(run.emitted)[0]!.text, 'first');
+    } finally {
+      await test.response.closeFunction!();
+    }
   });
 
   it('refuses to activate with a credential that cannot receive, or a bind the SMSC refuses', async () => {
