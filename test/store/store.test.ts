@@ -1,6 +1,7 @@
 /**
- * One contract, every store: what the gateway relies on must hold for memory and sqlite alike
- * (and later Redis).
+ * One contract, every store: what the gateway relies on must hold for memory, sqlite and Redis
+ * alike. The Redis store runs against a real redis-server this file starts (helpers/redis-server),
+ * each test under a prefix of its own.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,16 +10,50 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { MemoryStore } from '../../src/store/memory';
+import { RedisStore } from '../../src/store/redis';
 import { SqliteStore } from '../../src/store/sqlite';
 import type { MessageRecord, QuotaCap, Store } from '../../src/store/types';
 import { sampleRecord } from '../helpers/records';
+import { RedisServer } from '../helpers/redis-server';
+
+/** One redis-server for the whole file, started when a Redis test first needs it. */
+let redisServer: Promise<RedisServer> | undefined;
+function redis(): Promise<RedisServer> {
+  redisServer ??= RedisServer.start();
+  return redisServer;
+}
+after(async () => {
+  if (redisServer !== undefined) await (await redisServer).dispose();
+});
+
+let prefixes = 0;
+/** A prefix no other test uses: each test has a store of its own on the one server. */
+function freshPrefix(): string {
+  return `t${++prefixes}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * What another process opens to reach the same store: a sqlite file's path, or a Redis store's
+ * config as JSON (test/fixtures/store-from-spec reads either).
+ */
+async function storeSpec(store: Store): Promise<string> {
+  if (store instanceof SqliteStore) return store.path;
+  return JSON.stringify({ type: 'redis', url: (await redis()).url(), prefix: (store as RedisStore).prefix });
+}
+
+/** A store of `kind`, not open yet: sqlite in `dir`, Redis under `prefix`. */
+async function newStore(kind: 'memory' | 'sqlite' | 'redis', dir: string, prefix = freshPrefix(), file = join(dir, 'gw.db')): Promise<Store> {
+  if (kind === 'memory') return new MemoryStore();
+  if (kind === 'sqlite') return new SqliteStore(file);
+  return new RedisStore({ url: (await redis()).url(), prefix });
+}
 
 /** A claim-loop process (test/fixtures/claim-loop) on `path`: `ready` once it is open, then the ids it claimed. */
 function claimInChild(
-  path: string,
+  spec: string,
   owner: string,
 ): { ready: Promise<void>; go(): void; holdsBatch: Promise<void>; goOn(): void; claimed: Promise<string[]> } {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'claim-loop.js'), path, owner], {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'claim-loop.js'), spec, owner], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -43,14 +78,14 @@ function claimInChild(
 
 const NOW = 1_700_000_000_000;
 
-for (const kind of ['memory', 'sqlite'] as const) {
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store`, () => {
     let dir: string;
     let store: Store;
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'nested', 'gw.db'));
+      store = await newStore(kind, dir, undefined, join(dir, 'nested', 'gw.db'));
       await store.open();
     });
 
@@ -533,15 +568,16 @@ for (const kind of ['memory', 'sqlite'] as const) {
   });
 }
 
-describe('sqlite store shared by two connections (two processes)', () => {
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store shared by two connections (two processes)`, () => {
   let dir: string;
-  let one: SqliteStore;
-  let two: SqliteStore;
+  let one: Store;
+  let two: Store;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-    one = new SqliteStore(join(dir, 'gw.db'));
-    two = new SqliteStore(join(dir, 'gw.db'));
+    const prefix = freshPrefix();
+    one = await newStore(kind, dir, prefix);
+    two = await newStore(kind, dir, prefix);
     await one.open();
     await two.open();
   });
@@ -589,12 +625,12 @@ describe('sqlite store shared by two connections (two processes)', () => {
     assert.equal((await two.retry(record.id, 'two', { attempts: 1, at: NOW + 5, error, now: NOW }))?.record.attempts, 1);
   });
 
-  it('two processes claiming from one file at once take each message exactly once', async function () {
+  it('two processes claiming from one store at once take each message exactly once', async function () {
     this.timeout(60_000);
     const total = 1500;
     for (let i = 0; i < total; i++) await one.insertMessage(sampleRecord({ id: `m${i}`, nextAttemptAt: NOW }));
-    const path = join(dir, 'gw.db');
-    const children = ['p1', 'p2'].map((owner) => claimInChild(path, owner));
+    const spec = await storeSpec(one);
+    const children = ['p1', 'p2'].map((owner) => claimInChild(spec, owner));
     await Promise.all(children.map((child) => child.ready));
     for (const child of children) child.go();
     // Each holds a first batch while the other holds its own; from there on they race freely.
@@ -709,7 +745,7 @@ describe('sqlite store across a reopen', () => {
 
 // --- rate quotas (takeQuota) and the states waiters poll (messageStates) ------------------------
 
-for (const kind of ['memory', 'sqlite'] as const) {
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store: rate quotas and watched states`, () => {
     let dir: string;
     let store: Store;
@@ -719,7 +755,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'gw.db'));
+      store = await newStore(kind, dir);
       await store.open();
     });
 
@@ -771,6 +807,12 @@ for (const kind of ['memory', 'sqlite'] as const) {
         const rows = (store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM quota_events').get().n;
         assert.ok(rows <= 200, `${rows} events kept after 400 taken, 200 of them expired`);
       }
+      if (store instanceof RedisStore) {
+        const command = (store as unknown as { command(args: string[]): Promise<number> }).command.bind(store);
+        let events = 0;
+        for (let i = 0; i < 200; i++) events += await command(['ZCARD', `{${store.prefix}}:quota:recipient:${i}`]);
+        assert.equal(events, 200, 'each key keeps only its event in the window');
+      }
     });
 
     it('gives the stored state of the messages asked for, leaving out unknown ids', async () => {
@@ -786,18 +828,22 @@ for (const kind of ['memory', 'sqlite'] as const) {
   });
 }
 
-describe('sqlite store: quotas and states shared by processes', () => {
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: quotas and states shared by processes`, () => {
   let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'))));
+  let prefix: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    prefix = freshPrefix();
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('four processes racing for one cap are given exactly its slots', async () => {
-    const path = join(dir, 'gw.db');
-    const first = new SqliteStore(path);
+    const first = await newStore(kind, dir, prefix);
     await first.open(); // the schema, before the processes race to create it
     await first.close();
+    const spec = await storeSpec(first);
     const children = ['a', 'b', 'c', 'd'].map((name) =>
-      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-quota.js'), path, name, '25', '37'], {
+      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-quota.js'), spec, name, '25', '37'], {
         stdio: ['pipe', 'pipe', 'inherit'],
       }),
     );
@@ -815,7 +861,7 @@ describe('sqlite store: quotas and states shared by processes', () => {
       assert.deepEqual(codes, [0, 0, 0, 0]);
       const taken = outputs.map((o) => (JSON.parse(o.read().split('\n').find((line) => line.startsWith('{'))!) as { taken: number }).taken);
       assert.equal(taken.reduce((sum, n) => sum + n, 0), 37, `taken per process: ${taken.join(', ')}`);
-      const store = new SqliteStore(path);
+      const store = await newStore(kind, dir, prefix);
       await store.open();
       assert.deepEqual(await store.takeQuota([{ key: 'recipient:+447700900123', windowMs: 3_600_000, max: 37 }], Date.now(), 'after'), { taken: false, refusedBy: 0 });
       await store.close();
@@ -825,7 +871,7 @@ describe('sqlite store: quotas and states shared by processes', () => {
   });
 
   it("gives one connection the state another one stored, past the claimed-record cache", async () => {
-    const [one, two] = [new SqliteStore(join(dir, 'gw.db')), new SqliteStore(join(dir, 'gw.db'))];
+    const [one, two] = [await newStore(kind, dir, prefix), await newStore(kind, dir, prefix)];
     await one.open();
     await two.open();
     const record = sampleRecord();

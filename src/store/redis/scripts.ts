@@ -1,0 +1,344 @@
+/**
+ * The Redis store's atomic steps, as Lua scripts (keys.ts describes the data they keep). Redis
+ * runs a script with nothing else in between, so each is a transaction across every process that
+ * shares the store. Each script takes the key base (`{prefix}:`) as ARGV[1] and builds its key
+ * names from it; times come in as arguments (the caller's `now`, as with the other stores), so a
+ * script is deterministic and replicates as it is.
+ *
+ * A message's state change itself (lifecycle.ts's pure functions) is computed in JavaScript from
+ * the record as read, and `write` stores it only if the record's version (`ver`) is still the one
+ * read, with the step's condition on the lease checked inside: an optimistic transaction, retried
+ * when another process changed the message in between. The rules stay in one place, shared with
+ * the memory and sqlite stores, and no script decodes JSON (cjson would turn an empty list into
+ * an object).
+ */
+import { createHash } from 'node:crypto';
+
+/** Helpers every script starts with. */
+const PRELUDE = `
+local B = ARGV[1]
+local function msg(id) return B .. 'm:' .. id end
+-- The member qm of a queue holds the id after the 16-digit sequence and a bar.
+local function id_of(qm) return string.sub(qm, 18) end
+local function stop_waiting(id)
+  local waits = redis.call('HGET', msg(id), 'waits')
+  if waits then
+    for t in string.gmatch(waits, '[^\\n]+') do redis.call('SREM', B .. 'w:' .. t, id) end
+    redis.call('HDEL', msg(id), 'waits')
+  end
+end
+local function end_lease(id)
+  redis.call('HDEL', msg(id), 'owner', 'until')
+  redis.call('ZREM', B .. 'leases', id)
+end
+-- A QUEUED message goes to the leases while its lease is live, else to its claimable queue.
+local function place(id, now)
+  local h = redis.call('HMGET', msg(id), 'prio', 'next', 'qm', 'owner', 'until')
+  if h[4] and tonumber(h[5]) > now then
+    redis.call('ZREM', B .. 'q:' .. h[1], h[3])
+    redis.call('ZADD', B .. 'leases', h[5], id)
+  else
+    redis.call('ZREM', B .. 'leases', id)
+    redis.call('ZADD', B .. 'q:' .. h[1], h[2], h[3])
+  end
+end
+`;
+
+/**
+ * ARGV: base, id, idempotency key ('' none), doc, state, next, priority, rest at ('' none),
+ * refused ('1'/'0'). Returns {1} when inserted, {0, doc, next} of the message holding the key.
+ */
+const INSERT = `
+local id, key, state, next = ARGV[2], ARGV[3], ARGV[5], ARGV[6]
+if key ~= '' then
+  local holder = redis.call('HGET', B .. 'idem', key)
+  if holder then
+    local h = redis.call('HMGET', msg(holder), 'doc', 'next')
+    if h[1] then return {0, h[1], h[2]} end
+  end
+end
+local m = msg(id)
+if redis.call('EXISTS', m) == 1 then return redis.error_reply('message ' .. id .. ' exists already') end
+local qm = string.format('%016d', redis.call('INCR', B .. 'seq')) .. '|' .. id
+redis.call('HSET', m, 'doc', ARGV[4], 'state', state, 'next', next, 'prio', ARGV[7], 'ver', 1, 'qm', qm)
+redis.call('HINCRBY', B .. 'counts', state, 1)
+if key ~= '' then
+  redis.call('HSET', B .. 'idem', key, id)
+  redis.call('HSET', m, 'idem', key)
+end
+if state == 'QUEUED' then
+  redis.call('ZADD', B .. 'q:' .. ARGV[7], next, qm)
+  redis.call('ZADD', B .. 'queued', next, id)
+end
+if ARGV[8] ~= '' then redis.call('ZADD', B .. (ARGV[9] == '1' and 'rest:refused' or 'rest'), ARGV[8], id) end
+return {1}
+`;
+
+/**
+ * A message's transition. ARGV: base, id, version read, condition (any: none; queued: QUEUED;
+ * owner: QUEUED and leased by the owner; free: QUEUED under no live lease), owner, now, doc ('':
+ * links only), state, next, priority, rest at ('' none), refused, ends lease ('1'/'0'), waits
+ * (transport ids one per line, '' none), link count, then per link: pl key, field, value.
+ * Links are made first, whatever the outcome, while the message exists (a submit that happened
+ * is linked). Returns 'ok', 'gone', 'conflict' (the version moved: read again) or 'refused'.
+ */
+const WRITE = `
+local id, now = ARGV[2], tonumber(ARGV[6])
+local m = msg(id)
+if redis.call('EXISTS', m) == 0 then return 'gone' end
+local links = tonumber(ARGV[15])
+for i = 0, links - 1 do
+  local key, field = ARGV[16 + i * 3], ARGV[17 + i * 3]
+  redis.call('HSET', B .. key, field, ARGV[18 + i * 3])
+  redis.call('SADD', B .. 'ml:' .. id, string.match(field, '\\n(.*)$') .. ' ' .. key)
+end
+if ARGV[7] == '' then return 'refused' end
+local h = redis.call('HMGET', m, 'ver', 'state', 'prio', 'qm', 'owner', 'until')
+if h[1] ~= ARGV[3] then return 'conflict' end
+local cond = ARGV[4]
+if cond ~= 'any' and h[2] ~= 'QUEUED' then return 'refused' end
+if cond == 'owner' and h[5] ~= ARGV[5] then return 'refused' end
+if cond == 'free' and h[6] and tonumber(h[6]) > now then return 'refused' end
+local old, new = h[2], ARGV[8]
+if old ~= new then
+  redis.call('HINCRBY', B .. 'counts', old, -1)
+  redis.call('HINCRBY', B .. 'counts', new, 1)
+end
+if old == 'QUEUED' then
+  redis.call('ZREM', B .. 'q:' .. h[3], h[4])
+  redis.call('ZREM', B .. 'queued', id)
+  stop_waiting(id)
+end
+if ARGV[13] == '1' or new ~= 'QUEUED' then end_lease(id) end
+redis.call('HSET', m, 'doc', ARGV[7], 'state', new, 'next', ARGV[9], 'prio', ARGV[10], 'ver', tonumber(h[1]) + 1)
+if new == 'QUEUED' then
+  redis.call('ZADD', B .. 'queued', ARGV[9], id)
+  place(id, now)
+end
+redis.call('ZREM', B .. 'rest', id)
+redis.call('ZREM', B .. 'rest:refused', id)
+if ARGV[11] ~= '' then redis.call('ZADD', B .. (ARGV[12] == '1' and 'rest:refused' or 'rest'), ARGV[11], id) end
+if ARGV[14] ~= '' then
+  for t in string.gmatch(ARGV[14], '[^\\n]+') do redis.call('SADD', B .. 'w:' .. t, id) end
+  redis.call('HSET', m, 'waits', ARGV[14])
+end
+return 'ok'
+`;
+
+/**
+ * ARGV: base, now, limit, owner, lease until. First puts the leases that lapsed back in their
+ * queues, then leases up to `limit` due messages, highest priority first, then by due time and
+ * arrival. Returns doc, next, doc, next, ...
+ */
+const CLAIM = `
+local now, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', B .. 'leases', '-inf', now, 'LIMIT', 0, 1000)) do
+  local h = redis.call('HMGET', msg(id), 'state', 'prio', 'next', 'qm')
+  redis.call('ZREM', B .. 'leases', id)
+  if h[1] == 'QUEUED' then redis.call('ZADD', B .. 'q:' .. h[2], h[3], h[4]) end
+end
+local out, taken = {}, 0
+for p = 3, 0, -1 do
+  if taken >= limit then break end
+  local q = B .. 'q:' .. p
+  for _, qm in ipairs(redis.call('ZRANGEBYSCORE', q, '-inf', now, 'LIMIT', 0, limit - taken)) do
+    local id = id_of(qm)
+    redis.call('ZREM', q, qm)
+    redis.call('ZADD', B .. 'leases', ARGV[5], id)
+    redis.call('HSET', msg(id), 'owner', ARGV[4], 'until', ARGV[5])
+    local h = redis.call('HMGET', msg(id), 'doc', 'next')
+    out[#out + 1] = h[1]
+    out[#out + 1] = h[2]
+    taken = taken + 1
+  end
+end
+return out
+`;
+
+/** ARGV: base, owner, until, ids... Returns the ids whose lease it extended. */
+const RENEW = `
+local renewed = {}
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  local h = redis.call('HMGET', msg(id), 'state', 'owner', 'prio', 'qm')
+  if h[1] == 'QUEUED' and h[2] == ARGV[2] then
+    redis.call('HSET', msg(id), 'until', ARGV[3])
+    redis.call('ZREM', B .. 'q:' .. h[3], h[4])
+    redis.call('ZADD', B .. 'leases', ARGV[3], id)
+    renewed[#renewed + 1] = id
+  end
+end
+return renewed
+`;
+
+/** ARGV: base, id, owner, now. */
+const RELEASE = `
+local id = ARGV[2]
+if redis.call('HGET', msg(id), 'owner') ~= ARGV[3] then return 0 end
+end_lease(id)
+if redis.call('HGET', msg(id), 'state') == 'QUEUED' then place(id, tonumber(ARGV[4])) end
+return 1
+`;
+
+/** ARGV: base, transport id, now. Returns how many QUEUED messages waited for it. */
+const WAKE = `
+local now = tonumber(ARGV[3])
+local woken = 0
+for _, id in ipairs(redis.call('SMEMBERS', B .. 'w:' .. ARGV[2])) do
+  local m = msg(id)
+  local h = redis.call('HMGET', m, 'state', 'next', 'prio', 'qm')
+  if h[1] == 'QUEUED' then
+    if tonumber(h[2]) > now then
+      redis.call('HSET', m, 'next', ARGV[3])
+      redis.call('HINCRBY', m, 'ver', 1)
+      redis.call('ZADD', B .. 'queued', ARGV[3], id)
+      redis.call('ZADD', B .. 'q:' .. h[3], 'XX', ARGV[3], h[4])
+    end
+    woken = woken + 1
+  end
+  stop_waiting(id)
+end
+return woken
+`;
+
+/**
+ * ARGV: base, cutoff for final messages, cutoff for refused ones, most to remove. Removes
+ * messages resting since before their cutoff, with their idempotency keys and provider links.
+ */
+const PURGE_MESSAGES = `
+local most, removed = tonumber(ARGV[4]), 0
+for _, rest in ipairs({{'rest', ARGV[2]}, {'rest:refused', ARGV[3]}}) do
+  if removed >= most then break end
+  local index = B .. rest[1]
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. rest[2], 'LIMIT', 0, most - removed)) do
+    local m = msg(id)
+    local h = redis.call('HMGET', m, 'state', 'idem')
+    if h[1] then redis.call('HINCRBY', B .. 'counts', h[1], -1) end
+    if h[2] and redis.call('HGET', B .. 'idem', h[2]) == id then redis.call('HDEL', B .. 'idem', h[2]) end
+    for _, link in ipairs(redis.call('SMEMBERS', B .. 'ml:' .. id)) do
+      local segment, key = string.match(link, '^(%d+) (.*)$')
+      redis.call('HDEL', B .. key, id .. '\\n' .. segment)
+    end
+    redis.call('DEL', m, B .. 'ml:' .. id)
+    redis.call('ZREM', index, id)
+    removed = removed + 1
+  end
+end
+return removed
+`;
+
+/** ARGV: base, cutoff, most. Removes inbound messages received before the cutoff. */
+const PURGE_INBOUND = `
+local old = redis.call('ZRANGEBYSCORE', B .. 'in:t', '-inf', '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(old) do
+  redis.call('HDEL', B .. 'in', id_of(member))
+  redis.call('ZREM', B .. 'in:t', member)
+end
+return #old
+`;
+
+/** ARGV: base, id, receivedAt, doc. */
+const SAVE_INBOUND = `
+local member = string.format('%016d', redis.call('INCR', B .. 'in:seq')) .. '|' .. ARGV[2]
+redis.call('HSET', B .. 'in', ARGV[2], ARGV[4])
+redis.call('ZADD', B .. 'in:t', ARGV[3], member)
+return 1
+`;
+
+/** ARGV: base, limit. The newest inbound messages' JSON, newest first. */
+const LIST_INBOUND = `
+local out = {}
+for _, member in ipairs(redis.call('ZREVRANGE', B .. 'in:t', 0, tonumber(ARGV[2]) - 1)) do
+  local doc = redis.call('HGET', B .. 'in', id_of(member))
+  if doc then out[#out + 1] = doc end
+end
+return out
+`;
+
+/**
+ * ARGV: base, group, sequence, receivedAt, part JSON, total. Keeps the part (a repeat is
+ * ignored); when its message is complete, removes the group and returns its parts' JSON.
+ */
+const ADD_PART = `
+local g = B .. 'ip:' .. ARGV[2]
+if redis.call('HSETNX', g, ARGV[3], ARGV[5]) == 1 then
+  local first = redis.call('ZSCORE', B .. 'ip:first', ARGV[2])
+  if not first or tonumber(ARGV[4]) < tonumber(first) then redis.call('ZADD', B .. 'ip:first', ARGV[4], ARGV[2]) end
+end
+if redis.call('HLEN', g) < tonumber(ARGV[6]) then return false end
+local parts = redis.call('HVALS', g)
+redis.call('DEL', g)
+redis.call('ZREM', B .. 'ip:first', ARGV[2])
+return parts
+`;
+
+/** ARGV: base, max score (exclusive, or '+inf'), most. Removes and returns stale groups' parts. */
+const TAKE_STALE_PARTS = `
+local out = {}
+for _, group in ipairs(redis.call('ZRANGEBYSCORE', B .. 'ip:first', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))) do
+  local g = B .. 'ip:' .. group
+  out[#out + 1] = redis.call('HVALS', g)
+  redis.call('DEL', g)
+  redis.call('ZREM', B .. 'ip:first', group)
+end
+return out
+`;
+
+/**
+ * ARGV: base, now, token, then per cap: key, windowMs, max. Returns -1 when taken, else the
+ * index of the first cap without room (nothing counted).
+ */
+const TAKE_QUOTA = `
+local now, token = tonumber(ARGV[2]), ARGV[3]
+local caps = {}
+for i = 4, #ARGV, 3 do
+  caps[#caps + 1] = { key = B .. 'quota:' .. ARGV[i], window = tonumber(ARGV[i + 1]), max = tonumber(ARGV[i + 2]) }
+end
+for _, cap in ipairs(caps) do redis.call('ZREMRANGEBYSCORE', cap.key, '-inf', now - cap.window) end
+for _, cap in ipairs(caps) do
+  if redis.call('ZSCORE', cap.key, token) then return -1 end
+end
+for i, cap in ipairs(caps) do
+  if redis.call('ZCARD', cap.key) >= cap.max then return i - 1 end
+end
+for _, cap in ipairs(caps) do
+  redis.call('ZADD', cap.key, now, token)
+  redis.call('PEXPIRE', cap.key, math.ceil(cap.window))
+end
+return -1
+`;
+
+/** ARGV: base, ids... The state of each ('' when there is no such message), in order. */
+const STATES = `
+local out = {}
+for i = 2, #ARGV do out[#out + 1] = redis.call('HGET', msg(ARGV[i]), 'state') or '' end
+return out
+`;
+
+export interface Script {
+  readonly name: string;
+  readonly source: string;
+  readonly sha1: string;
+}
+
+function script(name: string, body: string): Script {
+  const source = PRELUDE + body;
+  return { name, source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+export const SCRIPTS = {
+  insert: script('insert', INSERT),
+  write: script('write', WRITE),
+  claim: script('claim', CLAIM),
+  renew: script('renew', RENEW),
+  release: script('release', RELEASE),
+  wake: script('wake', WAKE),
+  purgeMessages: script('purgeMessages', PURGE_MESSAGES),
+  purgeInbound: script('purgeInbound', PURGE_INBOUND),
+  saveInbound: script('saveInbound', SAVE_INBOUND),
+  listInbound: script('listInbound', LIST_INBOUND),
+  addPart: script('addPart', ADD_PART),
+  takeStaleParts: script('takeStaleParts', TAKE_STALE_PARTS),
+  takeQuota: script('takeQuota', TAKE_QUOTA),
+  states: script('states', STATES),
+} as const;
