@@ -96,6 +96,11 @@ export class RedisStore implements Store {
     this.base = keyBase(this.prefix);
   }
 
+  /** Whether the connection is up now (while it is not, calls fail with STORE_UNAVAILABLE). */
+  get connected(): boolean {
+    return this.client?.isReady ?? false;
+  }
+
   async open(): Promise<void> {
     if (this.client !== undefined) return;
     const { client } = await connect(this.options, (err) => (this.lastError = err));

@@ -177,35 +177,43 @@ function checkVersion(info: string, address: RedisAddress): void {
   const found = /^redis_version:([\d.]+)/m.exec(info)?.[1];
   const version = (found ?? '0').split('.').map(Number);
   const minimum = MINIMUM_REDIS_VERSION;
-  const older = minimum.findIndex((part, i) => (version[i] ?? 0) !== part);
-  if (older >= 0 && (version[older] ?? 0) < minimum[older]!) {
-    throw new SmsGateError(
-      'STORE_ERROR',
-      `store.url: the Redis at ${address.redacted} is version ${found ?? 'unknown'}; the store needs ${minimum.join('.')} or later`,
-      { field: 'store.url' },
-    );
-  }
+  const differs = minimum.findIndex((part, i) => (version[i] ?? 0) !== part);
+  if (differs >= 0 && (version[differs] ?? 0) < minimum[differs]!) throw tooOld(found ?? 'unknown', address);
 }
 
-/** Why open() failed, in words a user can act on, naming the field to fix. */
+function tooOld(version: string, address: RedisAddress): SmsGateError {
+  return new SmsGateError(
+    'STORE_ERROR',
+    `store.url: the Redis at ${address.redacted} is version ${version}; the store needs ${MINIMUM_REDIS_VERSION.join('.')} or later`,
+    { field: 'store.url' },
+  );
+}
+
+/**
+ * Why open() failed, in words a user can act on, naming the field to fix: CONFIG_INVALID when
+ * the configuration must change (password, database, TLS), STORE_UNAVAILABLE when Redis may
+ * just not be there yet (refused, no answer, a name that does not resolve).
+ */
 function openError(err: Error, address: RedisAddress, tls: boolean): SmsGateError {
   const said = scrub(err.message, address.password);
   const at = `Redis at ${address.redacted}`;
-  const code = (err as NodeJS.ErrnoException).code;
-  let why: string;
-  let field = 'store.url';
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(said)) why = `the user name or password was refused (${said})`;
-  else if (/DB index/i.test(said)) why = `the database number is out of range (${said})`;
-  else if (code === 'ECONNREFUSED') why = 'nothing listens on that port (connection refused)';
-  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'the host name does not resolve';
-  else if (tls && /certificate|self.signed|unable to verify|CERT_|altnames/i.test(said)) {
-    why = `its TLS certificate is not trusted (${said}); give the CA in store.tls.ca`;
-    field = 'store.tls.ca';
-  } else if (tls && /Connection timeout|no answer|wrong version|EPROTO|SSL|TLS|socket hang up|closed/i.test(said)) {
-    why = `no TLS handshake (${said}): is that port plain Redis? Use redis:// and no tls for it`;
-  } else if (/Connection timeout|no answer/i.test(said)) why = `no answer in time (${said})`;
-  else why = said;
-  return new SmsGateError('STORE_UNAVAILABLE', `${field}: cannot open the ${at}: ${why}`, { field });
+  const code = (err as NodeJS.ErrnoException).code ?? /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b/.exec(said)?.[1];
+  const invalid = (why: string, field = 'store.url') =>
+    new SmsGateError('CONFIG_INVALID', `${field}: cannot open the ${at}: ${why}`, { field });
+  const unavailable = (why: string) => new SmsGateError('STORE_UNAVAILABLE', `store.url: cannot open the ${at}: ${why}`, { field: 'store.url' });
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(said)) return invalid(`the user name or password was refused (${said})`);
+  if (/DB index/i.test(said)) return invalid(`the database number is out of range (${said})`);
+  // HELLO came with Redis 6: an older server does not know it.
+  if (/unknown command .HELLO/i.test(said)) return tooOld('older than 6.0', address);
+  if (tls && /certificate|self.signed|unable to verify|CERT_|altnames/i.test(said)) {
+    return invalid(`its TLS certificate is not trusted (${said}); give the CA that signed it in store.tls.ca`, 'store.tls.ca');
+  }
+  if (tls && /timeout|no answer|wrong version|EPROTO|SSL|TLS|socket hang up|closed/i.test(said)) {
+    return invalid(`no TLS handshake (${said}): is that port plain Redis? For it, use redis:// and no store.tls`);
+  }
+  if (code === 'ECONNREFUSED') return unavailable('nothing listens on that port (connection refused)');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return unavailable('the host name does not resolve');
+  return unavailable(said);
 }
 
 /**
