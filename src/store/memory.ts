@@ -19,8 +19,9 @@ import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
-import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
+import { RestingMessages } from './resting-messages';
 import { QuotaLog } from './quota-log';
 import type {
   MessageRecord,
@@ -57,9 +58,8 @@ export class MemoryStore implements Store {
   /** Messages set aside for a link: transport id → ids waiting for it, and id → the transports it waits for. */
   private readonly waitersOf = new Map<string, Set<string>>();
   private readonly waitingFor = new Map<string, readonly string[]>();
-  /** Messages done (see restingSince), by when they came to rest: the refused, and the others. */
-  private readonly restingRefused = new LaterQueue();
-  private readonly resting = new LaterQueue();
+  /** Messages done (see restingSince), for retention. */
+  private readonly resting = new RestingMessages();
   private readonly counts = new Map<MessageState, number>();
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly leases = new Map<string, Lease>();
@@ -229,13 +229,11 @@ export class MemoryStore implements Store {
         this.later[previous.priority]!.remove(id);
         this.stopWaiting(id);
       }
-      this.resting.remove(id);
-      this.restingRefused.remove(id);
+      this.resting.remove(previous);
     }
     this.counts.set(record.state, (this.counts.get(record.state) ?? 0) + 1);
     let rests = FINAL_STATES.has(record.state) || (record.state === 'SUBMITTED' && !record.deliveryReport);
-    const resting = restingSince(record);
-    if (resting !== null) (resting.refused ? this.restingRefused : this.resting).add(id, resting.at);
+    this.resting.add(record);
     if (record.state === 'QUEUED') {
       if (record.nextAttemptAt > Date.now()) {
         this.later[record.priority]!.add(id, record.nextAttemptAt);
@@ -333,11 +331,9 @@ export class MemoryStore implements Store {
     let messages = 0;
     const finalCutoff = now - retention.finalDays * DAY;
     const refusedCutoff = now - retention.refusedHours * HOUR;
-    for (const [queue, cutoff] of [[this.resting, finalCutoff], [this.restingRefused, refusedCutoff]] as const) {
-      for (const { id } of queue.takeDue(cutoff - 1)) {
-        this.remove(id);
-        messages++;
-      }
+    for (const id of this.resting.takeDue(finalCutoff, refusedCutoff)) {
+      this.remove(id);
+      messages++;
     }
     const inboundCutoff = now - retention.inboundDays * DAY;
     let old = 0;
