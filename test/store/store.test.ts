@@ -614,6 +614,25 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store shared 
     }
   });
 
+  it('puts the parts of an inbound message that arrive at two connections together once', async () => {
+    const part = (message: number, sequence: number) => ({
+      transportId: 't', from: `+4474001234${String(message).padStart(2, '0')}`, to: '60000', text: `m${message} p${sequence}`,
+      receivedAt: 1000 + sequence, reference: 7, total: 3, sequence,
+    });
+    // The parts of 20 messages, each part to one of the two connections (an SMSC hands each to
+    // whichever bind it likes), all in flight together.
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, m) => [1, 2, 3].map((sequence) => ((m + sequence) % 2 === 0 ? one : two).addInboundPart(part(m, sequence)))).flat(),
+    );
+    const wholes = outcomes.filter((parts) => parts !== null);
+    assert.equal(wholes.length, 20, 'each message completed once');
+    for (const parts of wholes) {
+      const message = parts![0]!.from.slice(-2);
+      assert.deepEqual(parts!.map((p) => p.text), [1, 2, 3].map((sequence) => `m${Number(message)} p${sequence}`));
+    }
+    assert.deepEqual(await two.takeStaleInboundParts(Infinity), [], 'nothing left over');
+  });
+
   it("refuses a transition by the owner whose lease lapsed and another connection took", async () => {
     const record = sampleRecord();
     await one.insertMessage(record);
