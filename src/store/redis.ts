@@ -85,8 +85,7 @@ export class RedisStore implements Store {
   private readonly base: string;
   private client: Client | undefined;
   private readonly address: RedisAddress;
-  /** The last background connection error, for whoever asks (never carries the password). */
-  lastError: SmsGateError | undefined;
+  private lostWith: SmsGateError | undefined;
 
   constructor(private readonly options: RedisStoreOptions) {
     // A malformed URL is refused here already, naming store.url.
@@ -101,10 +100,14 @@ export class RedisStore implements Store {
     return this.client?.isReady ?? false;
   }
 
+  /** Why the connection was last lost or could not be made again (never with the password). */
+  get lastError(): SmsGateError | undefined {
+    return this.lostWith;
+  }
+
   async open(): Promise<void> {
     if (this.client !== undefined) return;
-    const { client } = await connect(this.options, (err) => (this.lastError = err));
-    this.client = client;
+    this.client = await connect(this.options, (err) => (this.lostWith = err));
   }
 
   async close(): Promise<void> {

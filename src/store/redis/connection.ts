@@ -106,7 +106,7 @@ function loadRedis(): typeof import('redis') {
  * port, password, database, version, a TLS handshake with a plain port) or store.tls.* (a file).
  * Once open, a lost connection is retried in the background, and calls fail at once meanwhile.
  */
-export async function connect(options: RedisConnectionOptions, onError: (err: SmsGateError) => void): Promise<{ client: Client; address: RedisAddress }> {
+export async function connect(options: RedisConnectionOptions, onError: (err: SmsGateError) => void): Promise<Client> {
   const address = parseRedisUrl(options.url);
   const tls = options.tls === undefined && !address.tls ? undefined : await tlsOptions(options.tls ?? {}, address.host);
   const timeoutMs = options.openTimeoutMs ?? 10_000;
@@ -137,12 +137,17 @@ export async function connect(options: RedisConnectionOptions, onError: (err: Sm
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
+  // What loses the race to the timer still settles later: its failure is not an unhandled one.
+  const settled = <T>(promise: Promise<T>) => {
+    promise.catch(() => undefined);
+    return Promise.race([promise, timedOut]);
+  };
   try {
-    await Promise.race([client.connect(), timedOut]);
-    const info = await Promise.race([client.sendCommand(['INFO', 'server']) as Promise<string>, timedOut]);
+    await settled(client.connect());
+    const info = await settled(client.sendCommand(['INFO', 'server']) as Promise<string>);
     checkVersion(String(info), address);
     opening = false;
-    return { client, address };
+    return client;
   } catch (err) {
     client.destroy();
     if (err instanceof SmsGateError) throw err;
