@@ -28,7 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import { SmsGateError, type ErrorInfo } from '../errors';
 import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
-import type { MessageState } from '../types';
+import { FINAL_STATES, type MessageState } from '../types';
 import { copy, freeze } from './frozen-record';
 import { inboundGroupKey } from './inbound-parts';
 import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
@@ -76,6 +76,8 @@ interface Step {
 const MAX_CONFLICTS = 100;
 /** Messages (and inbound messages, stale part groups) one script removes at most: no script runs long. */
 const CHUNK = 1000;
+/** How many records `recent` keeps: the messages in flight and awaiting reports, with room. */
+const RECENT_RECORDS = 4096;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -86,6 +88,14 @@ export class RedisStore implements Store {
   private client: Client | undefined;
   private readonly address: RedisAddress;
   private lostWith: SmsGateError | undefined;
+  /**
+   * The records this process claimed or changed last, with their versions, so that the steps
+   * after a claim (submitted, then the report) need no read first: a transition stores its
+   * change only if the version is still the one it started from, so a record another process
+   * changed since is caught by the script ('conflict'), read afresh and the change made again.
+   * Reads for callers (getMessage, messageStates) always go to Redis.
+   */
+  private readonly recent = new RecentRecords(RECENT_RECORDS);
 
   constructor(private readonly options: RedisStoreOptions) {
     // A malformed URL is refused here already, naming store.url.
@@ -183,7 +193,7 @@ export class RedisStore implements Store {
   }
 
   /** A message as stored, with the version a transition compares. */
-  private async read(id: string): Promise<{ record: MessageRecord; version: string } | undefined> {
+  private async read(id: string): Promise<Versioned | undefined> {
     const [doc, next, version] = await this.command<(string | null)[]>(['HMGET', this.key(`m:${id}`), 'doc', 'next', 'ver']);
     if (doc == null || next == null || version == null) return undefined;
     return { record: parseRecord(doc, next), version };
@@ -202,7 +212,11 @@ export class RedisStore implements Store {
     if (limit <= 0) return [];
     const reply = await this.run<string[]>(SCRIPTS.claim, [now, limit, owner, now + leaseMs]);
     const records: MessageRecord[] = [];
-    for (let i = 0; i < reply.length; i += 2) records.push(parseRecord(reply[i]!, reply[i + 1]!));
+    for (let i = 0; i < reply.length; i += 3) {
+      const record = parseRecord(reply[i]!, reply[i + 1]!);
+      this.recent.set(record.id, { record, version: reply[i + 2]! });
+      records.push(record);
+    }
     return records;
   }
 
@@ -231,7 +245,9 @@ export class RedisStore implements Store {
    */
   private async transition(id: string, change: (current: MessageRecord) => MessageRecord | undefined, step: Step): Promise<Transition | undefined> {
     for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-      const current = await this.read(id);
+      // The remembered record first: a stale one is refused by its version, and read again. Its
+      // state answers "not QUEUED" or "segment reported" truly even when stale: those never go back.
+      const current = (attempt === 0 ? this.recent.get(id) : undefined) ?? (await this.read(id));
       if (current === undefined) return undefined;
       const links = linkArgs(step.links, current.record, step.now);
       const changed = change(current.record);
@@ -254,9 +270,15 @@ export class RedisStore implements Store {
         links.length / 3,
         ...links,
       ]);
-      if (reply === 'conflict') continue;
+      if (reply === 'conflict') {
+        this.recent.delete(id);
+        continue;
+      }
       if (reply !== 'ok' || changed === undefined) return undefined;
-      return { record: freeze(changed), previous: current.record.state };
+      const record = freeze(changed);
+      if (FINAL_STATES.has(record.state)) this.recent.delete(id);
+      else this.recent.set(id, { record, version: String(Number(current.version) + 1) });
+      return { record, previous: current.record.state };
     }
     throw new SmsGateError('STORE_ERROR', `message ${id} kept changing under ${MAX_CONFLICTS} tries to change it`, { field: 'store' });
   }
@@ -437,6 +459,32 @@ export class RedisStore implements Store {
       removed = await this.run<number>(SCRIPTS.purgeInbound, [inboundCutoff, CHUNK]);
     }
     return { messages, inbound };
+  }
+}
+
+interface Versioned {
+  record: MessageRecord;
+  version: string;
+}
+
+/** The last `limit` records set, by id; setting one again makes it the newest. */
+class RecentRecords {
+  private readonly records = new Map<string, Versioned>();
+
+  constructor(private readonly limit: number) {}
+
+  get(id: string): Versioned | undefined {
+    return this.records.get(id);
+  }
+
+  set(id: string, versioned: Versioned): void {
+    this.records.delete(id);
+    this.records.set(id, versioned);
+    if (this.records.size > this.limit) this.records.delete(this.records.keys().next().value!);
+  }
+
+  delete(id: string): void {
+    this.records.delete(id);
   }
 }
 

@@ -128,7 +128,7 @@ return 'ok'
 /**
  * ARGV: base, now, limit, owner, lease until. First puts the leases that lapsed back in their
  * queues, then leases up to `limit` due messages, highest priority first, then by due time and
- * arrival. Returns doc, next, doc, next, ...
+ * arrival. Returns doc, next, version of each, one after another.
  */
 const CLAIM = `
 local now, limit = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -146,9 +146,10 @@ for p = 3, 0, -1 do
     redis.call('ZREM', q, qm)
     redis.call('ZADD', B .. 'leases', ARGV[5], id)
     redis.call('HSET', msg(id), 'owner', ARGV[4], 'until', ARGV[5])
-    local h = redis.call('HMGET', msg(id), 'doc', 'next')
+    local h = redis.call('HMGET', msg(id), 'doc', 'next', 'ver')
     out[#out + 1] = h[1]
     out[#out + 1] = h[2]
+    out[#out + 1] = h[3]
     taken = taken + 1
   end
 end
