@@ -6,11 +6,10 @@
  * The fields are checked by the config file's validator, so the editor and a JSON config
  * refuse the same things with the same words (minus the `transports[0].` prefix).
  */
-import { createTransport, validateConfig, type TransportConfig } from '../..';
-import { host, type ConnectionKind } from './host';
+import { validateConfig, type GatewayHost, type TransportConfig } from '../..';
 import type { NodeDefinition, NodeRedRuntime, RuntimeNode } from './red';
 
-export function registerConnections(RED: NodeRedRuntime): void {
+export function registerConnections(RED: NodeRedRuntime, host: GatewayHost): void {
   function SmppConnection(this: RuntimeNode, def: NodeDefinition) {
     RED.nodes.createNode(this, def);
     const config = {
@@ -47,17 +46,18 @@ export function registerConnections(RED: NodeRedRuntime): void {
   }
 
   /** Validates the fields, then hands the transport to the shared gateway; undone on close. */
-  function open(node: RuntimeNode, kind: ConnectionKind, label: string, raw: Record<string, unknown>): void {
+  function open(node: RuntimeNode, kind: 'smpp' | 'modem', label: string, raw: Record<string, unknown>): void {
     const info = { id: node.id, kind, label };
     const transport = checked(raw);
     if (typeof transport === 'string') {
       node.error(`${label}: ${transport}`);
       host.refuse(info, transport);
     } else {
-      host.join(RED, info, createTransport(transport, 0));
+      // A failure is the link's to tell (every status shows it) and the log's (the host logs it).
+      host.use(info, transport).catch(() => undefined);
     }
     node.on('close', (_removed, done) => {
-      host.leave(node.id).then(done, (err: Error) => {
+      host.drop(node.id).then(done, (err: Error) => {
         node.error(`${label}: ${err.message}`);
         done();
       });

@@ -3,8 +3,7 @@
  * throttled, no SIM, the error's detail) and, for senders, the outbox's queue depth. Details
  * come from the transports, which keep secrets out of them.
  */
-import type { LinkState } from '../..';
-import type { ConnectionInfo } from './host';
+import type { Connection, LinkState } from '../..';
 import type { NodeStatus } from './red';
 
 const LOOK: Record<LinkState, Required<Pick<NodeStatus, 'fill' | 'shape'>> & { text: string }> = {
@@ -27,7 +26,7 @@ const MAX_TEXT = 100;
  * `queued` is shown when given (send nodes); `note`, what the host says about the outbox (it
  * is in memory), is shown whole after the rest, which the length cap may shorten.
  */
-export function statusOf(connections: Array<ConnectionInfo | undefined>, { queued, note }: { queued?: number; note?: string } = {}): NodeStatus {
+export function statusOf(connections: Array<Readonly<Connection> | undefined>, { queued, note }: { queued?: number; note?: string } = {}): NodeStatus {
   if (connections.length === 0) return { fill: 'grey', shape: 'ring', text: 'no connection chosen' };
   const several = connections.length > 1;
   const parts = connections.map((connection) => {

@@ -6,13 +6,12 @@
  * replies to the sender), `msg.sms` {id, from, to, text, time, connection, connectionId,
  * incomplete}.
  */
-import type { StoredInbound } from '../..';
+import type { GatewayHost, StoredInbound } from '../..';
 import { chosenConnection } from './filter';
-import { host } from './host';
 import { statusOf } from './node-status';
 import type { NodeDefinition, NodeRedRuntime, RuntimeNode } from './red';
 
-export function registerReceive(RED: NodeRedRuntime): void {
+export function registerReceive(RED: NodeRedRuntime, host: GatewayHost): void {
   function ReceiveNode(this: RuntimeNode, def: NodeDefinition) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -33,14 +32,14 @@ export function registerReceive(RED: NodeRedRuntime): void {
       };
       node.send({ payload: message.text, topic: message.from, sms });
     };
-    host.on('inbound', onInbound);
+    const stopListening = host.listen(node.id, 'inbound', onInbound);
     if (only !== undefined) {
       host.on('change', showStatus);
       showStatus();
     }
 
     node.on('close', (_removed, done) => {
-      host.off('inbound', onInbound);
+      stopListening();
       host.off('change', showStatus);
       done();
     });

@@ -6,13 +6,12 @@
  * Output: `msg.payload` {id, correlation, state, reportState, errorCode, error, to, segments,
  * connection, connectionId, providerId, time}, `msg.topic` the correlation value, else the id.
  */
-import type { MessageRecord, ReportEvent, StateChange } from '../..';
+import type { GatewayHost, MessageRecord, ReportEvent, StateChange } from '../..';
 import { chosenConnection } from './filter';
-import { host } from './host';
 import { statusOf } from './node-status';
 import type { NodeDefinition, NodeRedRuntime, RuntimeNode } from './red';
 
-export function registerStatus(RED: NodeRedRuntime): void {
+export function registerStatus(RED: NodeRedRuntime, host: GatewayHost): void {
   function StatusNode(this: RuntimeNode, def: NodeDefinition) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -45,16 +44,14 @@ export function registerStatus(RED: NodeRedRuntime): void {
     const onState = ({ message }: StateChange) => emit(message, { reportState: null, errorCode: null, providerId: null });
     const showStatus = () => node.status(statusOf(only === undefined ? [] : [host.connection(only)], { note: host.outboxNote() }));
 
-    if (everyState) host.on('state', onState);
-    else host.on('report', onReport);
+    const stopListening = everyState ? host.listen(node.id, 'state', onState) : host.listen(node.id, 'report', onReport);
     if (only !== undefined) {
       host.on('change', showStatus);
       showStatus();
     }
 
     node.on('close', (_removed, done) => {
-      host.off('state', onState);
-      host.off('report', onReport);
+      stopListening();
       host.off('change', showStatus);
       done();
     });

@@ -6,21 +6,19 @@
  * accepted message on `msg.payload`. Bad input and refusals go to `done(err)`, so a Catch node
  * sees them; nothing a message carries can throw past this node.
  */
-import { SmsGateError, type MessageRecord, type SendRequest } from '../..';
-import { host } from './host';
+import { SmsGateError, type GatewayHost, type MessageRecord, type SendRequest } from '../..';
 import { statusOf } from './node-status';
 import type { NodeDefinition, NodeMessage, NodeRedRuntime, RuntimeNode } from './red';
 
 /** Options a message may set (on the msg, or in an object payload, which wins). */
 const OPTIONS = ['from', 'correlation', 'deliveryReport', 'validity', 'priority', 'encoding', 'tag', 'idempotencyKey', 'scheduleAt', 'smart'] as const;
 
-export function registerSend(RED: NodeRedRuntime): void {
+export function registerSend(RED: NodeRedRuntime, host: GatewayHost): void {
   function SendNode(this: RuntimeNode, def: NodeDefinition) {
     RED.nodes.createNode(this, def);
     const node = this;
     const connections = connectionsOf(def);
-    const roundRobin = def.strategy === 'round-robin' && connections.length > 1;
-    let turn = 0;
+    const strategy = def.strategy === 'round-robin' ? 'round-robin' : 'failover';
     const defaults: Partial<SendRequest> = {
       ...(textField(def.from) === '' ? {} : { from: textField(def.from) }),
       ...(textField(def.region) === '' ? {} : { region: textField(def.region).toUpperCase() }),
@@ -39,10 +37,8 @@ export function registerSend(RED: NodeRedRuntime): void {
         if (connections.length === 0) {
           throw new SmsGateError('OPTION_INVALID', 'this send node has no connection: choose one in its settings', { field: 'connection' });
         }
-        // Round-robin: the first connection rotates per message; the rest stay as failover.
-        const start = roundRobin ? turn++ % connections.length : 0;
-        const order = [...connections.slice(start), ...connections.slice(0, start)];
-        request = { ...defaults, ...requestOf(msg), transports: order };
+        // The gateway orders them: failover from the first, or round robin.
+        request = { ...defaults, ...requestOf(msg), transports: connections, strategy };
       } catch (err) {
         done(err as Error);
         return;
@@ -84,14 +80,14 @@ function connectionsOf(def: NodeDefinition): string[] {
 }
 
 /** What the message asks for, with its types checked; the gateway checks the values. */
-function requestOf(msg: NodeMessage): Omit<SendRequest, 'transports'> {
+function requestOf(msg: NodeMessage): Omit<SendRequest, 'transports' | 'strategy'> {
   const payload = msg.payload;
   const fromObject = typeof payload === 'object' && payload !== null && !Array.isArray(payload) && !Buffer.isBuffer(payload);
   const source: Record<string, unknown> = fromObject ? (payload as Record<string, unknown>) : {};
   const to = fromObject ? source.to : (msg.to ?? msg.topic);
   const text = fromObject ? source.text : payload;
 
-  const request: Omit<SendRequest, 'transports'> = { to: stringOf(to, 'to', 'the recipient (msg.to or msg.topic)'), text: stringOf(text, 'text', 'the text (msg.payload)') };
+  const request: Omit<SendRequest, 'transports' | 'strategy'> = { to: stringOf(to, 'to', 'the recipient (msg.to or msg.topic)'), text: stringOf(text, 'text', 'the text (msg.payload)') };
   const options: Record<string, unknown> = {};
   for (const key of OPTIONS) {
     const value = source[key] ?? msg[key];

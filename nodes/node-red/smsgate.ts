@@ -3,7 +3,7 @@
  * beside smsgate.html, icons/ and locales/). Node-RED calls it once per runtime start.
  */
 import { registerConnections } from './connections';
-import { host } from './host';
+import { runtimeHost } from './host';
 import { registerLookup } from './lookup';
 import { registerReceive } from './receive';
 import type { NodeRedRuntime } from './red';
@@ -11,10 +11,10 @@ import { registerStatus } from './reports';
 import { registerSend } from './send';
 
 export = function smsgate(RED: NodeRedRuntime): void {
-  host.watch(RED);
-  registerConnections(RED);
-  registerSend(RED);
-  registerReceive(RED);
-  registerStatus(RED);
+  const host = runtimeHost(RED);
+  registerConnections(RED, host);
+  registerSend(RED, host);
+  registerReceive(RED, host);
+  registerStatus(RED, host);
   registerLookup(RED);
 };

@@ -102,6 +102,8 @@ export interface SendRequest {
    * during a redeploy) is allowed: the message waits in the outbox until it is back.
    */
   transports?: string[];
+  /** How `transports` are ordered per message: `failover` (the default) or `round-robin`, as in a route. */
+  strategy?: 'failover' | 'round-robin';
 }
 
 export interface StateChange {
@@ -285,7 +287,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const sender =
       from === undefined ? null : parseSender(from, { region, field: 'from', ...(request.fromType ? { kind: request.fromType } : {}) });
     const route: Pick<RouteDecision, 'transports' | 'nationalLanguages'> | SmsGateError =
-      request.transports === undefined ? this.selectRoute(recipient, from, request.tag) : { transports: request.transports };
+      request.transports === undefined
+        ? this.selectRoute(recipient, from, request.tag)
+        : { transports: this.router.arrange(request.transports, request.strategy) };
     const validitySeconds = request.validitySeconds ?? this.defaults.validitySeconds;
     if (!(validitySeconds > 0)) {
       throw new SmsGateError('OPTION_INVALID', `validitySeconds must be a positive number, got ${validitySeconds}`, {

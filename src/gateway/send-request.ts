@@ -35,6 +35,7 @@ export const MAX_VALIDITY_SECONDS = 63 * 7 * 24 * 3600;
 const MAX_SEGMENTS = 255;
 const SENDER_KINDS: readonly SenderKind[] = ['alphanumeric', 'international', 'national', 'shortcode'];
 const ENCODINGS = ['auto', 'gsm7', 'ucs2'] as const;
+const STRATEGIES = ['failover', 'round-robin'] as const;
 const FIELDS: readonly (keyof SendRequest)[] = [
   'to',
   'text',
@@ -53,6 +54,7 @@ const FIELDS: readonly (keyof SendRequest)[] = [
   'maxSegments',
   'reference16',
   'transports',
+  'strategy',
 ];
 
 /**
@@ -94,6 +96,7 @@ export function checkSendRequest(request: unknown): SendRequest {
   set('maxSegments', (value, field) => integerIn(value, field, 1, MAX_SEGMENTS));
   set('reference16', boolean);
   set('transports', transportIds);
+  set('strategy', (value, field) => oneOf(value, field, STRATEGIES));
   return checked;
 }
 

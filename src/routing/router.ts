@@ -78,6 +78,8 @@ export class Router {
   private readonly matches: CompiledMatch[];
   /** Per route: the index of the transport the next round-robin message starts with. */
   private readonly nextStart: number[];
+  /** The same for transport lists that senders give themselves, per list. */
+  private readonly nextStartOfList = new Map<string, number>();
   private readonly random: () => number;
 
   constructor(routes: RouteConfig[], opts: RouterOptions = {}) {
@@ -98,6 +100,18 @@ export class Router {
     const decision: RouteDecision = { routeIndex, transports: this.order(routeIndex, route) };
     if (route.nationalLanguages !== undefined) decision.nationalLanguages = [...route.nationalLanguages];
     return decision;
+  }
+
+  /**
+   * Orders a sender's own transport list (a send request's `transports`) as a route with that
+   * list and strategy would: a Node-RED send node's connection and backup, round robin or not.
+   */
+  arrange(transports: string[], strategy: 'failover' | 'round-robin' = 'failover'): string[] {
+    if (strategy === 'failover' || transports.length < 2) return [...transports];
+    const key = transports.join('\n');
+    const start = this.nextStartOfList.get(key) ?? 0;
+    this.nextStartOfList.set(key, (start + 1) % transports.length);
+    return [...transports.slice(start), ...transports.slice(0, start)];
   }
 
   private order(routeIndex: number, route: RouteConfig): string[] {

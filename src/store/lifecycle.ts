@@ -90,6 +90,15 @@ export function acceptSegments(
   return { ...record, transportId, providerIds, updatedAt: now };
 }
 
+/**
+ * Whether a change leaves a QUEUED message's wait for a link (Store.setAside) as it was: one
+ * that leaves it QUEUED and due at the same time (a report that raced ahead of its submit, a
+ * segment accepted late) is no outbox decision, so the message still waits for its link.
+ */
+export function keepsLinkWait(previous: MessageRecord, next: MessageRecord): boolean {
+  return next.state === 'QUEUED' && next.nextAttemptAt === previous.nextAttemptAt;
+}
+
 /** Provider ids in segment order, as the segments they were given to. */
 export function bySegment(providerIds: readonly string[]): AcceptedSegment[] {
   return providerIds.map((providerId, segment) => ({ segment, providerId }));

@@ -19,7 +19,7 @@ import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
-import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { RestingMessages } from './resting-messages';
 import { QuotaLog } from './quota-log';
@@ -227,7 +227,7 @@ export class MemoryStore implements Store {
       if (previous.state === 'QUEUED') {
         this.queued[previous.priority]!.delete(id);
         this.later[previous.priority]!.remove(id);
-        this.stopWaiting(id);
+        if (!keepsLinkWait(previous, record)) this.stopWaiting(id);
       }
       this.resting.remove(previous);
     }
@@ -296,7 +296,8 @@ export class MemoryStore implements Store {
     let woken = 0;
     for (const id of [...(this.waitersOf.get(transportId) ?? [])]) {
       const record = this.read(id)!;
-      // put() takes it out of every link's waiters, as it leaves its place in the queue.
+      // Out of every link's waiters: woken once, by the first of its transports to come up.
+      this.stopWaiting(id);
       this.put(freeze({ ...record, nextAttemptAt: Math.min(now, record.nextAttemptAt) }), record);
       woken++;
     }

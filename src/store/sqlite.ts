@@ -14,7 +14,7 @@ import { SmsGateError, type ErrorInfo } from '../errors';
 import { freeze } from './frozen-record';
 import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
-import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import type { MessageState } from '../types';
 import type {
   MessageRecord,
@@ -412,7 +412,9 @@ export class SqliteStore implements Store {
       ).run(next.state, next.priority, next.nextAttemptAt, ...resting(next), JSON.stringify(next), id, ...where.params);
       if (Number(result.changes) === 0) return undefined;
       // Only a message retried or set aside can be waiting for a link.
-      if (current.state === 'QUEUED' && current.error !== null) this.sql('DELETE FROM link_waits WHERE message_id = ?').run(id);
+      if (current.state === 'QUEUED' && current.error !== null && !keepsLinkWait(current, next)) {
+        this.sql('DELETE FROM link_waits WHERE message_id = ?').run(id);
+      }
       alsoInWrite?.(next);
       this.recent.set(next);
       return { record: next, previous: current.state };
@@ -504,10 +506,15 @@ export class SqliteStore implements Store {
     now: number,
     condition: ReportCondition = 'unreported',
   ): Promise<Transition | undefined> {
-    return this.transition(
-      id,
-      (current) => (takesReport(current, segment, condition) ? applySegmentReport(current, segment, state, now) : undefined),
-      { sql: '', params: [], endsLease: false },
+    // One statement (a report leaves the lease and any wait for a link as they are), so no savepoint.
+    return this.write(
+      () =>
+        this.transitionInWrite(
+          id,
+          (current) => (takesReport(current, segment, condition) ? applySegmentReport(current, segment, state, now) : undefined),
+          { sql: '', params: [], endsLease: false },
+        ),
+      true,
     );
   }
 

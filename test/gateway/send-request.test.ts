@@ -75,6 +75,12 @@ describe('send request checks', function () {
       }
     });
 
+    it('takes strategy failover or round-robin for its own transports, and refuses any other by name', async () => {
+      await assertRefused({ to: TO, text: 'hi', transports: ['t1', 't2'], strategy: 'weighted' }, 'strategy', 'OPTION_INVALID', /failover, round-robin/);
+      const order = async () => (await assertAccepted({ to: TO, text: 'hi', transports: ['t1', 't2'], strategy: 'round-robin' })).transports;
+      assert.deepEqual([await order(), await order()], [['t1', 't2'], ['t2', 't1']]);
+    });
+
     it('refuses an unknown field by name, so a misspelt option is not silently ignored', async () => {
       await assertRefused({ to: TO, text: 'hi', validity: 60 }, 'validity', 'OPTION_INVALID', /unknown field "validity"/);
     });

@@ -7,7 +7,7 @@
  *   getNodeParameter); a parameter may be a function of the item, as an expression
  *   `{{ $json.to }}` is evaluated per item.
  * - getCredentials(type): the decrypted data, or n8n's error when the node has none of that type.
- * - continueOnFail(), getNode(), getInputData(), logger.
+ * - continueOnFail(), getNode(), getWorkflow() (a trigger's), getInputData(), logger.
  * - helpers.returnJsonArray as n8n-core implements it.
  * - A trigger in manual mode: after trigger() returns, emit is replaced so the first emitted
  *   data resolves manualTriggerResponse, as n8n-core's TriggersAndPollers does.
@@ -116,6 +116,7 @@ export async function trigger(node: INodeType, options: FakeOptions & { mode?: '
   const logged: Logged[] = [];
   const context = {
     getNode: () => n8nNode,
+    getWorkflow: () => ({ id: 'workflow-1', name: 'Test workflow', active: mode === 'trigger' }),
     getMode: () => mode,
     getActivationMode: () => (mode === 'manual' ? 'manual' : 'activate'),
     getNodeParameter: (name: string, fallback?: unknown) => parameterOf(options, name, { json: {} }, 0, fallback),

@@ -26,10 +26,10 @@ const { SmsGateTrigger } = require(join(dist, 'n8n', 'SmsGateTrigger', 'SmsGateT
 export const { connectionFrom } = require(join(dist, 'n8n', 'shared', 'connection.js')) as {
   connectionFrom(kind: 'smpp' | 'modem', data: Record<string, unknown>): { transportId: string; label: string };
 };
-export const { storePath, connectionPool } = require(join(dist, 'n8n', 'shared', 'pool.js')) as {
-  storePath(): string;
+export const { connectionPool } = require(join(dist, 'n8n', 'shared', 'pool.js')) as {
   connectionPool(): { linkOf(transportId: string): unknown };
 };
+export const { storePath } = require(join(dist, 'n8n', 'shared', 'settings.js')) as { storePath(): string };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const smsGate = new SmsGate();

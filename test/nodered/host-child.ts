@@ -7,14 +7,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { GatewayHost } from '../../nodes/node-red/host';
+import type { runtimeHost as RuntimeHost } from '../../nodes/node-red/host';
 import type * as Core from '../../src';
 
 const DIST = join(__dirname, '..', '..', '..', 'dist');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { GatewayHost: Host } = require(join(DIST, 'node-red', 'host.js')) as { GatewayHost: new () => GatewayHost };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const core = require(DIST) as typeof Core;
+const { runtimeHost } = require(join(DIST, 'node-red', 'host.js')) as { runtimeHost: typeof RuntimeHost };
+
+const LOOPBACK: Core.TransportConfig = { id: 'lb', type: 'loopback', dlrDelayMs: 10, dlrStatus: 'DELIVRD', submitDelayMs: 0 };
 
 async function main(): Promise<void> {
   const log: string[] = [];
@@ -25,13 +25,12 @@ async function main(): Promise<void> {
     events,
     log: { error: (m: string) => log.push(`error ${m}`), warn: (m: string) => log.push(`warn ${m}`), info() {} },
   };
-  const host = new Host();
-  host.watch(red);
+  const host = runtimeHost(red);
   events.emit('flows:started');
   const deploys: Array<{ sent: string; link: string; note?: string }> = [];
 
   for (const round of [1, 2]) {
-    host.join(red, { id: 'lb', kind: 'smpp', label: 'loopback' }, new core.LoopbackTransport({ id: 'lb', dlrDelayMs: 10 }));
+    host.use({ id: 'lb', kind: 'smpp', label: 'loopback' }, LOOPBACK).catch(() => undefined);
     let sent: string;
     try {
       const gateway = await host.current();
@@ -48,13 +47,13 @@ async function main(): Promise<void> {
     await settled(host, 'lb');
     const { state, detail } = host.connection('lb')!.link;
     deploys.push({ sent: `${sent} / ${later}`, link: `${state}: ${detail}`, note: host.outboxNote() });
-    await host.leave('lb');
+    await host.drop('lb');
   }
   process.stdout.write(JSON.stringify({ node: process.versions.node, log, deploys }));
 }
 
 /** Until the connection's link is no longer "connecting": up, or the reason it is not. */
-function settled(host: GatewayHost, id: string): Promise<void> {
+function settled(host: ReturnType<typeof runtimeHost>, id: string): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
       if (host.connection(id)?.link.state === 'connecting') return;

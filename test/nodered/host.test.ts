@@ -1,8 +1,8 @@
 /**
- * The gateway host the nodes share, driven as Node-RED drives it (joins, leaves, the runtime's
- * flows:stopping / flows:started events), with loopback transports: no Node-RED needed. The
- * outbox's fallback to memory runs on the machine's own Node 20, which lacks node:sqlite, in a
- * child process (host-child.ts).
+ * Node-RED's side of the gateway host (nodes/node-red/host.ts), driven as Node-RED drives it
+ * (the runtime's flows:stopping / flows:started events) with a loopback transport: no Node-RED
+ * needed. The core host itself is tested in test/host/. The outbox's fallback to memory runs
+ * on the machine's own Node 20, which lacks node:sqlite, in a child process (host-child.ts).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,95 +10,58 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GatewayHost } from '../../nodes/node-red/host';
-import type * as Core from '../../src';
+import type { runtimeHost as RuntimeHost } from '../../nodes/node-red/host';
 import { machineNode, type MachineNode } from './machine-node';
 
-// The built modules, as Node-RED loads them: the host and the core it imports ('../..').
+// The built module, as Node-RED loads it.
 const DIST = join(__dirname, '..', '..', '..', 'dist');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { GatewayHost: Host } = require(join(DIST, 'node-red', 'host.js')) as { GatewayHost: new () => GatewayHost };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const core = require(DIST) as typeof Core;
+const { runtimeHost } = require(join(DIST, 'node-red', 'host.js')) as { runtimeHost: typeof RuntimeHost };
 
-function fakeRuntime() {
+function fakeRuntime(settings: Record<string, unknown>) {
   const events = new EventEmitter();
-  const warnings: string[] = [];
+  const logged: string[] = [];
   const red = {
     nodes: { createNode() {}, registerType() {}, getNode: () => null },
-    settings: {},
+    settings,
     events,
-    log: { error: (message: string) => warnings.push(message), warn: (message: string) => warnings.push(message), info() {} },
+    log: { error: (message: string) => logged.push(message), warn: (message: string) => logged.push(message), info() {} },
   };
-  return { red, events, warnings };
+  return { red, events, logged };
 }
 
-describe('GatewayHost', () => {
-  it('holds delivery reports from flows:stopping until flows:started, then hands them on in order', async () => {
-    const host = new Host();
-    const { red, events, warnings } = fakeRuntime();
-    host.watch(red);
-    events.emit('flows:started');
-    host.join(red, { id: 'lb', kind: 'smpp', label: 'loopback' }, new core.LoopbackTransport({ id: 'lb', dlrDelayMs: 20 }));
+describe("Node-RED's gateway host", () => {
+  let userDir: string;
+  beforeEach(() => {
+    userDir = mkdtempSync(join(tmpdir(), 'smsgate-host-'));
+  });
+  afterEach(() => rmSync(userDir, { recursive: true, force: true }));
+
+  it('holds delivery reports until the first flows:started and from flows:stopping until flows:started, then hands them on', async () => {
+    const { red, events } = fakeRuntime({ userDir });
+    const host = runtimeHost(red);
+    assert.equal(runtimeHost(red), host, 'one host for the runtime');
+    await host.use({ id: 'lb', kind: 'smpp', label: 'loopback' }, { id: 'lb', type: 'loopback', dlrDelayMs: 20, dlrStatus: 'DELIVRD', submitDelayMs: 0 });
     const reports: string[] = [];
-    host.on('report', ({ message }) => reports.push(message!.correlation!));
+    host.listen('status-1', 'report', ({ message }) => reports.push(message!.correlation!));
     const gateway = await host.current();
-    assert.match(warnings.join(), /in memory/);
+    assert.ok(existsSync(join(userDir, 'smsgate.db')), 'the outbox is smsgate.db in the user directory');
+
+    const final = (id: string) => gateway.waitFor(id, 'final', 5000);
+    const first = await gateway.send({ to: '+447400123455', text: 'before start', correlation: 'first', transports: ['lb'] });
+    assert.equal((await final(first.id)).state, 'DELIVERED');
+    assert.deepEqual(reports, [], 'nothing is handed on before the flows have started');
+    events.emit('flows:started');
+    assert.deepEqual(reports, ['first']);
 
     events.emit('flows:stopping');
-    await gateway.send({ to: '+447400123456', text: 'one', correlation: 'a', transports: ['lb'] });
-    await gateway.send({ to: '+447400123457', text: 'two', correlation: 'b', transports: ['lb'] });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.deepEqual(reports, [], 'nothing is handed on while the flows are stopped');
+    const a = await gateway.send({ to: '+447400123456', text: 'one', correlation: 'a', transports: ['lb'] });
+    const b = await gateway.send({ to: '+447400123457', text: 'two', correlation: 'b', transports: ['lb'] });
+    await Promise.all([final(a.id), final(b.id)]);
+    assert.deepEqual(reports, ['first'], 'nothing is handed on while the flows are stopped');
     events.emit('flows:started');
-    assert.deepEqual(reports.sort(), ['a', 'b']);
-    await host.leave('lb');
-  });
-
-  it('keeps messages queued for a connection across its leave and join, and stops the gateway with the last one', async () => {
-    const host = new Host();
-    const { red, events } = fakeRuntime();
-    host.watch(red);
-    events.emit('flows:started');
-    host.join(red, { id: 'a', kind: 'smpp', label: 'A' }, new core.LoopbackTransport({ id: 'a' }));
-    host.join(red, { id: 'b', kind: 'smpp', label: 'B' }, new core.LoopbackTransport({ id: 'b' }));
-    const gateway = await host.current();
-    await until(() => host.connection('b')?.link.state === 'connected');
-
-    await host.leave('b');
-    assert.equal(host.connection('b'), undefined);
-    const waiting = await gateway.send({ to: '+447400123456', text: 'for b', transports: ['b'] });
-    assert.equal((await gateway.waitFor(waiting.id, 'submitted', 200)).state, 'QUEUED');
-    await until(() => host.queueDepth() === 1);
-
-    host.join(red, { id: 'b', kind: 'smpp', label: 'B' }, new core.LoopbackTransport({ id: 'b' }));
-    assert.equal((await gateway.waitFor(waiting.id, 'submitted', 3000)).transportId, 'b');
-    await until(() => host.queueDepth() === 0);
-
-    await host.leave('a');
-    assert.equal(await host.current(), gateway, 'still running while a connection is left');
-    await host.leave('b');
-    await assert.rejects(host.current(), /no smsgate connection is deployed/);
-    await assert.rejects(gateway.send({ to: '+447400123456', text: 'x', transports: ['a'] }), /not started/);
-  });
-
-  it('keeps what a memory outbox holds when the last connection leaves and another joins (a full redeploy)', async () => {
-    const host = new Host();
-    const { red, events } = fakeRuntime();
-    host.watch(red);
-    events.emit('flows:started');
-    host.join(red, { id: 'a', kind: 'smpp', label: 'A' }, new core.LoopbackTransport({ id: 'a' }));
-    const first = await host.current();
-    // For a connection the next deploy brings: it waits in the outbox meanwhile.
-    const waiting = await first.send({ to: '+447400123456', text: 'for b', transports: ['b'] });
-    await host.leave('a');
-    await assert.rejects(first.send({ to: '+447400123456', text: 'x', transports: ['a'] }), /not started/);
-
-    host.join(red, { id: 'b', kind: 'smpp', label: 'B' }, new core.LoopbackTransport({ id: 'b' }));
-    const second = await host.current();
-    assert.notEqual(second, first, 'a new gateway');
-    assert.equal((await second.waitFor(waiting.id, 'submitted', 3000)).transportId, 'b');
-    await host.leave('b');
+    assert.deepEqual(reports.slice(1).sort(), ['a', 'b']);
+    await host.drop('lb');
   });
 });
 
@@ -145,11 +108,3 @@ describe("GatewayHost on the machine's own Node 20, which has no node:sqlite", f
     assert.ok(!existsSync(join(userDir, 'outbox.db')));
   });
 });
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

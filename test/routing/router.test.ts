@@ -137,6 +137,18 @@ describe('Router', () => {
       assert.deepEqual([first('x'), first(), first(), first('x'), first()], ['x1', 'y1', 'y2', 'x2', 'y1']);
     });
 
+    it("orders a sender's own list (a send request's transports) by failover, or round robin per list", () => {
+      const router = new Router([]);
+      assert.deepEqual(router.arrange(['a', 'b']), ['a', 'b']);
+      assert.deepEqual(router.arrange(['a', 'b'], 'failover'), ['a', 'b']);
+      const firsts = Array.from({ length: 4 }, () => router.arrange(['a', 'b'], 'round-robin'));
+      assert.deepEqual(firsts, [['a', 'b'], ['b', 'a'], ['a', 'b'], ['b', 'a']]);
+      // Another list turns on its own.
+      assert.deepEqual(router.arrange(['c', 'd', 'e'], 'round-robin'), ['c', 'd', 'e']);
+      assert.deepEqual(router.arrange(['a', 'b'], 'round-robin'), ['a', 'b']);
+      assert.deepEqual(router.arrange(['only'], 'round-robin'), ['only']);
+    });
+
     it('weighted draws the first transport by weight, then the rest in list order', () => {
       // Shares of [1, 3]: a takes draws in [0, 0.25), b takes [0.25, 1).
       const router = new Router([{ transports: ['a', 'b', 'c'], strategy: 'weighted', weights: [1, 3, 0] }], {

@@ -211,6 +211,21 @@ for (const kind of ['memory', 'sqlite', 'redis'] as const) {
       assert.equal((await store.getMessage(forC.id))!.nextAttemptAt, NOW + 30_000);
     });
 
+    it('keeps a message waiting for its link through a report or a late acceptance of a segment sent before', async () => {
+      // Two segments: the first accepted by t1, the second refused as t1 went down, so it waits for t1.
+      const message = sampleRecord({ segments: 2, segmentStates: [null, null], transports: ['t1'], nextAttemptAt: NOW });
+      await store.insertMessage(message);
+      await store.claimDue(NOW, 1, 'a', 30_000);
+      await store.acceptSegments(message.id, 'a', { transportId: 't1', segments: [{ segment: 0, providerId: 'p0' }], now: NOW });
+      const error = { code: 'TRANSPORT_UNAVAILABLE' as const, message: 'link down' };
+      await store.setAside(message.id, 'a', { waitingFor: ['t1'], until: NOW + 3_600_000, error, now: NOW });
+      // The first segment's receipt comes meanwhile, then a response for it that was late.
+      assert.equal((await store.applyReport(message.id, 0, 'DELIVERED', NOW + 1))?.record.state, 'QUEUED');
+      await store.acceptSegments(message.id, 'b', { transportId: 't1', segments: [{ segment: 0, providerId: 'p0-late' }], now: NOW + 2 });
+      assert.equal(await store.wakeWaitingFor('t1', NOW + 3), 1, 'still waits for t1');
+      assert.deepEqual((await store.claimDue(NOW + 3, 10, 'a', 30_000)).map((r) => r.id), [message.id]);
+    });
+
     it('gives back every field of each message in a backlog of thousands, in order, and after it is set aside', async () => {
       // Thousands, so that the memory store keeps most of them packed (memory.ts). Fields of one
       // type hold different values, so that two swapped in packing would show.

@@ -85,7 +85,7 @@ export class SmsGateTrigger implements INodeType {
     } catch (error) {
       throw new NodeOperationError(this.getNode(), error as Error);
     }
-    const { gateway, transportId } = lease;
+    const { transportId } = lease;
     const emit = (json: IDataObject) => this.emit([this.helpers.returnJsonArray([json])]);
 
     const onInbound = (message: StoredInbound) => {
@@ -97,12 +97,12 @@ export class SmsGateTrigger implements INodeType {
       if (finalOnly && message !== undefined && !FINAL_STATES.has(message.state)) return;
       emit(reportJson({ report, message }));
     };
-    gateway.on('inbound', onInbound);
-    gateway.on('report', onReport);
+    // The same in every n8n process of the instance: the workflow and this trigger in it.
+    const listenerId = `${this.getWorkflow().id ?? 'unsaved'}/${this.getNode().name}`;
+    const stops = [lease.listen(listenerId, 'inbound', onInbound), lease.listen(listenerId, 'report', onReport)];
 
     const closeFunction = async () => {
-      gateway.off('inbound', onInbound);
-      gateway.off('report', onReport);
+      for (const stop of stops) stop();
       await lease.release();
     };
     // In manual mode ("Listen for test event") n8n takes the first emitted event as the test

@@ -5,7 +5,7 @@ import { connectionPool, type Lease, type Role } from './pool';
 /** The parts of IExecuteFunctions and ITriggerFunctions that opening a connection needs. */
 export interface CredentialSource {
   getCredentials(type: string): Promise<Record<string, unknown>>;
-  logger: { warn(message: string): void };
+  logger: { warn(message: string): void; error(message: string): void };
 }
 
 /**
@@ -20,7 +20,10 @@ export async function openConnection(
   options: { receipts?: boolean } = {},
 ): Promise<Lease> {
   const connection = connectionFrom(kind, await source.getCredentials(CREDENTIAL_TYPE[kind]));
-  const lease = await connectionPool().acquire(connection, role, { ...options, warn: (message) => source.logger.warn(message) });
+  const lease = await connectionPool().acquire(connection, role, {
+    ...options,
+    log: { warn: (message) => source.logger.warn(message), error: (message) => source.logger.error(message) },
+  });
   const link = lease.link();
   if (link?.state === 'error') {
     await lease.release();

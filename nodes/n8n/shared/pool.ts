@@ -3,11 +3,12 @@
  * manager pools database clients: executions reuse a bind (or an open modem) instead of binding
  * per item or per run, and a connection nobody used for a while is closed.
  *
- * One Gateway serves them all, on one SQLite store in the n8n user folder
- * (`$N8N_USER_FOLDER/.n8n/smsgate.db`, `~/.n8n/smsgate.db` by default). Every n8n process of an
- * instance (the main process, queue-mode workers, `n8n execute`) opens the same file, so a
- * delivery report received by the trigger in one process finds the message, its id and its
- * correlation value, that the SMS Gateway node accepted in another.
+ * The gateway, its store, its serial changes and the links' status are the core's gateway host
+ * (src/host), which Node-RED shares; what is n8n's here is who holds a connection and how long.
+ * The store is chosen by the environment (settings.ts): SQLite in the n8n user folder by
+ * default, which every n8n process of a machine opens, or a Redis that processes on several
+ * machines share; either way a delivery report received by the trigger in one process finds
+ * the message, its id and its correlation value, that the SMS Gateway node accepted in another.
  *
  * Which SMPP bind a connection holds follows who uses it, so that receipts reach the process
  * that listens for them: while only the SMS Gateway node sends, a transmitter bind (an SMSC
@@ -18,29 +19,27 @@
  * A transmitter-only credential cannot receive: such a send's wait ends when another process
  * bound to the same account (a trigger) stores the report, which it reads from the shared store.
  * A modem is one device: it is opened once and both sends and receives.
- *
- * What the store keeps is bounded by environment variables, as n8n itself is configured:
- * SMSGATE_RETENTION_FINAL_DAYS (default 7), SMSGATE_RETENTION_REFUSED_HOURS (24) and
- * SMSGATE_RETENTION_INBOUND_DAYS (7).
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import {
-  createStore,
-  createTransport,
-  Gateway,
+  hostConfig,
+  sharedHost,
   SmsGateError,
+  type Deliveries,
+  type DeliveryKind,
+  type Gateway,
+  type GatewayHost,
+  type HostLog,
   type LinkStatus,
-  type RetentionPolicy,
   type SmppBind,
-  type StoreConfig,
+  type TransportConfig,
 } from '../../..';
 import type { Connection } from './connection';
+import { hostSettingsFromEnv } from './settings';
 
 export type Role = 'send' | 'receive';
 
 export interface AcquireOptions {
-  warn?: (message: string) => void;
+  log?: HostLog;
   /**
    * A send that waits for delivery reports: the connection also receives while the lease is
    * held, as far as the credential allows (not for a transmitter-only SMPP credential).
@@ -55,6 +54,8 @@ export interface Lease {
   readonly receives: boolean;
   /** The link as its transport last reported it. */
   link(): LinkStatus | undefined;
+  /** Subscribes to the host's reports, inbound messages or state changes; returns the unsubscribe. */
+  listen<K extends DeliveryKind>(listenerId: string, kind: K, listener: (...args: Deliveries[K]) => void): () => void;
   /** Gives the connection back; the pool closes it once unused long enough (or at once, see release). */
   release(): Promise<void>;
 }
@@ -63,8 +64,6 @@ interface Entry {
   connection: Connection;
   senders: number;
   receivers: number;
-  /** What the running transport was made from; undefined while none runs. */
-  running: { key: string; bind: SmppBind | undefined } | undefined;
   lastUsed: number;
   lastSendAt: number;
 }
@@ -74,68 +73,68 @@ const DEFAULT_IDLE_SECONDS = 300;
 const MAX_SWEEP_MS = 60_000;
 
 export class ConnectionPool {
-  private gateway: Promise<Gateway> | undefined;
+  private host: GatewayHost | undefined;
   private readonly entries = new Map<string, Entry>();
-  private readonly links = new Map<string, LinkStatus>();
-  /** Pool changes run one after the other: a swap of binds must not interleave with a close. */
-  private chain: Promise<unknown> = Promise.resolve();
   private sweeper: NodeJS.Timeout | undefined;
   private idleMs = DEFAULT_IDLE_SECONDS * 1000;
-  private warn: (message: string) => void = () => undefined;
 
   /**
    * A connection for `role`, started (or its bind changed) if needed. Rejects with
-   * SmsGateError when the credential cannot serve the role or the gateway cannot start; a link
-   * that is down is not an error here (the caller looks at `link()`).
+   * SmsGateError when the credential cannot serve the role, the environment names a bad store
+   * or the gateway cannot start; a link that is down is not an error here (see `link()`).
    */
-  acquire(connection: Connection, role: Role, options: AcquireOptions = {}): Promise<Lease> {
+  async acquire(connection: Connection, role: Role, options: AcquireOptions = {}): Promise<Lease> {
     checkRole(connection, role);
-    if (options.warn !== undefined) this.warn = options.warn;
+    const host = this.hostFor(options.log);
     // A send that waits for receipts holds the receiving side as a trigger does.
     const receives = role === 'receive' || (options.receipts === true && canReceive(connection));
-    return this.enqueue(async () => {
-      const gateway = await (this.gateway ??= this.startGateway());
-      const id = connection.transportId;
-      let entry = this.entries.get(id);
-      if (entry === undefined) {
-        entry = { connection, senders: 0, receivers: 0, running: undefined, lastUsed: Date.now(), lastSendAt: 0 };
-        this.entries.set(id, entry);
-      }
-      // An edited credential (same account or device, other settings) takes over the link;
-      // messages accepted meanwhile wait in the outbox for the same transport id.
-      entry.connection = connection;
-      if (role === 'send') {
-        entry.senders++;
-        entry.lastSendAt = Date.now();
-      }
-      if (receives) entry.receivers++;
-      try {
-        await this.reconcile(gateway, entry);
-      } catch (err) {
-        await this.giveBack(entry, role, receives);
-        throw err;
-      }
-      return this.lease(gateway, entry, role, receives);
-    });
+    const id = connection.transportId;
+    let entry = this.entries.get(id);
+    if (entry === undefined) {
+      entry = { connection, senders: 0, receivers: 0, lastUsed: Date.now(), lastSendAt: 0 };
+      this.entries.set(id, entry);
+      this.sweepLater();
+    }
+    // An edited credential (same account or device, other settings) takes over the link;
+    // messages accepted meanwhile wait in the outbox for the same transport id.
+    entry.connection = connection;
+    if (role === 'send') {
+      entry.senders++;
+      entry.lastSendAt = Date.now();
+    }
+    if (receives) entry.receivers++;
+    let gateway: Gateway;
+    try {
+      await host.use(info(connection), transportOf(entry));
+      gateway = await host.current();
+    } catch (err) {
+      // The gateway did not start (its store, the environment): nothing stays open for it.
+      if (role === 'send') entry.senders--;
+      if (receives) entry.receivers--;
+      if (entry.senders === 0 && entry.receivers === 0) await this.close(host, entry);
+      throw err;
+    }
+    return this.lease(host, gateway, entry, role, receives);
   }
 
   /** The link of a connection this process holds open, if it does (the credential test asks). */
   linkOf(transportId: string): LinkStatus | undefined {
-    return this.entries.get(transportId)?.running === undefined ? undefined : this.links.get(transportId);
+    return this.host?.connection(transportId)?.link;
   }
 
-  private lease(gateway: Gateway, entry: Entry, role: Role, receives: boolean): Lease {
+  private lease(host: GatewayHost, gateway: Gateway, entry: Entry, role: Role, receives: boolean): Lease {
     const id = entry.connection.transportId;
     let released = false;
     return {
       gateway,
       transportId: id,
       receives,
-      link: () => this.links.get(id),
+      link: () => host.connection(id)?.link,
+      listen: (listenerId, kind, listener) => host.listen(listenerId, kind, listener),
       release: () => {
         if (released) return Promise.resolve();
         released = true;
-        return this.enqueue(() => this.giveBack(entry, role, receives));
+        return this.giveBack(host, entry, role, receives);
       },
     };
   }
@@ -145,88 +144,65 @@ export class ConnectionPool {
    * should: the transport goes, or falls back to a transmitter bind while sends still use it.
    * A connection only sends used stays open for the idle time.
    */
-  private async giveBack(entry: Entry, role: Role, receives: boolean): Promise<void> {
+  private async giveBack(host: GatewayHost, entry: Entry, role: Role, receives: boolean): Promise<void> {
     const now = Date.now();
     entry.lastUsed = now;
     if (role === 'send') entry.senders--;
     if (receives) entry.receivers--;
-    const gateway = await this.gateway;
-    if (gateway === undefined || entry.receivers > 0) return;
-    const sendsSoon = entry.senders > 0 || now - entry.lastSendAt < this.idleMs;
-    if (role === 'receive' && !sendsSoon) return this.close(gateway, entry);
-    if (sendsSoon && entry.running !== undefined) await this.reconcile(gateway, entry);
-    else if (entry.senders === 0 && entry.running === undefined) this.entries.delete(entry.connection.transportId);
-  }
-
-  /** Starts the entry's transport, or replaces it when its settings or bind must change. */
-  private async reconcile(gateway: Gateway, entry: Entry): Promise<void> {
-    const { connection } = entry;
-    const bind = wantedBind(connection, entry.receivers > 0);
-    if (entry.running !== undefined && entry.running.key === connection.key && entry.running.bind === bind) return;
-    if (entry.running !== undefined) {
-      entry.running = undefined;
-      await gateway.removeTransport(connection.transportId);
-    }
-    const config = connection.config.type === 'smpp' && bind !== undefined ? { ...connection.config, bind } : connection.config;
-    this.links.set(connection.transportId, { state: 'connecting' });
-    await gateway.addTransport(createTransport(config, 0));
-    entry.running = { key: connection.key, bind };
-  }
-
-  private async close(gateway: Gateway, entry: Entry): Promise<void> {
+    if (entry.receivers > 0) return;
     const id = entry.connection.transportId;
-    this.entries.delete(id);
-    if (entry.running !== undefined) await gateway.removeTransport(id);
-    this.links.delete(id);
-    if (this.entries.size === 0) await this.stopGateway(gateway);
+    const open = host.connection(id) !== undefined;
+    const sendsSoon = entry.senders > 0 || now - entry.lastSendAt < this.idleMs;
+    if (role === 'receive' && !sendsSoon) return this.close(host, entry);
+    if (sendsSoon && open) await host.use(info(entry.connection), transportOf(entry)).catch(() => undefined);
+    else if (entry.senders === 0 && !open) this.entries.delete(id);
   }
 
-  private async startGateway(): Promise<Gateway> {
+  private async close(host: GatewayHost, entry: Entry): Promise<void> {
+    this.entries.delete(entry.connection.transportId);
+    if (this.entries.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+    // The host stops the gateway with its last connection.
+    await host.drop(entry.connection.transportId);
+  }
+
+  /** The host of the store the environment names; a bad setting is an error naming its variable. */
+  private hostFor(log: HostLog | undefined): GatewayHost {
     const idleSeconds = Number(process.env.SMSGATE_N8N_IDLE_SECONDS);
     this.idleMs = (Number.isFinite(idleSeconds) && idleSeconds > 0 ? idleSeconds : DEFAULT_IDLE_SECONDS) * 1000;
-    const gateway = new Gateway({
-      store: createStore(storeConfig(this.warn)),
-      transports: [],
-      // Every send names its connection: there is no route table to consult.
-      routes: [],
-      retention: retentionFromEnv(),
-    });
-    gateway.on('transport-status', ({ transportId, status }) => this.links.set(transportId, status));
-    gateway.on('warning', (err) => this.warn(`smsgate: ${err.message}`));
-    try {
-      await gateway.start();
-    } catch (err) {
-      this.gateway = undefined;
-      throw err;
-    }
-    this.sweeper = setInterval(() => void this.enqueue(() => this.sweep()), Math.min(MAX_SWEEP_MS, this.idleMs / 2));
+    this.host = sharedHost(hostConfig(hostSettingsFromEnv(process.env)), log ?? { warn: () => undefined, error: () => undefined });
+    return this.host;
+  }
+
+  private sweepLater(): void {
+    if (this.sweeper !== undefined) return;
+    this.sweeper = setInterval(() => void this.sweep(), Math.min(MAX_SWEEP_MS, this.idleMs / 2));
     // An idle pool must not keep `n8n execute` (or a worker shutting down) alive.
     this.sweeper.unref();
-    return gateway;
   }
 
   private async sweep(): Promise<void> {
-    const gateway = await this.gateway;
-    if (gateway === undefined) return;
+    const host = this.host;
+    if (host === undefined) return;
     const now = Date.now();
     for (const entry of [...this.entries.values()]) {
-      if (entry.senders === 0 && entry.receivers === 0 && now - entry.lastUsed >= this.idleMs) await this.close(gateway, entry);
+      if (entry.senders === 0 && entry.receivers === 0 && now - entry.lastUsed >= this.idleMs) await this.close(host, entry);
     }
   }
+}
 
-  private async stopGateway(gateway: Gateway): Promise<void> {
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
-    this.gateway = undefined;
-    this.links.clear();
-    await gateway.stop();
-  }
+/** What the host shows of a connection: its transport id, label and kind; never a secret. */
+function info(connection: Connection) {
+  return { id: connection.transportId, label: connection.label, kind: connection.kind };
+}
 
-  private enqueue<T>(step: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(step);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
+/** The credential's transport, with the bind its users need now (see the top of this file). */
+function transportOf(entry: Entry): TransportConfig {
+  const { config } = entry.connection;
+  const bind = wantedBind(entry.connection, entry.receivers > 0);
+  return config.type === 'smpp' && bind !== undefined ? { ...config, bind } : config;
 }
 
 function checkRole(connection: Connection, role: Role): void {
@@ -249,42 +225,6 @@ export function canReceive(connection: Connection): boolean {
 function wantedBind(connection: Connection, receiving: boolean): SmppBind | undefined {
   if (connection.config.type !== 'smpp') return undefined;
   return receiving ? connection.config.bind : 'transmitter';
-}
-
-/** Retention from SMSGATE_RETENTION_* (see the top of this file); a bad value is refused, naming its variable. */
-function retentionFromEnv(): Partial<RetentionPolicy> {
-  const variables = {
-    finalDays: 'SMSGATE_RETENTION_FINAL_DAYS',
-    refusedHours: 'SMSGATE_RETENTION_REFUSED_HOURS',
-    inboundDays: 'SMSGATE_RETENTION_INBOUND_DAYS',
-  } as const;
-  const retention: Partial<RetentionPolicy> = {};
-  for (const [key, name] of Object.entries(variables) as [keyof RetentionPolicy, string][]) {
-    const given = process.env[name];
-    if (given === undefined || given.trim() === '') continue;
-    const value = Number(given);
-    if (!Number.isFinite(value) || value <= 0) {
-      throw new SmsGateError('CONFIG_INVALID', `${name} must be a number above 0, got "${given}"`, { field: name });
-    }
-    retention[key] = value;
-  }
-  return retention;
-}
-
-/** n8n's user folder, as n8n itself computes it. */
-export function storePath(): string {
-  return join(process.env.N8N_USER_FOLDER || homedir(), '.n8n', 'smsgate.db');
-}
-
-/** SQLite where node:sqlite exists (Node >= 22.13, which n8n 2 requires); memory on older Nodes, with a warning. */
-function storeConfig(warn: (message: string) => void): StoreConfig {
-  try {
-    require('node:sqlite');
-  } catch {
-    warn(`smsgate: node:sqlite is missing on Node.js ${process.versions.node}: the outbox is in memory, and reports cannot be matched across processes`);
-    return { type: 'memory' };
-  }
-  return { type: 'sqlite', path: storePath() };
 }
 
 /**
