@@ -31,7 +31,7 @@ import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/
 import { FINAL_STATES, type MessageState } from '../types';
 import { copy, freeze } from './frozen-record';
 import { inboundGroupKey } from './inbound-parts';
-import { acceptSegments, applySegmentReport, bySegment, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { callError, connect, parseRedisUrl, type Client, type RedisAddress, type RedisTlsFiles } from './redis/connection';
 import { PRIORITIES, keyBase, linkField, linkValue, providerLinkKey } from './redis/keys';
 import { SCRIPTS, type Script } from './redis/scripts';
@@ -267,6 +267,7 @@ export class RedisStore implements Store {
         rest?.refused ? '1' : '0',
         step.endsLease ? '1' : '0',
         (step.waits ?? []).join('\n'),
+        changed !== undefined && keepsLinkWait(current.record, changed) ? '1' : '0',
         links.length / 3,
         ...links,
       ]);

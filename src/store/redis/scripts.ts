@@ -77,8 +77,9 @@ return {1}
 /**
  * A message's transition. ARGV: base, id, version read, condition (any: none; queued: QUEUED;
  * owner: QUEUED and leased by the owner; free: QUEUED under no live lease), owner, now, doc ('':
- * links only), state, next, priority, rest at ('' none), refused, ends lease ('1'/'0'), waits
- * (transport ids one per line, '' none), link count, then per link: pl key, field, value.
+ * links only), state, next, priority, rest at ('' none), refused, ends lease ('1'/'0'), waits to
+ * add (transport ids one per line, '' none), keeps its waits ('1': lifecycle.ts keepsLinkWait),
+ * link count, then per link: pl key, field, value.
  * Links are made first, whatever the outcome, while the message exists (a submit that happened
  * is linked). Returns 'ok', 'gone', 'conflict' (the version moved: read again) or 'refused'.
  */
@@ -86,10 +87,10 @@ const WRITE = `
 local id, now = ARGV[2], tonumber(ARGV[6])
 local m = msg(id)
 if redis.call('EXISTS', m) == 0 then return 'gone' end
-local links = tonumber(ARGV[15])
+local links = tonumber(ARGV[16])
 for i = 0, links - 1 do
-  local key, field = ARGV[16 + i * 3], ARGV[17 + i * 3]
-  redis.call('HSET', B .. key, field, ARGV[18 + i * 3])
+  local key, field = ARGV[17 + i * 3], ARGV[18 + i * 3]
+  redis.call('HSET', B .. key, field, ARGV[19 + i * 3])
   redis.call('SADD', B .. 'ml:' .. id, string.match(field, '\\n(.*)$') .. ' ' .. key)
 end
 if ARGV[7] == '' then return 'refused' end
@@ -107,7 +108,7 @@ end
 if old == 'QUEUED' then
   redis.call('ZREM', B .. 'q:' .. h[3], h[4])
   redis.call('ZREM', B .. 'queued', id)
-  stop_waiting(id)
+  if ARGV[15] ~= '1' then stop_waiting(id) end
 end
 if ARGV[13] == '1' or new ~= 'QUEUED' then end_lease(id) end
 redis.call('HSET', m, 'doc', ARGV[7], 'state', new, 'next', ARGV[9], 'prio', ARGV[10], 'ver', tonumber(h[1]) + 1)
@@ -119,8 +120,11 @@ redis.call('ZREM', B .. 'rest', id)
 redis.call('ZREM', B .. 'rest:refused', id)
 if ARGV[11] ~= '' then redis.call('ZADD', B .. (ARGV[12] == '1' and 'rest:refused' or 'rest'), ARGV[11], id) end
 if ARGV[14] ~= '' then
-  for t in string.gmatch(ARGV[14], '[^\\n]+') do redis.call('SADD', B .. 'w:' .. t, id) end
-  redis.call('HSET', m, 'waits', ARGV[14])
+  local waits = redis.call('HGET', m, 'waits') or ''
+  for t in string.gmatch(ARGV[14], '[^\\n]+') do
+    if redis.call('SADD', B .. 'w:' .. t, id) == 1 then waits = waits .. t .. '\\n' end
+  end
+  redis.call('HSET', m, 'waits', waits)
 end
 return 'ok'
 `;
