@@ -187,7 +187,8 @@ function readSmpp(f: Fields, id: string, baseDir: string): SmppTransportConfig {
     systemType: f.defaulted('systemType', text({ allowEmpty: true, maxLength: 12 }), ''),
     bind: f.defaulted('bind', oneOf(['transmitter', 'receiver', 'transceiver', 'transmitter+receiver']), 'transceiver'),
     window: f.defaulted('window', integer(1, 10000), 50),
-    maxPerSecond: f.defaulted('maxPerSecond', number(0), 0),
+    // Whole segments: the rate is counted per one-second span (a fraction was never honoured).
+    maxPerSecond: f.defaulted('maxPerSecond', integer(0), 0),
     tls: f.defaulted('tls', booleanOr(objectOf((t) => readTls(t, baseDir))), false),
     addressRange: f.defaulted('addressRange', text({ allowEmpty: true, maxLength: 40 }), ''),
     serviceType: f.defaulted('serviceType', text({ allowEmpty: true, maxLength: 5 }), ''),

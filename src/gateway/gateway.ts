@@ -424,6 +424,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       lateAcceptance: (late) => this.outbox.lateAcceptance(late),
       // Keys are the transport's (a SIM's ICCID outlives a transport id a redeploy may change).
       notes: { read: (key) => this.store.readNote(key), write: (key, value) => this.store.writeNote(key, value) },
+      // An account's rate holds across every process on this store (transports that have one ask).
+      submitSlots: {
+        take: (account, perSecond, now) => this.store.takeSubmitSlot(account, perSecond, now),
+        pause: (account, until, now) => this.store.pauseSubmits(account, until, now),
+      },
       warning: (error) => this.emit('warning', error),
       status: (status) => {
         const { current, cameUp } = this.links.report(transport, status);

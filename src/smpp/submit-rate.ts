@@ -1,28 +1,68 @@
 /**
- * `maxPerSecond` held exactly over any one-second span, not per clock second: the times of the
- * last `max` submits are kept in a ring, and the next may go only once the oldest of them is a
- * full second old.
+ * `maxPerSecond`: the submit rate of one SMSC account, exact over any one-second span, not per
+ * clock second, by the algorithm of store/submit-slots.ts.
+ *
+ * Held in the gateway's store when the transport has one (SharedSubmitRate): every process that
+ * binds the account takes its slots from the same log (Store.takeSubmitSlot), and a throttled
+ * one pauses them all. Without a store (a transport on its own), by this process alone
+ * (LocalSubmitRate).
  */
-const SPAN_MS = 1000;
+import { createHash } from 'node:crypto';
+import { takeSlot, type SlotLog } from '../store/submit-slots';
+import type { SubmitSlots } from '../transport/types';
 
-export class SubmitRate {
-  private readonly sentAt: number[];
-  private next = 0;
+/** A rate a transport's submits are held to, one slot per submit_sm. */
+export interface SubmitRate {
+  /** 0 when a slot was taken for a submit at `now`; else the ms to wait before asking again. */
+  take(now: number): number | Promise<number>;
+  /** The SMSC throttled this process: the account's submits wait until `until`, in every process that shares the rate. */
+  pause(until: number, now: number): Promise<void>;
+}
 
-  /** `max` 0: no limit. */
-  constructor(private readonly max: number) {
-    this.sentAt = new Array<number>(max).fill(-Infinity);
+/** The rate in this process's memory; the transport keeps its own pause. */
+export class LocalSubmitRate implements SubmitRate {
+  private readonly log: SlotLog = { times: [], pausedUntil: 0 };
+
+  constructor(private readonly perSecond: number) {}
+
+  take(now: number): number {
+    return takeSlot(this.log, this.perSecond, now);
   }
 
-  /** How long to wait from `now` before the next submit may go; 0 when it may go now. */
-  waitMs(now: number): number {
-    if (this.max === 0) return 0;
-    return Math.max(0, this.sentAt[this.next]! + SPAN_MS - now);
+  async pause(): Promise<void> {}
+}
+
+/** The rate of `account` in the gateway's store, shared by every process that binds it. */
+export class SharedSubmitRate implements SubmitRate {
+  constructor(
+    private readonly slots: SubmitSlots,
+    readonly account: string,
+    private readonly perSecond: number,
+  ) {}
+
+  take(now: number): Promise<number> {
+    return this.slots.take(this.account, this.perSecond, now);
   }
 
-  record(now: number): void {
-    if (this.max === 0) return;
-    this.sentAt[this.next] = now;
-    this.next = (this.next + 1) % this.max;
+  pause(until: number, now: number): Promise<void> {
+    return this.slots.pause(this.account, until, now);
   }
+}
+
+export interface SmppAccount {
+  host: string;
+  port: number;
+  systemId: string;
+  systemType: string;
+}
+
+/**
+ * The store's key for an SMSC account: where the SMSC is, and who we are to it. The system id
+ * and type go in as a fingerprint (config treats the system id as half of the credentials); the
+ * password never does. Processes configured alike get the same key; `localhost` and `127.0.0.1`
+ * are two accounts to it.
+ */
+export function accountKey({ host, port, systemId, systemType }: SmppAccount): string {
+  const who = createHash('sha256').update(JSON.stringify([systemId, systemType])).digest('hex').slice(0, 32);
+  return `smpp:${host.toLowerCase()}:${port}:${who}`;
 }

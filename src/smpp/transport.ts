@@ -30,7 +30,7 @@ import {
   receiptFromDeliverSm,
   type SubmitSmFields,
 } from './protocol';
-import { SubmitRate } from './submit-rate';
+import { accountKey, LocalSubmitRate, SharedSubmitRate, type SubmitRate } from './submit-rate';
 import { SegmentOutcomes } from '../transport/partial-submit';
 
 export type SmppBind = BindType | 'transmitter+receiver';
@@ -46,7 +46,11 @@ export interface SmppTransportOptions {
   bind?: SmppBind;
   /** submit_sm sent and not yet answered, at most. */
   window?: number;
-  /** Segments per second, exact over any one-second span; 0 = no limit. */
+  /**
+   * Segments per second, exact over any one-second span; 0 = no limit. Held across every
+   * process on the gateway's store that binds the same account (same host, port, system id and
+   * type); by this process alone when the sink has no submitSlots.
+   */
   maxPerSecond?: number;
   /** true, or the TLS options (ca, cert, key, servername, rejectUnauthorized). */
   tls?: boolean | ConnectionOptions;
@@ -87,6 +91,8 @@ interface QueuedSegment {
 const ESME_RX_T_APPN = 0x64;
 const ESME_RSYSERR = 0x08;
 const MAX_AWAITING_RECEIPT = 200_000;
+/** How long submits wait for the store to answer again after it failed to give a slot. */
+const SLOT_RETRY_MS = 1000;
 /** SMPP 3.4 §5.2.23: a message_id is a C-Octet String of at most 65 octets. */
 const MAX_MESSAGE_ID = 64;
 
@@ -109,7 +115,10 @@ export class SmppTransport implements Transport {
   private readonly queue: QueuedSegment[] = [];
   private readonly inFlight = new Set<QueuedSegment>();
   private nextOrder = 0;
-  private readonly rate: SubmitRate;
+  /** maxPerSecond, shared through the store when the sink offers it (start()); none without one. */
+  private rate: SubmitRate | undefined;
+  /** A slot asked of the store and not answered yet: one at a time, its answer pumps. */
+  private takingSlot = false;
   private pausedUntil = 0;
   private throttleStreak = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
@@ -147,12 +156,22 @@ export class SmppTransport implements Transport {
       tls: options.tls === true ? {} : (options.tls ?? false),
     };
     this.capacity = this.options.window;
-    this.rate = new SubmitRate(this.options.maxPerSecond);
+    const { maxPerSecond } = this.options;
+    if (!Number.isInteger(maxPerSecond) || maxPerSecond < 0) {
+      throw new SmsGateError('CONFIG_INVALID', `maxPerSecond: expected a whole number of segments per second >= 0, got ${maxPerSecond}`, { field: 'maxPerSecond' });
+    }
   }
 
   async start(sink: TransportSink): Promise<void> {
     this.sink = sink;
     this.running = true;
+    const { maxPerSecond, host, port, systemId, systemType } = this.options;
+    if (maxPerSecond > 0) {
+      this.rate =
+        sink.submitSlots === undefined
+          ? new LocalSubmitRate(maxPerSecond)
+          : new SharedSubmitRate(sink.submitSlots, accountKey({ host, port, systemId, systemType }), maxPerSecond);
+    }
     const roles: BindType[] =
       this.options.bind === 'transmitter+receiver' ? ['transmitter', 'receiver'] : [this.options.bind];
     // Resolve once the first bind has succeeded or failed, so the gateway's first submits find
@@ -169,6 +188,7 @@ export class SmppTransport implements Transport {
     for (const timer of this.wakeups) clearTimeout(timer);
     this.wakeups.clear();
     clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
     // Answers to what is in flight still count; give them the response timeout to arrive.
     await this.drainInFlight();
     await Promise.all([...this.links].map((link) => link.close()));
@@ -317,26 +337,66 @@ export class SmppTransport implements Transport {
 
   // --- the window ----------------------------------------------------------------------------
 
-  /** Sends queued segments while the window, the rate and any throttling pause allow. */
+  /**
+   * Sends queued segments while the window, the rate and any throttling pause allow. With a
+   * shared rate each segment first takes its slot from the store, one slot asked at a time; the
+   * segments wait here meanwhile, and their submit() with them (the window and the outbox's
+   * claims bound how many). While a wait for the rate or a pause is timed, or a slot is being
+   * asked for, nothing else can start a submit sooner: the timer or the answer pumps.
+   */
   private pump(): void {
-    clearTimeout(this.pumpTimer);
-    this.pumpTimer = undefined;
+    if (this.takingSlot || this.pumpTimer !== undefined) return;
     const link = this.txLink;
     while (this.queue.length > 0 && link?.isBound && this.inFlight.size < this.options.window) {
       const now = Date.now();
-      const wait = Math.max(this.pausedUntil - now, this.rate.waitMs(now));
-      if (wait > 0) {
-        this.pumpTimer = setTimeout(() => this.pump(), wait);
-        return;
-      }
-      const segment = this.queue.shift()!;
-      this.rate.record(now);
-      this.inFlight.add(segment);
-      link.submit(segment.fields, (status, response) => this.answeredLate(segment, status, response.message_id)).then(
-        (response) => this.answered(segment, response.message_id),
-        (err: SmsGateError) => this.refused(segment, err),
-      ).catch((err: Error) => this.warn(err));
+      const paused = this.pausedUntil - now;
+      if (paused > 0) return this.pumpAfter(paused);
+      const slot = this.rate?.take(now) ?? 0;
+      if (typeof slot !== 'number') return this.awaitSlot(slot);
+      if (slot > 0) return this.pumpAfter(slot);
+      this.sendNext(link);
     }
+  }
+
+  private pumpAfter(ms: number): void {
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.pump();
+    }, ms);
+  }
+
+  /**
+   * A slot asked of the store: taken, the next segment goes (a slot the queue no longer needs,
+   * the queue emptied or the link down meanwhile, is spent unused: the rate errs low). The store
+   * failing holds the submits back, never past the rate.
+   */
+  private awaitSlot(slot: Promise<number>): void {
+    this.takingSlot = true;
+    slot.then(
+      (wait) => {
+        this.takingSlot = false;
+        if (!this.running) return;
+        if (wait > 0) return this.pumpAfter(wait);
+        const link = this.txLink;
+        if (this.queue.length > 0 && link?.isBound && this.inFlight.size < this.options.window) this.sendNext(link);
+        this.pump();
+      },
+      (err: unknown) => {
+        this.takingSlot = false;
+        if (!this.running) return;
+        this.warn(new SmsGateError('STORE_UNAVAILABLE', `transport ${this.id}: no submit slot from the store, submits wait: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+        this.pumpAfter(SLOT_RETRY_MS);
+      },
+    ).catch((err: Error) => this.warn(err));
+  }
+
+  private sendNext(link: SmppLink): void {
+    const segment = this.queue.shift()!;
+    this.inFlight.add(segment);
+    link.submit(segment.fields, (status, response) => this.answeredLate(segment, status, response.message_id)).then(
+      (response) => this.answered(segment, response.message_id),
+      (err: SmsGateError) => this.refused(segment, err),
+    ).catch((err: Error) => this.warn(err));
   }
 
   private answered(segment: QueuedSegment, messageId: unknown): void {
@@ -394,8 +454,11 @@ export class SmppTransport implements Transport {
     this.inFlight.delete(segment);
     const verdict = err.code === 'TRANSPORT_UNAVAILABLE' ? 'resend' : classifyStatus(Number(err.providerCode ?? -1));
     if (verdict === 'throttled') {
-      // Slow down, then send the same segments again in their first order.
-      this.pausedUntil = Date.now() + this.options.throttleBackoffMs * 2 ** Math.min(this.throttleStreak++, 3);
+      // Slow down, then send the same segments again in their first order. Every process that
+      // shares the account's rate slows down with us.
+      const now = Date.now();
+      this.pausedUntil = Math.max(this.pausedUntil, now + this.options.throttleBackoffMs * 2 ** Math.min(this.throttleStreak++, 3));
+      this.rate?.pause(this.pausedUntil, now).catch((failure: Error) => this.warn(failure));
       this.status({ state: 'throttled', detail: err.message });
       this.requeue(segment);
     } else if (verdict === 'resend' && this.running) {

@@ -19,10 +19,11 @@ import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
-import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, takesReport } from './lifecycle';
+import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { RestingMessages } from './resting-messages';
 import { QuotaLog } from './quota-log';
+import { isSpent, pauseSlots, takeSlot, type SlotLog } from './submit-slots';
 import type {
   MessageRecord,
   ProviderLink,
@@ -332,7 +333,8 @@ export class MemoryStore implements Store {
     let messages = 0;
     const finalCutoff = now - retention.finalDays * DAY;
     const refusedCutoff = now - retention.refusedHours * HOUR;
-    for (const id of this.resting.takeDue(finalCutoff, refusedCutoff)) {
+    const since = (id: string) => restingSince(this.read(id)!)?.at ?? Infinity;
+    for (const id of this.resting.takeDue(finalCutoff, refusedCutoff, since)) {
       this.remove(id);
       messages++;
     }
@@ -417,6 +419,26 @@ export class MemoryStore implements Store {
 
   async takeQuota(caps: QuotaCap[], now: number, token: string): Promise<QuotaResult> {
     return this.quotas.take(caps, now, token);
+  }
+
+  // --- submit rates of SMSC accounts (see Store, submit-slots.ts) ------------------------------
+
+  private readonly slotLogs = new Map<string, SlotLog>();
+
+  async takeSubmitSlot(account: string, perSecond: number, now: number): Promise<number> {
+    return takeSlot(this.slotLog(account, now), perSecond, now);
+  }
+
+  async pauseSubmits(account: string, until: number, now: number): Promise<void> {
+    pauseSlots(this.slotLog(account, now), until);
+  }
+
+  /** The account's log; those of accounts spent at `now` are forgotten first (there are few). */
+  private slotLog(account: string, now: number): SlotLog {
+    for (const [key, log] of this.slotLogs) if (isSpent(log, now)) this.slotLogs.delete(key);
+    let log = this.slotLogs.get(account);
+    if (log === undefined) this.slotLogs.set(account, (log = { times: [], pausedUntil: 0 }));
+    return log;
   }
 
   async messageStates(ids: string[]): Promise<Map<string, MessageState>> {

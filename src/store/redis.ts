@@ -423,6 +423,16 @@ export class RedisStore implements Store {
     return refusedBy < 0 ? { taken: true } : { taken: false, refusedBy };
   }
 
+  // --- submit rates of SMSC accounts (submit-slots.ts) -----------------------------------------
+
+  async takeSubmitSlot(account: string, perSecond: number, now: number): Promise<number> {
+    return this.run<number>(SCRIPTS.takeSubmitSlot, [account, perSecond, now]);
+  }
+
+  async pauseSubmits(account: string, until: number, now: number): Promise<void> {
+    await this.run(SCRIPTS.pauseSubmits, [account, until, now]);
+  }
+
   async messageStates(ids: string[]): Promise<Map<string, MessageState>> {
     if (ids.length === 0) return new Map();
     const states = await this.run<string[]>(SCRIPTS.states, ids);

@@ -14,6 +14,7 @@ import { SmsGateError, type ErrorInfo } from '../errors';
 import { freeze } from './frozen-record';
 import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { inboundGroupKey } from './inbound-parts';
+import { SLOT_SPAN_MS, slotGap } from './submit-slots';
 import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import type { MessageState } from '../types';
 import type {
@@ -97,6 +98,19 @@ CREATE TABLE IF NOT EXISTS notes (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
   at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Store.takeSubmitSlot / pauseSubmits (submit-slots.ts), per SMSC account: how many slots it has
+-- taken (the number of the newest) and its pause; and the times of its newest slots by number.
+CREATE TABLE IF NOT EXISTS submit_accounts (
+  account TEXT PRIMARY KEY,
+  taken INTEGER NOT NULL,
+  paused_until INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS submit_slots (
+  account TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (account, number)
 ) WITHOUT ROWID;
 `;
 
@@ -755,6 +769,47 @@ export class SqliteStore implements Store {
       for (const cap of caps) count.run(cap.key, token, now, now + cap.windowMs);
       return { taken: true };
     }, false, true);
+  }
+
+  // --- submit rates of SMSC accounts (see Store, submit-slots.ts) ------------------------------
+
+  /**
+   * submit-slots.ts's steps in one write transaction (BEGIN IMMEDIATE: the processes on this file
+   * take slots one at a time). The slots are numbered, so the `perSecond`-th newest is one keyed
+   * read: number `taken - perSecond + 1`. It answers only once committed: a slot handed out is
+   * one every other process counts. The slot is for `now`, the time the caller asked: a wait
+   * for another process's write lock (BEGIN IMMEDIATE blocks) comes between the two, and adds to
+   * the jitter between a slot and its submit reaching the SMSC.
+   */
+  takeSubmitSlot(account: string, perSecond: number, now: number): Promise<number> {
+    return this.write(() => {
+      const state = this.sql('SELECT taken, paused_until FROM submit_accounts WHERE account = ?').get(account);
+      const taken = Number(state?.taken ?? 0);
+      const pausedUntil = Number(state?.paused_until ?? 0);
+      if (pausedUntil > now) return pausedUntil - now;
+      const slotAt = this.sql('SELECT at FROM submit_slots WHERE account = ? AND number = ?');
+      const oldest = slotAt.get(account, taken - perSecond + 1)?.at as number | undefined;
+      if (oldest !== undefined && oldest + SLOT_SPAN_MS > now) return oldest + SLOT_SPAN_MS - now;
+      const newest = slotAt.get(account, taken)?.at as number | undefined;
+      const gap = slotGap(perSecond);
+      if (newest !== undefined && newest + gap > now) return newest + gap - now;
+      this.sql('INSERT INTO submit_slots (account, number, at) VALUES (?, ?, ?)').run(account, taken + 1, now);
+      this.sql('DELETE FROM submit_slots WHERE account = ? AND number <= ?').run(account, taken + 1 - perSecond);
+      this.sql(
+        `INSERT INTO submit_accounts (account, taken, paused_until) VALUES (?, 1, 0)
+         ON CONFLICT (account) DO UPDATE SET taken = taken + 1`,
+      ).run(account);
+      return 0;
+    });
+  }
+
+  pauseSubmits(account: string, until: number): Promise<void> {
+    return this.write(() => {
+      this.sql(
+        `INSERT INTO submit_accounts (account, taken, paused_until) VALUES (?, 0, ?)
+         ON CONFLICT (account) DO UPDATE SET paused_until = max(paused_until, excluded.paused_until)`,
+      ).run(account, until);
+    }, true);
   }
 
   /** Straight from the file, not from `recent`: what another process stored is seen. */

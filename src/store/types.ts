@@ -231,6 +231,22 @@ export interface Store {
    */
   takeQuota(caps: QuotaCap[], now: number, token: string): Promise<QuotaResult>;
 
+  // --- an SMSC account's submit rate, across the processes that bind it (submit-slots.ts) -----
+
+  /**
+   * One atomic step: takes a submit slot for `account` at `now`, unless the account is paused
+   * (pauseSubmits) or `perSecond` slots were taken within the last 1000 ms; then nothing is
+   * taken. Resolves with 0 when the slot is taken, else the ms to wait before asking again.
+   * Held to exactly: any 1000 ms span holds at most `perSecond` slots (by the callers' clocks).
+   * `account` is the transport's key for the account, never a secret.
+   */
+  takeSubmitSlot(account: string, perSecond: number, now: number): Promise<number>;
+  /**
+   * Pauses every process's slots for `account` until `until` (the SMSC throttled one of them). A
+   * pause only moves later: an earlier `until` than the one standing changes nothing.
+   */
+  pauseSubmits(account: string, until: number, now: number): Promise<void>;
+
   // --- waits across processes ----------------------------------------------------------------
 
   /**

@@ -140,6 +140,12 @@ export interface TransportSink {
    */
   notes?: TransportNotes;
   /**
+   * The submit rate of a carrier account, shared by every process on the gateway's store
+   * (Store.takeSubmitSlot / pauseSubmits), for a transport held to a rate. Optional: without it
+   * a transport paces itself alone.
+   */
+  submitSlots?: SubmitSlots;
+  /**
    * Something a peer did wrong that the transport survived (a malformed PDU, a response without
    * a message id, an unreadable message left on a SIM): for the host's log. Secret-free.
    */
@@ -150,6 +156,14 @@ export interface TransportNotes {
   read(key: string): Promise<string | undefined>;
   /** null removes the note. */
   write(key: string, value: string | null): Promise<void>;
+}
+
+/** See Store.takeSubmitSlot and Store.pauseSubmits; `account` never carries a secret. */
+export interface SubmitSlots {
+  /** 0 when a slot was taken at `now`; else the ms to wait before asking again. */
+  take(account: string, perSecond: number, now: number): Promise<number>;
+  /** Every process's submits on `account` wait until `until`. */
+  pause(account: string, until: number, now: number): Promise<void>;
 }
 
 export interface Transport {

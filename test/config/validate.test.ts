@@ -255,6 +255,8 @@ describe('validateConfig', () => {
       assertProblem(withTransport({ ...smpp, port: 70000 }), 'transports[0].port', 'expected 1..65535, got 70000');
       assertProblem(withTransport({ ...smpp, window: 0 }), 'transports[0].window', 'expected 1..10000, got 0');
       assertProblem(withTransport({ ...smpp, maxPerSecond: -1 }), 'transports[0].maxPerSecond', 'expected >= 0, got -1');
+      // The rate is counted in whole segments per one-second span.
+      assertProblem(withTransport({ ...smpp, maxPerSecond: 2.5 }), 'transports[0].maxPerSecond', 'expected an integer >= 0, got 2.5');
       // Binding again within seconds after a wrong password is how SMSC accounts get locked.
       assertProblem(withTransport({ ...smpp, credentialRetrySeconds: 5 }), 'transports[0].credentialRetrySeconds', 'expected 60..86400, got 5');
       assertProblem(withTransport({ ...smpp, maxResponseTimeouts: 0 }), 'transports[0].maxResponseTimeouts', 'expected 1..1000, got 0');

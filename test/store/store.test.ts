@@ -15,6 +15,7 @@ import { SqliteStore } from '../../src/store/sqlite';
 import type { MessageRecord, QuotaCap, Store } from '../../src/store/types';
 import { sampleRecord } from '../helpers/records';
 import { RedisServer } from '../helpers/redis-server';
+import { mostInSpan } from '../helpers/spans';
 
 /** One redis-server for the whole file, started when a Redis test first needs it. */
 let redisServer: Promise<RedisServer> | undefined;
@@ -862,6 +863,100 @@ for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   });
 }
 
+// --- an SMSC account's submit rate across processes (takeSubmitSlot, pauseSubmits) -------------
+
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
+  describe(`${kind} store: submit slots of an SMSC account`, () => {
+    let dir: string;
+    let store: Store;
+    const ACCOUNT = 'smpp:127.0.0.1:2775:account';
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+      store = await newStore(kind, dir);
+      await store.open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('takes perSecond slots in any one-second span, at least the gap apart, and says exactly how long to wait', async () => {
+      const take = (at: number, account = ACCOUNT) => store.takeSubmitSlot(account, 4, NOW + at);
+      // 4 a second: the gap is 125 ms.
+      assert.equal(await take(0), 0);
+      assert.equal(await take(10), 115, 'the gap after the newest slot');
+      assert.deepEqual([await take(125), await take(250), await take(375)], [0, 0, 0]);
+      assert.equal(await take(500), 500, 'four taken in the last second: wait for the oldest to be a second old');
+      assert.equal(await take(999), 1);
+      assert.equal(await take(1000), 0, 'the oldest (at 0) left the span');
+      assert.equal(await take(1125), 0, 'the next oldest (at 125) left it, and the gap has passed');
+      assert.equal(await take(1130), 120);
+      assert.equal(await take(1130, 'smpp:127.0.0.1:2775:other'), 0, 'another account has its own slots');
+    });
+
+    it('pauses every taker of the account until the latest pause; an earlier one does not shorten it', async () => {
+      await store.pauseSubmits(ACCOUNT, NOW + 3000, NOW);
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 10, NOW), 3000);
+      await store.pauseSubmits(ACCOUNT, NOW + 1000, NOW + 5);
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 10, NOW + 10), 2990);
+      assert.equal(await store.takeSubmitSlot('smpp:127.0.0.1:2775:other', 10, NOW + 10), 0, 'another account is not paused');
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 10, NOW + 2999), 1);
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 10, NOW + 3000), 0);
+    });
+
+    it('holds callers asking with different rates each to its own, over the same slots', async () => {
+      for (let i = 0; i < 10; i++) assert.equal(await store.takeSubmitSlot(ACCOUNT, 10, NOW + i * 50), 0);
+      // At 5 a second, the 5th newest (at 250) must be a second old.
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 5, NOW + 600), 650);
+      // At 20 a second there is room (10 taken), once the gap (25 ms) after the newest (at 450) has passed.
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 20, NOW + 600), 0);
+      // At 10 a second again: the 10th newest is now the one at 50.
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 10, NOW + 625), 425);
+    });
+
+    it('gives interleaved callers at most perSecond slots in any one-second span, and uses the rate fully', async () => {
+      const perSecond = 25;
+      // Six callers, each asking again when the store said, or soon after a slot; the callers due
+      // at the same moment ask together (interleaved in the store). A fake clock, 10 s of it.
+      const nextAsk = Array.from({ length: 6 }, (_, i) => NOW + i);
+      const granted: number[] = [];
+      let jitter = 7;
+      for (let round = 0; round < 20_000; round++) {
+        const at = Math.min(...nextAsk);
+        if (at >= NOW + 10_000) break;
+        const asking = nextAsk.flatMap((t, caller) => (t === at ? [caller] : []));
+        const waits = await Promise.all(asking.map(() => store.takeSubmitSlot(ACCOUNT, perSecond, at)));
+        asking.forEach((caller, i) => {
+          jitter = (jitter * 31 + 11) % 17;
+          if (waits[i] === 0) granted.push(at);
+          nextAsk[caller] = at + (waits[i] === 0 ? jitter : waits[i]!);
+        });
+      }
+      const most = mostInSpan(granted, 1000);
+      assert.ok(most <= perSecond, `${most} slots in one second`);
+      assert.equal(granted.length, new Set(granted).size, 'no two slots at one moment (the gap)');
+      assert.ok(granted.length >= 9 * perSecond, `${granted.length} slots in 10 s at ${perSecond} a second`);
+    });
+
+    it('keeps no more than perSecond slot times per account', async () => {
+      for (let i = 0; i < 200; i++) await store.takeSubmitSlot(ACCOUNT, 5, NOW + i * 1000);
+      if (store instanceof SqliteStore) {
+        const rows = (store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM submit_slots').get().n;
+        assert.equal(rows, 5);
+      }
+      if (store instanceof RedisStore) {
+        const command = (store as unknown as { command(args: string[]): Promise<number> }).command.bind(store);
+        assert.equal(await command(['LLEN', `{${store.prefix}}:slots:${ACCOUNT}`]), 5);
+      }
+      // What is kept still holds the rate: five more at once, one by one the gap apart, then a wait.
+      for (let i = 0; i < 5; i++) assert.equal(await store.takeSubmitSlot(ACCOUNT, 5, NOW + 300_000 + i * 100), 0);
+      assert.equal(await store.takeSubmitSlot(ACCOUNT, 5, NOW + 300_500), 500);
+    });
+  });
+}
+
 for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: quotas and states shared by processes`, () => {
   let dir: string;
   let prefix: string;
@@ -899,6 +994,40 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: quotas
       await store.open();
       assert.deepEqual(await store.takeQuota([{ key: 'recipient:+447700900123', windowMs: 3_600_000, max: 37 }], Date.now(), 'after'), { taken: false, refusedBy: 0 });
       await store.close();
+    } finally {
+      for (const child of children) child.kill();
+    }
+  });
+
+  it('two processes taking submit slots of one account on one store get at most perSecond in any one-second span', async function () {
+    this.timeout(60_000);
+    const first = await newStore(kind, dir, prefix);
+    await first.open(); // the schema, before the processes race to create it
+    await first.close();
+    const spec = await storeSpec(first);
+    const children = ['a', 'b'].map(() =>
+      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-slots.js'), spec, '40', '20'], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    try {
+      const outputs = children.map((child) => {
+        let text = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        return { read: () => text, exited: once(child, 'exit') };
+      });
+      for (const [i, child] of children.entries()) {
+        while (!outputs[i]!.read().includes('ready')) await once(child.stdout, 'data');
+      }
+      for (const child of children) child.stdin.end('go\n');
+      const codes = await Promise.all(outputs.map((o) => o.exited.then(([code]) => code)));
+      assert.deepEqual(codes, [0, 0]);
+      const [a, b] = outputs.map((o) => (JSON.parse(o.read().split('\n').find((line) => line.startsWith('{'))!) as { times: number[] }).times);
+      const all = [...a!, ...b!];
+      const most = mostInSpan(all, 1000);
+      const spread = Math.max(...all) - Math.min(...all);
+      console.log(`      80 slots at 20/s by two processes: at most ${most} in one second, over ${spread} ms`);
+      assert.deepEqual([a!.length, b!.length], [40, 40]);
+      assert.ok(most <= 20, `${most} slots in one second`);
+      assert.ok(spread >= 3000, `80 slots at 20 a second over ${spread} ms`);
     } finally {
       for (const child of children) child.kill();
     }

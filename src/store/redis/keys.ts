@@ -37,6 +37,9 @@
  *   notes             HASH   key → value
  *   quota:<key>       ZSET   token → time counted (an exact sliding window per cap key),
  *                            expiring a window after its last event
+ *   slots:<account>   LIST   an SMSC account's newest submit slot times, newest first, at most
+ *                            perSecond of them (submit-slots.ts); expires a minute after the last
+ *   pause:<account>   STRING the account's pause, epoch ms (pauseSubmits); expires a minute after it
  */
 
 /** The part every key of a store begins with. */

@@ -313,6 +313,35 @@ end
 return -1
 `;
 
+/**
+ * An SMSC account's submit slots (submit-slots.ts, whose reference script this is). ARGV: base,
+ * account, perSecond, now. Returns 0 when the slot is taken, else the ms to wait.
+ */
+const TAKE_SUBMIT_SLOT = `
+local log, pause = B .. 'slots:' .. ARGV[2], B .. 'pause:' .. ARGV[2]
+local per, now = tonumber(ARGV[3]), tonumber(ARGV[4])
+local paused = tonumber(redis.call('GET', pause) or '0')
+if paused > now then return paused - now end
+local oldest = redis.call('LINDEX', log, per - 1)
+if oldest and tonumber(oldest) + 1000 > now then return tonumber(oldest) + 1000 - now end
+local newest = redis.call('LINDEX', log, 0)
+local gap = math.floor(500 / per)
+if newest and tonumber(newest) + gap > now then return tonumber(newest) + gap - now end
+redis.call('LPUSH', log, ARGV[4])
+redis.call('LTRIM', log, 0, per - 1)
+redis.call('PEXPIRE', log, 60000)
+return 0
+`;
+
+/** ARGV: base, account, until, now. A pause only moves later. */
+const PAUSE_SUBMITS = `
+local pause, till = B .. 'pause:' .. ARGV[2], tonumber(ARGV[3])
+if till > tonumber(redis.call('GET', pause) or '0') then
+  redis.call('SET', pause, ARGV[3], 'PX', math.max(1, till - tonumber(ARGV[4])) + 60000)
+end
+return 0
+`;
+
 /** ARGV: base, ids... The state of each ('' when there is no such message), in order. */
 const STATES = `
 local out = {}
@@ -346,4 +375,6 @@ export const SCRIPTS = {
   takeStaleParts: script('takeStaleParts', TAKE_STALE_PARTS),
   takeQuota: script('takeQuota', TAKE_QUOTA),
   states: script('states', STATES),
+  takeSubmitSlot: script('takeSubmitSlot', TAKE_SUBMIT_SLOT),
+  pauseSubmits: script('pauseSubmits', PAUSE_SUBMITS),
 } as const;
