@@ -259,6 +259,7 @@ describe('redis store: Redis restarted or killed mid-run (appendonly yes, append
       const found = await store.messageStates(accepted);
       assert.deepEqual(accepted.filter((id) => !found.has(id)), [], 'every accepted message is there after the restart');
       const counts = await store.countByState();
+      console.log(`      ${signal}: ${accepted.length} accepted, ${failed} refused while down, ${counts.QUEUED} stored`);
       // An insert that failed while Redis went down may still have been applied (its reply lost).
       assert.ok(counts.QUEUED! >= total && counts.QUEUED! <= total + failed, JSON.stringify(counts));
       await store.close();
