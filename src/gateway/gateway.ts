@@ -14,9 +14,10 @@ import { isSmsGateError, SmsGateError } from '../errors';
 import { lookupNumber, parseSender, type CarrierLookup } from '../numbers';
 import { Guard, Router, type GuardConfig, type RouteConfig, type RouteDecision } from '../routing';
 import type { DefaultsConfig } from '../config/types';
-import { DEFAULT_RETENTION, type MessageRecord, type RetentionPolicy, type Store, type StoredInbound, type Transition } from '../store/types';
+import { DEFAULT_RETENTION, FEED_KINDS, type FeedKind, type MessageRecord, type RetentionPolicy, type Store, type StoredInbound } from '../store/types';
 import type { DeliveryReport, LinkStatus, Transport, TransportSink } from '../transport/types';
 import { FINAL_STATES, type MessageState, type NumberInfo, type SenderKind } from '../types';
+import { EventFeed, type EventHandler, type Listening } from './events';
 import { Inbound } from './inbound';
 import { Links } from './links';
 import { messageId } from './message-id';
@@ -74,6 +75,17 @@ export interface GatewayOptions {
   retention?: Partial<RetentionPolicy>;
   /** How often this process purges the store by `retention`. Default 10 minutes. */
   purgeEveryMs?: number;
+  /** While something listens here (`listen`), how often to read the store's event feed. Default 200 ms. */
+  eventPollMs?: number;
+  /**
+   * How long an event read by this process stays reserved to it before another process listening
+   * with the same id may take it (this process died, or its handler is still running). Default 30 s.
+   */
+  eventLeaseMs?: number;
+  /** How long the event feed keeps an event no listener took, and a listener's group no process joined. Default 24 hours. */
+  eventRetentionMs?: number;
+  /** The most events the feed keeps (the oldest go first). Default 100 000. */
+  maxEvents?: number;
 }
 
 export interface SendRequest {
@@ -138,6 +150,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly inbound: Inbound;
   private readonly retention: Retention;
   private readonly waiters: StateWaiters;
+  private readonly events: EventFeed;
   private running = false;
 
   constructor(options: GatewayOptions) {
@@ -188,7 +201,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       store: this.store,
       reassemblyTimeoutMs: duration(options, 'reassemblyTimeoutMs', DEFAULT_REASSEMBLY_TIMEOUT_MS),
       region: this.defaults.region,
-      deliver: (message) => void this.emit('inbound', message),
+      deliver: (message) => {
+        this.emit('inbound', message);
+        return this.events.publish({ kind: 'inbound', message });
+      },
       warn,
     });
     this.retention = new Retention(
@@ -199,6 +215,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     );
     this.waiters = new StateWaiters(this.store, pollMs);
     this.on('state', ({ message }) => this.waiters.changed(message));
+    this.events = new EventFeed({
+      store: this.store,
+      consumer: this.outbox.leases.owner,
+      pollMs: duration(options, 'eventPollMs', 200),
+      leaseMs: duration(options, 'eventLeaseMs', 30_000),
+      retentionMs: duration(options, 'eventRetentionMs', 24 * 3_600_000),
+      maxEvents: eventBound(options.maxEvents),
+      refreshMs: pollMs,
+      warn,
+    });
   }
 
   /**
@@ -220,6 +246,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await this.store.open();
     this.running = true;
     await Promise.all(this.links.all().map((t) => t.start(this.sinkFor(t))));
+    await this.events.start();
     this.inbound.start();
     this.retention.start();
     this.outbox.start();
@@ -235,7 +262,33 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.reports.releaseAll();
     await Promise.allSettled(this.links.all().map((t) => t.stop()));
     await this.waiters.finishAll();
+    await this.events.stop();
     await this.store.close();
+  }
+
+  /**
+   * Hands `handler` the state changes, delivery reports and inbound messages (`kinds`) that any
+   * process sharing the store produces, each event to one process among those listening with
+   * `listenerId` (a Node-RED node id; an n8n workflow id and node name: the same in every process
+   * of a deployment), acknowledged once the handler returns or its promise settles. An event a
+   * process took and did not acknowledge (it died) goes to another after `eventLeaseMs`. What is
+   * produced while no process listens with the id waits in the store (up to `eventRetentionMs`)
+   * once the id has listened. See events.ts. May be called before `start()`.
+   *
+   * The gateway's own events (`on('report')` and the others) are still emitted as before: only
+   * what this process produced, to every listener here.
+   */
+  listen(listenerId: string, kinds: readonly FeedKind[], handler: EventHandler): Listening {
+    if (typeof listenerId !== 'string' || listenerId === '') {
+      throw new SmsGateError('OPTION_INVALID', 'listenerId must be a non-empty string', { field: 'listenerId' });
+    }
+    const unknown = kinds.find((kind) => !(FEED_KINDS as readonly string[]).includes(kind));
+    if (unknown !== undefined || kinds.length === 0) {
+      throw new SmsGateError('OPTION_INVALID', `kinds must name some of ${FEED_KINDS.join(', ')}; got ${String(unknown ?? 'none')}`, {
+        field: 'kinds',
+      });
+    }
+    return this.events.listen(listenerId, kinds, handler);
   }
 
   /** Deletes now what the retention policy no longer keeps (the gateway also does it on a timer). */
@@ -373,7 +426,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   private async insert(record: MessageRecord): Promise<MessageRecord> {
     const { record: stored, created } = await this.store.insertMessage(record);
-    if (created) this.emit('state', { message: stored, previous: null });
+    if (created) this.announce({ record: stored, previous: null });
     return stored;
   }
 
@@ -410,8 +463,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.outbox.kick();
   }
 
-  private announce({ record, previous }: Transition): void {
+  /** A state change: to this process's listeners, and to the event feed (not awaited: the change is stored). */
+  private announce({ record, previous }: { record: MessageRecord; previous: MessageState | null }): void {
     this.emit('state', { message: record, previous });
+    this.events.publish({ kind: 'state', message: record, previous }).catch((err: Error) => this.emit('warning', err));
   }
 
   // --- what transports hand back --------------------------------------------------------------
@@ -446,15 +501,24 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         const { transition } = outcome;
         this.emit('report', { report, message: transition.record });
         if (transition.record.state !== transition.previous) this.announce(transition);
-        return;
+        return this.publishReport({ report, message: transition.record });
       }
       case 'repeated':
         this.emit('report', { report, message: outcome.message });
-        return;
+        return this.publishReport({ report, message: outcome.message });
       case 'unmatched':
         this.emit('report', { report });
         this.emit('warning', unmatchedReport(report));
+        return this.publishReport({ report });
     }
+  }
+
+  /**
+   * Into the event feed. The transport answers the network once this resolves, so a report whose
+   * event could not be stored is sent again (and then found repeated, and published).
+   */
+  private publishReport(event: ReportEvent): Promise<void> {
+    return this.events.publish(event.message === undefined ? { kind: 'report', report: event.report } : { kind: 'report', ...event });
   }
 }
 
@@ -495,7 +559,16 @@ function scheduleTime(scheduleAt: Date | number | undefined, now: number, validi
   return at > now ? at : null;
 }
 
-type DurationOption = 'leaseMs' | 'pollMs' | 'reportHoldMs' | 'reassemblyTimeoutMs' | 'unavailableRecheckMs' | 'purgeEveryMs';
+type DurationOption =
+  | 'leaseMs'
+  | 'pollMs'
+  | 'reportHoldMs'
+  | 'reassemblyTimeoutMs'
+  | 'unavailableRecheckMs'
+  | 'purgeEveryMs'
+  | 'eventPollMs'
+  | 'eventLeaseMs'
+  | 'eventRetentionMs';
 
 /**
  * A timing option, or its default. Zero or less where a timer runs on it would fire it in a
@@ -507,6 +580,15 @@ function duration(options: GatewayOptions, name: DurationOption, fallback: numbe
     throw new SmsGateError('CONFIG_INVALID', `${name} must be a number of milliseconds, at least ${least}; got ${String(value)}`, {
       field: name,
     });
+  }
+  return value;
+}
+
+/** The most events the feed keeps: a whole number, at least 1. */
+function eventBound(given: number | undefined): number {
+  const value = given ?? 100_000;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new SmsGateError('CONFIG_INVALID', `maxEvents must be a whole number, at least 1; got ${String(value)}`, { field: 'maxEvents' });
   }
   return value;
 }

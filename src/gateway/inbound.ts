@@ -13,8 +13,8 @@ export interface InboundOptions {
   reassemblyTimeoutMs: number;
   /** The region senders without a country code are read in (for the opt-out list). */
   region: string | undefined;
-  /** A message was stored and is to be handed on. */
-  deliver(message: StoredInbound): void;
+  /** A message was stored and is to be handed on; the network is answered once this resolves. */
+  deliver(message: StoredInbound): Promise<void>;
   warn(err: Error): void;
 }
 
@@ -41,7 +41,7 @@ export class Inbound {
     if (keyword !== null) {
       await this.options.store.setOptOut(this.normaliseSender(message.from), keyword === 'STOP');
     }
-    this.options.deliver(stored);
+    await this.options.deliver(stored);
   }
 
   async part(part: InboundPart): Promise<void> {

@@ -20,6 +20,9 @@ export function createStore(config: StoreConfig): Store {
 export { MemoryStore, RedisStore, SqliteStore };
 export type { RedisStoreOptions };
 export type {
+  FeedEvent,
+  FeedKind,
+  FeedPayload,
   MessageRecord,
   ProviderLink,
   PurgeResult,
@@ -31,4 +34,4 @@ export type {
   StoredInbound,
   Transition,
 } from './types';
-export { DEFAULT_RETENTION } from './types';
+export { DEFAULT_RETENTION, FEED_KINDS } from './types';

@@ -19,12 +19,16 @@ import { FINAL_STATES, type MessageState } from '../types';
 import type { ErrorInfo } from '../errors';
 import { copy, freeze } from './frozen-record';
 import { LaterQueue } from './later-queue';
+import { MemoryFeed } from './memory-feed';
 import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { pack, unpack } from './packed-record';
 import { RestingMessages } from './resting-messages';
 import { QuotaLog } from './quota-log';
 import { isSpent, pauseSlots, takeSlot, type SlotLog } from './submit-slots';
 import type {
+  FeedEvent,
+  FeedKind,
+  FeedPayload,
   MessageRecord,
   ProviderLink,
   PurgeResult,
@@ -448,6 +452,38 @@ export class MemoryStore implements Store {
       if (state !== undefined) states.set(id, state);
     }
     return states;
+  }
+
+  // --- the event feed (memory-feed.ts) ---------------------------------------------------------
+
+  private readonly feed = new MemoryFeed();
+
+  async joinFeed(listener: string, kinds: readonly FeedKind[], now: number): Promise<void> {
+    this.feed.join(listener, kinds, now);
+  }
+
+  async leaveFeed(listener: string): Promise<void> {
+    this.feed.leave(listener);
+  }
+
+  async feedKinds(): Promise<Set<FeedKind>> {
+    return this.feed.kinds();
+  }
+
+  async appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void> {
+    this.feed.append(events, now, maxEvents);
+  }
+
+  async readFeed(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Promise<Map<string, FeedEvent[]>> {
+    return this.feed.read(listeners, consumer, now, leaseMs, limit);
+  }
+
+  async ackFeed(listener: string, ids: readonly string[]): Promise<void> {
+    this.feed.ack(listener, ids);
+  }
+
+  async trimFeed(cutoff: number): Promise<number> {
+    return this.feed.trim(cutoff);
   }
 
   // --- notes ---------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ import { callError, connect, parseRedisUrl, type Client, type RedisAddress, type
 import { PRIORITIES, keyBase, linkField, linkValue, providerLinkKey } from './redis/keys';
 import { SCRIPTS, type Script } from './redis/scripts';
 import type {
+  FeedEvent,
+  FeedKind,
+  FeedPayload,
   MessageRecord,
   ProviderLink,
   PurgeResult,
@@ -441,6 +444,54 @@ export class RedisStore implements Store {
       if (states[i]) found.set(id, states[i] as MessageState);
     });
     return found;
+  }
+
+  // --- the event feed (see Store; scripts.ts) --------------------------------------------------
+
+  async joinFeed(listener: string, kinds: readonly FeedKind[], now: number): Promise<void> {
+    await this.run(SCRIPTS.joinFeed, [listener, kinds.join(','), now]);
+  }
+
+  async leaveFeed(listener: string): Promise<void> {
+    await this.run(SCRIPTS.leaveFeed, [listener]);
+  }
+
+  async feedKinds(): Promise<Set<FeedKind>> {
+    const groups = await this.command<string[]>(['HVALS', this.key('feed:groups')]);
+    const kinds = new Set<FeedKind>();
+    for (const group of groups) for (const kind of group.split('|')[2]!.split(',')) if (kind !== '') kinds.add(kind as FeedKind);
+    return kinds;
+  }
+
+  async appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void> {
+    await this.run(SCRIPTS.appendEvents, [now, maxEvents, ...events.flatMap((event) => [event.kind, JSON.stringify(event)])]);
+  }
+
+  async readFeed(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Promise<Map<string, FeedEvent[]>> {
+    void consumer; // whoever holds a lease: an acknowledgement from any consumer ends it (Store.ackFeed)
+    const read = new Map<string, FeedEvent[]>();
+    if (listeners.length === 0 || limit <= 0) return read;
+    const reply = await this.run<string[]>(SCRIPTS.readFeed, [now, now + leaseMs, limit, ...listeners]);
+    for (let i = 0; i < reply.length; i += 5) {
+      const listener = reply[i]!;
+      const event: FeedEvent = { id: reply[i + 1]!, at: Number(reply[i + 2]), redelivered: reply[i + 3] === '1', payload: JSON.parse(reply[i + 4]!) as FeedPayload };
+      const events = read.get(listener) ?? [];
+      read.set(listener, [...events, event]);
+    }
+    return read;
+  }
+
+  async ackFeed(listener: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.run(SCRIPTS.ackFeed, [listener, ...ids]);
+  }
+
+  async trimFeed(cutoff: number): Promise<number> {
+    let trimmed = 0;
+    // Bounded: each round removes what it counts, and the feed holds at most maxEvents.
+    for (let removed = CHUNK; removed === CHUNK; trimmed += removed) {
+      removed = await this.run<number>(SCRIPTS.trimFeed, [cutoff, CHUNK]);
+    }
+    return trimmed;
   }
 
   // --- notes ----------------------------------------------------------------------------------

@@ -18,6 +18,9 @@ import { SLOT_SPAN_MS, slotGap } from './submit-slots';
 import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import type { MessageState } from '../types';
 import type {
+  FeedEvent,
+  FeedKind,
+  FeedPayload,
   MessageRecord,
   ProviderLink,
   PurgeResult,
@@ -98,6 +101,29 @@ CREATE TABLE IF NOT EXISTS notes (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL,
   at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- The event feed (Store.joinFeed and the rest). AUTOINCREMENT: a sequence number is never
+-- handed out again after the events before it were trimmed, so a group's place stays true.
+CREATE TABLE IF NOT EXISTS feed (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+-- One row per listener (consumer group): its kinds (JSON), the last sequence number it has gone past.
+CREATE TABLE IF NOT EXISTS feed_groups (
+  listener TEXT PRIMARY KEY,
+  kinds TEXT NOT NULL,
+  cursor INTEGER NOT NULL,
+  seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Events handed to a consumer and not acknowledged yet, leased until lease_until.
+CREATE TABLE IF NOT EXISTS feed_pending (
+  listener TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  consumer TEXT NOT NULL,
+  lease_until INTEGER NOT NULL,
+  PRIMARY KEY (listener, seq)
 ) WITHOUT ROWID;
 -- Store.takeSubmitSlot / pauseSubmits (submit-slots.ts), per SMSC account: how many slots it has
 -- taken (the number of the newest) and its pause; and the times of its newest slots by number.
@@ -820,6 +846,145 @@ export class SqliteStore implements Store {
     });
   }
 
+  // --- the event feed (see Store) ------------------------------------------------------------
+
+  joinFeed(listener: string, kinds: readonly FeedKind[], now: number): Promise<void> {
+    return this.write(() => {
+      this.sql(
+        `INSERT INTO feed_groups (listener, kinds, cursor, seen_at) VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) FROM feed), ?)
+         ON CONFLICT (listener) DO UPDATE SET kinds = excluded.kinds, seen_at = excluded.seen_at`,
+      ).run(listener, JSON.stringify(kinds), now);
+    }, true);
+  }
+
+  leaveFeed(listener: string): Promise<void> {
+    return this.write(() => {
+      this.sql('DELETE FROM feed_groups WHERE listener = ?').run(listener);
+      this.sql('DELETE FROM feed_pending WHERE listener = ?').run(listener);
+    });
+  }
+
+  feedKinds(): Promise<Set<FeedKind>> {
+    return this.read(() => {
+      const kinds = new Set<FeedKind>();
+      for (const row of this.sql('SELECT kinds FROM feed_groups').all()) {
+        for (const kind of JSON.parse(row.kinds as string) as FeedKind[]) kinds.add(kind);
+      }
+      return kinds;
+    });
+  }
+
+  appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.write(() => {
+      const append = this.sql('INSERT INTO feed (kind, at, doc) VALUES (?, ?, ?) RETURNING seq');
+      let last = 0;
+      for (const event of events) last = Number(append.get(event.kind, now, JSON.stringify(event))!.seq);
+      // By sequence number, one range of the primary key: at most the newest maxEvents stay
+      // (fewer when a rolled-back append left a gap in the numbers), and none that every group
+      // has gone past and acknowledged (a group that joins later starts at the end).
+      const consumed = Number(
+        this.sql(
+          `SELECT MIN(?, COALESCE((SELECT MIN(cursor) FROM feed_groups), ?), COALESCE((SELECT MIN(seq) - 1 FROM feed_pending), ?)) AS seq`,
+        ).get(last, last, last)!.seq,
+      );
+      this.sql('DELETE FROM feed WHERE seq <= ?').run(Math.max(last - maxEvents, consumed));
+    });
+  }
+
+  readFeed(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Promise<Map<string, FeedEvent[]>> {
+    const names = JSON.stringify(listeners);
+    // Polled often by every process that listens: a read first, and the write (which locks the
+    // file) only when a group has something: events past its place, or a lease that lapsed.
+    return this.read(
+      () =>
+        this.sql(
+          `SELECT 1 FROM feed_groups g WHERE g.listener IN (SELECT value FROM json_each(?))
+           AND (g.cursor < (SELECT COALESCE(MAX(seq), 0) FROM feed)
+                OR EXISTS (SELECT 1 FROM feed_pending p WHERE p.listener = g.listener AND p.lease_until <= ?))
+           LIMIT 1`,
+        ).get(names, now) !== undefined,
+    ).then((something) => (something ? this.write(() => this.takeEvents(listeners, consumer, now, leaseMs, limit)) : new Map()));
+  }
+
+  /** readFeed's write: for each listener, its lapsed leases, then what is past its place. */
+  private takeEvents(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Map<string, FeedEvent[]> {
+    const read = new Map<string, FeedEvent[]>();
+    const until = now + leaseMs;
+    const lease = this.sql('INSERT OR REPLACE INTO feed_pending (listener, seq, consumer, lease_until) VALUES (?, ?, ?, ?)');
+    const forget = this.sql('DELETE FROM feed_pending WHERE listener = ? AND seq = ?');
+    const last = Number(this.sql('SELECT COALESCE(MAX(seq), 0) AS seq FROM feed').get()!.seq);
+    for (const listener of listeners) {
+      const group = this.sql('SELECT kinds, cursor FROM feed_groups WHERE listener = ?').get(listener);
+      if (group === undefined) continue;
+      const taken: FeedEvent[] = [];
+      const lapsed = this.sql(
+        `SELECT p.seq, f.at, f.doc FROM feed_pending p LEFT JOIN feed f ON f.seq = p.seq
+         WHERE p.listener = ? AND p.lease_until <= ? ORDER BY p.seq LIMIT ?`,
+      ).all(listener, now, limit);
+      for (const row of lapsed) {
+        if (row.doc === null) {
+          forget.run(listener, row.seq); // its event was trimmed
+          continue;
+        }
+        lease.run(listener, row.seq, consumer, until);
+        taken.push(feedEvent(row, true));
+      }
+      let cursor = Number(group.cursor);
+      const room = limit - taken.length;
+      if (room > 0) {
+        const fresh = this.sql(
+          `SELECT seq, at, doc FROM feed WHERE seq > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`,
+        ).all(cursor, group.kinds, room);
+        for (const row of fresh) {
+          lease.run(listener, row.seq, consumer, until);
+          taken.push(feedEvent(row, false));
+        }
+        // Past everything looked at: up to the last taken when there may be more, else the end.
+        cursor = fresh.length === room ? Number(fresh[fresh.length - 1]!.seq) : Math.max(cursor, last);
+        this.sql('UPDATE feed_groups SET cursor = ? WHERE listener = ?').run(cursor, listener);
+      }
+      if (taken.length > 0) read.set(listener, taken);
+    }
+    return read;
+  }
+
+  ackFeed(listener: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.write(() => {
+      const ack = this.sql('DELETE FROM feed_pending WHERE listener = ? AND seq = ?');
+      for (const id of ids) ack.run(listener, Number(id));
+    });
+  }
+
+  trimFeed(cutoff: number): Promise<number> {
+    // Oldest first, a chunk per transaction, so the write lock is never held long.
+    const chunk = () =>
+      this.write(
+        () =>
+          Number(
+            this.sql(`DELETE FROM feed WHERE seq IN (SELECT seq FROM feed ORDER BY seq LIMIT ${PURGE_CHUNK}) AND at < ?`).run(cutoff)
+              .changes,
+          ),
+        true,
+      );
+    return (async () => {
+      let trimmed = 0;
+      // Bounded: each chunk deletes from a feed that only shrinks, and it stops at a short chunk.
+      for (let deleted = PURGE_CHUNK; deleted === PURGE_CHUNK; ) {
+        deleted = await chunk();
+        trimmed += deleted;
+      }
+      await this.write(() => {
+        this.sql('DELETE FROM feed_pending WHERE seq < (SELECT COALESCE(MIN(seq), 9e18) FROM feed)').run();
+        for (const row of this.sql('DELETE FROM feed_groups WHERE seen_at < ? RETURNING listener').all(cutoff)) {
+          this.sql('DELETE FROM feed_pending WHERE listener = ?').run(row.listener);
+        }
+      });
+      return trimmed;
+    })();
+  }
+
   // --- notes ---------------------------------------------------------------------------------
 
   readNote(key: string): Promise<string | undefined> {
@@ -861,6 +1026,11 @@ function inTransaction(db: DatabaseSync, work: () => unknown): void {
     db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/** A feed row as the event it is. */
+function feedEvent(row: Record<string, unknown>, redelivered: boolean): FeedEvent {
+  return { id: String(row.seq), at: Number(row.at), redelivered, payload: JSON.parse(row.doc as string) as FeedPayload };
 }
 
 /** The rest_at and refused columns of a record. */

@@ -18,7 +18,7 @@
  */
 import type { Encoding, EncodingChoice, NationalLanguage } from '../encoding';
 import type { ErrorInfo } from '../errors';
-import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
+import type { AcceptedSegment, DeliveryReport, InboundMessage, InboundPart } from '../transport/types';
 import type { MessageState, NumberInfo, SenderAddress } from '../types';
 
 export interface MessageRecord {
@@ -264,6 +264,56 @@ export interface Store {
   /** Sets the note, or removes it when `value` is null. */
   writeNote(key: string, value: string | null): Promise<void>;
 
+  // --- the event feed: events across processes -------------------------------------------------
+  //
+  // What the gateways sharing the store produce (state changes, delivery reports, inbound
+  // messages) goes into one bounded feed, and each listener (a Node-RED node, an n8n trigger: a
+  // stable id) is a consumer group, as in Redis Streams: each event goes to one process among
+  // those listening with that id (`consumer`: a random id per gateway), which acknowledges it
+  // once its handler ran. An event whose lease lapses unacknowledged (its process died) goes to
+  // whichever process of the group reads next. So an event starts each listening flow once per
+  // deployment in normal operation, and at least once when a process dies holding it.
+  //
+  // Times are the caller's (`now`), as for the outbox's leases: a store decides lapses by them,
+  // not by its own clock. In Redis, one script per call: the feed a stream (XADD, each entry
+  // with its kind, `at` and JSON payload; MAXLEN for maxEvents), the groups a hash (listener →
+  // kinds, place as a stream id, joined-at), each group's leases a sorted set (entry id scored
+  // by lease end: ZRANGEBYSCORE up to `now` for the lapsed, XRANGE from the place with an
+  // exclusive start for the new, ZADD to lease, ZREM to acknowledge), trimFeed deleting by `at`.
+
+  /**
+   * Creates `listener`'s group if it has none, placed at the end of the feed (it gets what is
+   * appended from now on); else sets its kinds and keeps its place, so that what was appended
+   * while no process listened is handed on when one does again. Marks it seen at `now`.
+   */
+  joinFeed(listener: string, kinds: readonly FeedKind[], now: number): Promise<void>;
+  /** Removes `listener`'s group and what it held. */
+  leaveFeed(listener: string): Promise<void>;
+  /** The kinds some group listens for: what a gateway needs to append (the others may be left out). */
+  feedKinds(): Promise<Set<FeedKind>>;
+  /**
+   * Appends the events, in order, in one atomic step, each at `now`; then keeps at most the
+   * newest `maxEvents` (older ones are gone, also for a group that had not read them). A store
+   * may drop at any time the events every group has gone past and acknowledged.
+   */
+  appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void>;
+  /**
+   * One atomic step for each listener named that has a group: first its events whose lease
+   * lapsed (`lease until <= now`, `redelivered`), then the events of its kinds appended after
+   * its place (which moves past them), up to `limit` in all; each leased to `consumer` until
+   * `now + leaseMs`. Events of one kind come in the order appended. A listener with nothing
+   * (or no group) is left out of the map.
+   */
+  readFeed(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Promise<Map<string, FeedEvent[]>>;
+  /** The events are done for the listener, whichever consumer holds them (a late ack is harmless). */
+  ackFeed(listener: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Deletes the events appended before `cutoff`, with the leases on them, and the groups not
+   * joined since `cutoff` (a gateway joins its listeners again now and then). Returns how many
+   * events went. Idempotent.
+   */
+  trimFeed(cutoff: number): Promise<number>;
+
   // --- retention ------------------------------------------------------------------------------
 
   /**
@@ -284,3 +334,29 @@ export interface QuotaCap {
 
 /** `refusedBy`: the index in `caps` of the first cap without room; nothing was counted then. */
 export type QuotaResult = { taken: true } | { taken: false; refusedBy: number };
+
+/** What the event feed carries. */
+export type FeedKind = 'state' | 'report' | 'inbound';
+
+export const FEED_KINDS: readonly FeedKind[] = ['state', 'report', 'inbound'];
+
+/**
+ * An event, as the gateway hands it to listeners: a message's state change (previous null
+ * when it was just accepted), a delivery report with the message it was matched to (none when
+ * it matched none), or an inbound message as stored.
+ */
+export type FeedPayload =
+  | { kind: 'state'; message: MessageRecord; previous: MessageState | null }
+  | { kind: 'report'; report: DeliveryReport; message?: MessageRecord }
+  | { kind: 'inbound'; message: StoredInbound };
+
+/** An event read from the feed. */
+export interface FeedEvent {
+  /** The store's id for it, for `ackFeed`: opaque, unique in the feed. */
+  id: string;
+  /** Epoch ms it was appended. */
+  at: number;
+  /** True when another consumer had it first and let its lease lapse. */
+  redelivered: boolean;
+  payload: FeedPayload;
+}

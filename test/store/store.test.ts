@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { MemoryStore } from '../../src/store/memory';
 import { RedisStore } from '../../src/store/redis';
 import { SqliteStore } from '../../src/store/sqlite';
-import type { MessageRecord, QuotaCap, Store } from '../../src/store/types';
+import type { FeedEvent, FeedPayload, MessageRecord, QuotaCap, Store } from '../../src/store/types';
 import { sampleRecord } from '../helpers/records';
 import { RedisServer } from '../helpers/redis-server';
 import { mostInSpan } from '../helpers/spans';
@@ -956,6 +956,229 @@ for (const kind of ['memory', 'sqlite', 'redis'] as const) {
     });
   });
 }
+
+// --- the event feed: consumer groups across processes -------------------------------------------
+
+/** Events of each kind, told apart by their text, provider id or message id. */
+function inboundEvent(text: string): FeedPayload {
+  return { kind: 'inbound', message: { id: `in-${text}`, transportId: 't1', from: '+447400123456', to: '60000', text, receivedAt: NOW } };
+}
+function reportEvent(providerId: string): FeedPayload {
+  return { kind: 'report', report: { transportId: 't1', providerId, state: 'DELIVERED' }, message: sampleRecord({ id: `m-${providerId}`, state: 'DELIVERED' }) };
+}
+function stateEvent(id: string): FeedPayload {
+  return { kind: 'state', message: sampleRecord({ id, state: 'SUBMITTED' }), previous: 'QUEUED' };
+}
+/** What tells an event apart in these tests. */
+function nameOf(event: FeedEvent): string {
+  const payload = event.payload;
+  return payload.kind === 'inbound' ? payload.message.text : payload.kind === 'report' ? payload.report.providerId : payload.message.id;
+}
+
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
+  describe(`${kind} store: the event feed`, () => {
+    let dir: string;
+    let store: Store;
+    const LEASE = 10_000;
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+      store = await newStore(kind, dir);
+      await store.open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('gives back each kind of event as appended, in order, with an id to acknowledge it by', async () => {
+      await store.joinFeed('flow', ['state', 'report', 'inbound'], NOW);
+      const events = [inboundEvent('hi'), reportEvent('p1'), stateEvent('m1')];
+      await store.appendEvents(events, NOW, 1000);
+      const read = (await store.readFeed(['flow'], 'c1', NOW, LEASE, 10)).get('flow')!;
+      assert.deepEqual(read.map((e) => e.payload), JSON.parse(JSON.stringify(events)));
+      assert.deepEqual(read.map((e) => [e.at, e.redelivered]), [[NOW, false], [NOW, false], [NOW, false]]);
+      assert.equal(new Set(read.map((e) => e.id)).size, 3);
+    });
+
+    it('hands each event to one consumer of a group, and every group gets every event of its kinds', async () => {
+      await store.joinFeed('status-node', ['report', 'inbound'], NOW);
+      await store.joinFeed('state-node', ['state'], NOW);
+      assert.deepEqual([...(await store.feedKinds())].sort(), ['inbound', 'report', 'state']);
+      await store.appendEvents([reportEvent('p1'), stateEvent('m1'), inboundEvent('a'), reportEvent('p2'), stateEvent('m2')], NOW, 1000);
+      const first = await store.readFeed(['status-node', 'state-node'], 'c1', NOW, LEASE, 2);
+      const second = await store.readFeed(['status-node', 'state-node'], 'c2', NOW, LEASE, 2);
+      const third = await store.readFeed(['status-node', 'state-node'], 'c3', NOW, LEASE, 2);
+      const of = (listener: string) => [first, second, third].flatMap((read) => (read.get(listener) ?? []).map(nameOf));
+      assert.deepEqual(of('status-node'), ['p1', 'a', 'p2'], 'once each, in order, across consumers');
+      assert.deepEqual(of('state-node'), ['m1', 'm2']);
+      assert.deepEqual(first.get('status-node')!.map(nameOf), ['p1', 'a'], 'limit per listener');
+      assert.equal(third.has('state-node'), false, 'a listener with nothing is left out');
+      assert.equal((await store.readFeed(['nobody'], 'c1', NOW, LEASE, 10)).size, 0, 'no group, no events');
+    });
+
+    it('places a new group at the end of the feed; one that joins again keeps its place and gets what came meanwhile', async () => {
+      await store.appendEvents([reportEvent('before')], NOW, 1000);
+      await store.joinFeed('flow', ['report'], NOW);
+      await store.appendEvents([reportEvent('after')], NOW, 1000);
+      const read = await store.readFeed(['flow'], 'c1', NOW, LEASE, 10);
+      await store.ackFeed('flow', read.get('flow')!.map((e) => e.id));
+      assert.deepEqual(read.get('flow')!.map(nameOf), ['after']);
+      // No process listens (a redeploy, a restart); what comes meanwhile waits for the group.
+      await store.appendEvents([reportEvent('while-away')], NOW + 1, 1000);
+      await store.joinFeed('flow', ['report', 'inbound'], NOW + 2);
+      await store.appendEvents([inboundEvent('back')], NOW + 3, 1000);
+      assert.deepEqual((await store.readFeed(['flow'], 'c2', NOW + 3, LEASE, 10)).get('flow')!.map(nameOf), ['while-away', 'back']);
+    });
+
+    it('hands an event whose lease lapsed unacknowledged to another consumer, marked redelivered; an acknowledged one never', async () => {
+      await store.joinFeed('flow', ['report'], NOW);
+      await store.appendEvents(['p1', 'p2', 'p3'].map(reportEvent), NOW, 1000);
+      const held = (await store.readFeed(['flow'], 'dies', NOW, 1000, 10)).get('flow')!;
+      await store.ackFeed('flow', [held[1]!.id]); // it handled p2, then died
+      assert.equal((await store.readFeed(['flow'], 'other', NOW + 999, 1000, 10)).size, 0, 'leased until NOW + 1000');
+      const taken = (await store.readFeed(['flow'], 'other', NOW + 1000, 1000, 10)).get('flow')!;
+      assert.deepEqual(taken.map((e) => [nameOf(e), e.redelivered]), [['p1', true], ['p3', true]]);
+      await store.ackFeed('flow', taken.map((e) => e.id));
+      await store.ackFeed('flow', [held[0]!.id]); // the first holder's late ack: harmless
+      assert.equal((await store.readFeed(['flow'], 'third', NOW + 60_000, 1000, 10)).size, 0, 'all acknowledged');
+    });
+
+    it('lets interleaved consumers of one group, and of two groups, take each event exactly once per group', async () => {
+      await store.joinFeed('a', ['report', 'inbound'], NOW);
+      await store.joinFeed('b', ['report'], NOW);
+      const total = 300;
+      const reports = 180; // of each ten, four inbound (j % 3 === 0) and six reports
+      const appending = (async () => {
+        for (let i = 0; i < total; i += 10) {
+          await store.appendEvents(Array.from({ length: 10 }, (_, j) => (j % 3 === 0 ? inboundEvent(`i${i + j}`) : reportEvent(`r${i + j}`))), NOW, 10_000);
+        }
+      })();
+      const seen = { a: [] as string[], b: [] as string[] };
+      // Five consumers polling at once, while events are appended; each bounded in rounds.
+      const consumers = ['c1', 'c2', 'c3', 'c4', 'c5'].map(async (consumer) => {
+        for (let round = 0; round < 2000 && seen.a.length + seen.b.length < total + reports; round++) {
+          const read = await store.readFeed(['a', 'b'], consumer, NOW, LEASE, 7);
+          for (const [listener, events] of read) {
+            seen[listener as 'a' | 'b'].push(...events.map(nameOf));
+            await store.ackFeed(listener, events.map((e) => e.id));
+          }
+          if (read.size === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      });
+      await Promise.all([appending, ...consumers]);
+      assert.equal(seen.a.length, total, 'group a: every event once');
+      assert.equal(new Set(seen.a).size, total);
+      assert.equal(seen.b.length, reports, 'group b: every report once');
+      assert.equal(new Set(seen.b).size, reports);
+      assert.ok(seen.b.every((name) => name.startsWith('r')), 'b gets only its kind');
+    });
+
+    it('keeps at most the newest maxEvents, also for a group that had not read them', async () => {
+      await store.joinFeed('flow', ['report'], NOW);
+      for (let i = 0; i < 30; i++) await store.appendEvents([reportEvent(`p${i}`)], NOW, 10);
+      const held = (await store.readFeed(['flow'], 'c1', NOW, 1000, 100)).get('flow')!;
+      assert.deepEqual(held.map(nameOf), Array.from({ length: 10 }, (_, i) => `p${20 + i}`));
+      // The held events are trimmed away before anyone acknowledges them: their leases go too.
+      await store.appendEvents(Array.from({ length: 10 }, (_, i) => reportEvent(`q${i}`)), NOW, 10);
+      const after = (await store.readFeed(['flow'], 'c2', NOW + 5000, 1000, 100)).get('flow')!;
+      assert.deepEqual(after.map((e) => [nameOf(e), e.redelivered]), Array.from({ length: 10 }, (_, i) => [`q${i}`, false]));
+    });
+
+    it('trims events appended before the cutoff, their leases, and groups not joined since', async () => {
+      const HOUR = 3_600_000;
+      await store.joinFeed('gone', ['state'], NOW);
+      await store.joinFeed('flow', ['report'], NOW);
+      await store.appendEvents([reportEvent('old1'), reportEvent('old2')], NOW, 1000);
+      await store.readFeed(['flow'], 'c1', NOW, 1000, 1); // old1 held, never acknowledged
+      await store.appendEvents([reportEvent('new')], NOW + 2 * HOUR, 1000);
+      await store.joinFeed('flow', ['report'], NOW + 2 * HOUR);
+      assert.equal(await store.trimFeed(NOW + HOUR), 2);
+      assert.equal(await store.trimFeed(NOW + HOUR), 0, 'idempotent');
+      assert.deepEqual([...(await store.feedKinds())], ['report'], 'the group not joined since the cutoff is gone');
+      const read = (await store.readFeed(['flow', 'gone'], 'c2', NOW + 3 * HOUR, 1000, 10));
+      assert.deepEqual([...read.keys()], ['flow']);
+      assert.deepEqual(read.get('flow')!.map(nameOf), ['new'], 'old1 (held) and old2 went with the trim');
+    });
+
+    it('forgets a group that leaves, with what it held', async () => {
+      await store.joinFeed('flow', ['inbound'], NOW);
+      await store.appendEvents([inboundEvent('x')], NOW, 1000);
+      await store.readFeed(['flow'], 'c1', NOW, 1000, 10);
+      await store.leaveFeed('flow');
+      assert.deepEqual(await store.feedKinds(), new Set());
+      assert.equal((await store.readFeed(['flow'], 'c2', NOW + 5000, 1000, 10)).size, 0);
+      await store.joinFeed('flow', ['inbound'], NOW + 5000);
+      assert.equal((await store.readFeed(['flow'], 'c2', NOW + 5000, 1000, 10)).size, 0, 'joined anew: at the end');
+    });
+  });
+}
+
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: one event feed shared by two connections`, () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('hands each event to one of two connections reading one group at once, and a lapsed one to the other', async () => {
+    const prefix = freshPrefix();
+    const [one, two] = [await newStore(kind, dir, prefix), await newStore(kind, dir, prefix)];
+    await one.open();
+    await two.open();
+    try {
+      await one.joinFeed('flow', ['report'], NOW);
+      await two.appendEvents(Array.from({ length: 100 }, (_, i) => reportEvent(`p${i}`)), NOW, 1000);
+      const taken: string[][] = [[], []];
+      for (let round = 0; round < 100; round++) {
+        const reads = await Promise.all([one.readFeed(['flow'], 'one', NOW, 1000, 3), two.readFeed(['flow'], 'two', NOW, 1000, 3)]);
+        reads.forEach((read, i) => taken[i]!.push(...(read.get('flow') ?? []).map(nameOf)));
+        if (reads.every((read) => read.size === 0)) break;
+      }
+      const all = [...taken[0]!, ...taken[1]!];
+      assert.equal(all.length, 100);
+      assert.equal(new Set(all).size, 100);
+      assert.ok(taken[0]!.length > 0 && taken[1]!.length > 0, `both read: ${taken[0]!.length} + ${taken[1]!.length}`);
+      // Nobody acknowledged: after the lease, one connection gets all of them again.
+      const again = (await two.readFeed(['flow'], 'two', NOW + 1000, 1000, 1000)).get('flow')!;
+      assert.equal(again.length, 100);
+      assert.ok(again.every((e) => e.redelivered));
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});
+
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: the event feed holds what is still to hand on`, () => {
+  it('drops, as it appends, the events every group has gone past and acknowledged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    const store = await newStore(kind, dir);
+    await store.open();
+    try {
+      const rows = async () =>
+        store instanceof RedisStore
+          ? Number(await (store as unknown as { command(args: string[]): Promise<number> }).command(['ZCARD', `{${store.prefix}}:feed`]))
+          : Number((store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM feed').get().n);
+      await store.joinFeed('fast', ['report'], NOW);
+      await store.joinFeed('slow', ['report'], NOW);
+      await store.appendEvents(Array.from({ length: 50 }, (_, i) => reportEvent(`p${i}`)), NOW, 1000);
+      const fast = (await store.readFeed(['fast'], 'c', NOW, 1000, 100)).get('fast')!;
+      await store.ackFeed('fast', fast.map((e) => e.id));
+      const slow = (await store.readFeed(['slow'], 'c', NOW, 1000, 30)).get('slow')!;
+      await store.ackFeed('slow', slow.slice(0, 20).map((e) => e.id)); // 20 done, 10 held, 20 not read
+      await store.appendEvents([reportEvent('next')], NOW, 1000);
+      assert.equal(await rows(), 31, 'the 10 held, the 20 not read, and the new one');
+      assert.deepEqual((await store.readFeed(['slow'], 'c', NOW + 1000, 1000, 100)).get('slow')!.map(nameOf), [
+        ...Array.from({ length: 10 }, (_, i) => `p${20 + i}`),
+        ...Array.from({ length: 20 }, (_, i) => `p${30 + i}`),
+        'next',
+      ]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: quotas and states shared by processes`, () => {
   let dir: string;

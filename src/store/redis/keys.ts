@@ -40,6 +40,14 @@
  *   slots:<account>   LIST   an SMSC account's newest submit slot times, newest first, at most
  *                            perSecond of them (submit-slots.ts); expires a minute after the last
  *   pause:<account>   STRING the account's pause, epoch ms (pauseSubmits); expires a minute after it
+ * The event feed (Store.joinFeed and the rest)
+ *   feed:seq          STRING sequence counter
+ *   feed              ZSET   the events' sequence numbers (member and score)
+ *   feed:ev           HASH   sequence → "<at>|<kind>|<payload JSON>"
+ *   feed:groups       HASH   listener → "<cursor>|<joined at>|<kinds, comma-separated>"
+ *   feed:p:<listener> ZSET   the events the listener's group holds leased: sequence → lease until
+ *   (sequence numbers, not a stream's ids, so that every store hands out the same ids; one
+ *   script per call, as with the outbox)
  */
 
 /** The part every key of a store begins with. */

@@ -342,6 +342,157 @@ end
 return 0
 `;
 
+// --- the event feed (Store.joinFeed and the rest; keys.ts) -------------------------------------
+// A group's record in feed:groups is "<cursor>|<seen at>|<kinds, comma-separated>".
+
+const FEED_PRELUDE = `
+local function group_of(listener)
+  local g = redis.call('HGET', B .. 'feed:groups', listener)
+  if not g then return nil end
+  local cursor, seen, kinds = string.match(g, '^(%d+)|([^|]*)|(.*)$')
+  return { cursor = tonumber(cursor), seen = seen, kinds = kinds }
+end
+local function save_group(listener, g)
+  redis.call('HSET', B .. 'feed:groups', listener, string.format('%d', g.cursor) .. '|' .. g.seen .. '|' .. g.kinds)
+end
+-- Removes events (sequence numbers) from the feed and from every group's leases.
+local function drop(seqs)
+  if #seqs == 0 then return end
+  local listeners = redis.call('HKEYS', B .. 'feed:groups')
+  for _, seq in ipairs(seqs) do
+    redis.call('ZREM', B .. 'feed', seq)
+    redis.call('HDEL', B .. 'feed:ev', seq)
+    for _, listener in ipairs(listeners) do redis.call('ZREM', B .. 'feed:p:' .. listener, seq) end
+  end
+end
+`;
+
+/** ARGV: base, listener, kinds (comma-separated), now. */
+const JOIN_FEED = `
+local g = group_of(ARGV[2])
+if g then
+  g.kinds, g.seen = ARGV[3], ARGV[4]
+else
+  g = { cursor = tonumber(redis.call('GET', B .. 'feed:seq') or '0'), seen = ARGV[4], kinds = ARGV[3] }
+end
+save_group(ARGV[2], g)
+return 1
+`;
+
+/** ARGV: base, listener. */
+const LEAVE_FEED = `
+redis.call('HDEL', B .. 'feed:groups', ARGV[2])
+redis.call('DEL', B .. 'feed:p:' .. ARGV[2])
+return 1
+`;
+
+/**
+ * ARGV: base, now, max events, then per event: kind, JSON. Appends them, keeps the newest `max`,
+ * and drops what every group has gone past and acknowledged.
+ */
+const APPEND_EVENTS = `
+local last = 0
+for i = 4, #ARGV, 2 do
+  last = redis.call('INCR', B .. 'feed:seq')
+  redis.call('ZADD', B .. 'feed', last, last)
+  redis.call('HSET', B .. 'feed:ev', last, ARGV[2] .. '|' .. ARGV[i] .. '|' .. ARGV[i + 1])
+end
+local excess = redis.call('ZCARD', B .. 'feed') - math.max(0, tonumber(ARGV[3]))
+if excess > 0 then drop(redis.call('ZRANGE', B .. 'feed', 0, excess - 1)) end
+if last == 0 then last = tonumber(redis.call('GET', B .. 'feed:seq') or '0') end
+local consumed = last
+local groups = redis.call('HGETALL', B .. 'feed:groups')
+for i = 1, #groups, 2 do
+  local cursor = tonumber(string.match(groups[i + 1], '^(%d+)|'))
+  if cursor < consumed then consumed = cursor end
+  local leased = redis.call('ZRANGE', B .. 'feed:p:' .. groups[i], 0, -1)
+  for _, seq in ipairs(leased) do
+    if tonumber(seq) - 1 < consumed then consumed = tonumber(seq) - 1 end
+  end
+end
+drop(redis.call('ZRANGEBYSCORE', B .. 'feed', '-inf', consumed))
+return 1
+`;
+
+/**
+ * ARGV: base, now, lease until, limit, listeners... For each listener with a group: its lapsed
+ * leases first (by sequence), then the events of its kinds past its place, up to `limit`, each
+ * leased until the given time. Returns listener, id, at, redelivered ('1'/'0'), JSON for each.
+ */
+const READ_FEED = `
+local now, limit = tonumber(ARGV[2]), tonumber(ARGV[4])
+local out = {}
+for i = 5, #ARGV do
+  local listener = ARGV[i]
+  local g = group_of(listener)
+  if g then
+    local pending = B .. 'feed:p:' .. listener
+    local taken = 0
+    local function take(seq, redelivered)
+      local ev = redis.call('HGET', B .. 'feed:ev', seq)
+      if not ev then
+        redis.call('ZREM', pending, seq)
+        return
+      end
+      local at, kind, doc = string.match(ev, '^([^|]*)|([^|]*)|(.*)$')
+      redis.call('ZADD', pending, ARGV[3], seq)
+      for _, v in ipairs({ listener, seq, at, redelivered, doc }) do out[#out + 1] = v end
+      taken = taken + 1
+    end
+    local lapsed = redis.call('ZRANGEBYSCORE', pending, '-inf', now)
+    table.sort(lapsed, function(a, b) return tonumber(a) < tonumber(b) end)
+    for _, seq in ipairs(lapsed) do
+      if taken >= limit then break end
+      take(seq, '1')
+    end
+    local kinds = ',' .. g.kinds .. ','
+    while taken < limit do
+      local next = redis.call('ZRANGEBYSCORE', B .. 'feed', '(' .. string.format('%d', g.cursor), '+inf', 'LIMIT', 0, 100)
+      if #next == 0 then break end
+      for _, seq in ipairs(next) do
+        if taken >= limit then break end
+        g.cursor = tonumber(seq)
+        local kind = string.match(redis.call('HGET', B .. 'feed:ev', seq) or '||', '^[^|]*|([^|]*)|')
+        if string.find(kinds, ',' .. kind .. ',', 1, true) then take(seq, '0') end
+      end
+    end
+    save_group(listener, g)
+  end
+end
+return out
+`;
+
+/** ARGV: base, listener, ids... */
+const ACK_FEED = `
+if redis.call('HEXISTS', B .. 'feed:groups', ARGV[2]) == 0 then return 0 end
+for i = 3, #ARGV do redis.call('ZREM', B .. 'feed:p:' .. ARGV[2], ARGV[i]) end
+return 1
+`;
+
+/**
+ * ARGV: base, cutoff, most. Removes the oldest events appended before the cutoff, and the groups
+ * not joined since; returns how many events went.
+ */
+const TRIM_FEED = `
+local cutoff, most = tonumber(ARGV[2]), tonumber(ARGV[3])
+local old = {}
+for _, seq in ipairs(redis.call('ZRANGE', B .. 'feed', 0, most - 1)) do
+  local at = tonumber(string.match(redis.call('HGET', B .. 'feed:ev', seq) or '0|', '^([^|]*)|'))
+  if at >= cutoff then break end
+  old[#old + 1] = seq
+end
+drop(old)
+local groups = redis.call('HGETALL', B .. 'feed:groups')
+for i = 1, #groups, 2 do
+  local seen = tonumber(string.match(groups[i + 1], '^%d+|([^|]*)|'))
+  if seen < cutoff then
+    redis.call('HDEL', B .. 'feed:groups', groups[i])
+    redis.call('DEL', B .. 'feed:p:' .. groups[i])
+  end
+end
+return #old
+`;
+
 /** ARGV: base, ids... The state of each ('' when there is no such message), in order. */
 const STATES = `
 local out = {}
@@ -355,8 +506,8 @@ export interface Script {
   readonly sha1: string;
 }
 
-function script(name: string, body: string): Script {
-  const source = PRELUDE + body;
+function script(name: string, body: string, prelude = ''): Script {
+  const source = PRELUDE + prelude + body;
   return { name, source, sha1: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -377,4 +528,10 @@ export const SCRIPTS = {
   states: script('states', STATES),
   takeSubmitSlot: script('takeSubmitSlot', TAKE_SUBMIT_SLOT),
   pauseSubmits: script('pauseSubmits', PAUSE_SUBMITS),
+  joinFeed: script('joinFeed', JOIN_FEED, FEED_PRELUDE),
+  leaveFeed: script('leaveFeed', LEAVE_FEED, FEED_PRELUDE),
+  appendEvents: script('appendEvents', APPEND_EVENTS, FEED_PRELUDE),
+  readFeed: script('readFeed', READ_FEED, FEED_PRELUDE),
+  ackFeed: script('ackFeed', ACK_FEED, FEED_PRELUDE),
+  trimFeed: script('trimFeed', TRIM_FEED, FEED_PRELUDE),
 } as const;
