@@ -7,7 +7,7 @@
  * raw pipelined client (`smscCeiling`), and set against the most any client here sent it
  * (`smscHeadroom`). `BENCH_SMSC=simulator` runs against `smsgate simulate smsc` instead.
  * For each store and window: messages/s until every message is SUBMITTED, submit latency
- * (send() called → SUBMITTED) p50/p99, and RSS. Beside it the ceiling: a bare `smpp` package
+ * (send() called → SUBMITTED) p50/p99, this process's CPU per message, and RSS. Beside it the ceiling: a bare `smpp` package
  * submit loop against the same SMSC. Then RSS with 100 000 messages queued
  * (bench/queued-rss.js), RSS once 100 000 have been sent and nothing is queued
  * (bench/sent-rss.js), and the bulk CLI. `BENCH_PARTS` (default
@@ -159,9 +159,12 @@ async function gatewayRun(port, storeKind, window, count, sendsInFlight = SENDS_
     if (++submitted === count) allSubmitted();
   });
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   await sendMessages(gateway, count, sendsInFlight, (message, calledAt) => sentAt.set(message.id, calledAt));
   await done;
   const seconds = (performance.now() - started) / 1000;
+  // This process's CPU (the SMSC runs in another): steadier than messages/s on a shared machine.
+  const cpu = process.cpuUsage(cpuAtStart);
   const rssMb = megabytes(process.memoryUsage().rss);
   await gateway.stop();
   latencies.sort((a, b) => a - b);
@@ -171,6 +174,7 @@ async function gatewayRun(port, storeKind, window, count, sendsInFlight = SENDS_
     sendsInFlight,
     messages: count,
     messagesPerSecond: Math.round(count / seconds),
+    cpuMicrosPerMessage: Math.round((cpu.user + cpu.system) / count),
     submitLatencyMs: { p50: +percentile(latencies, 0.5).toFixed(2), p99: +percentile(latencies, 0.99).toFixed(2) },
     rssMb,
   };

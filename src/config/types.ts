@@ -27,8 +27,7 @@ export interface RetentionConfig {
   inboundDays: number;
 }
 
-/** `redis` is accepted by the file format but not available yet, so it never appears here. */
-export type StoreConfig = SqliteStoreConfig | MemoryStoreConfig;
+export type StoreConfig = SqliteStoreConfig | MemoryStoreConfig | RedisStoreConfig;
 
 export interface SqliteStoreConfig {
   type: 'sqlite';
@@ -38,6 +37,26 @@ export interface SqliteStoreConfig {
 
 export interface MemoryStoreConfig {
   type: 'memory';
+}
+
+/** Several processes on several machines share one Redis (or Valkey). */
+export interface RedisStoreConfig {
+  type: 'redis';
+  /** `redis://[user:password@]host:port[/db]` or `rediss://...` (TLS). Holds a secret: never shown whole. */
+  url: string;
+  /** What every key begins with; default `smsgate`. */
+  prefix: string;
+  /** TLS toward Redis (also with redis://): files made absolute like SMPP's. */
+  tls?: RedisTlsConfig;
+}
+
+export interface RedisTlsConfig {
+  /** PEM files, absolute (relative ones in the file are taken from its directory). */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
 }
 
 export interface DefaultsConfig {

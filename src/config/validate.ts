@@ -8,6 +8,7 @@ import { NATIONAL_LANGUAGES } from '../encoding';
 import { SmsGateError } from '../errors';
 import { DEFAULT_SEND } from '../gateway/gateway';
 import { DEFAULT_RETENTION } from '../store/types';
+import { parseRedisUrl } from '../store/redis/connection';
 import { resolveGuardConfig, type GuardConfig } from '../routing/guard';
 import type { RouteMatch, RouteStrategy } from '../routing/router';
 import { FINAL_RECEIPT_STATUSES } from '../transport/receipt-status';
@@ -89,15 +90,32 @@ function readStore(f: Fields, baseDir: string): StoreConfig | undefined {
       return { type: 'sqlite', path: f.defaulted('path', filePath(baseDir), resolve(baseDir, 'smsgate.db')) };
     case 'memory':
       return { type: 'memory' };
-    case 'redis':
-      // The format reserves redis so configs can be written now; the store arrives later.
-      f.required('url', text());
-      f.problem('type', '"redis" is not available yet; use "sqlite" or "memory"');
-      return undefined;
+    case 'redis': {
+      const tls = f.optional('tls', objectOf((t) => readTls(t, baseDir)));
+      return {
+        type: 'redis',
+        url: f.required('url', redisUrl),
+        prefix: f.defaulted('prefix', text({ maxLength: 64, pattern: { regex: /^[A-Za-z0-9_.:-]+$/, expected: 'letters, digits or _.:-' } }), 'smsgate'),
+        ...(tls === undefined ? {} : { tls }),
+      };
+    }
     case undefined:
       return undefined;
   }
 }
+
+/** A redis:// or rediss:// URL; the problem shows it with its password hidden. */
+const redisUrl: Check<string> = (value, path, problems) => {
+  const given = text({ secret: true })(value, path, problems);
+  if (given === undefined) return undefined;
+  try {
+    parseRedisUrl(given);
+    return given;
+  } catch (err) {
+    problems.push({ path, message: (err as Error).message.replace(/^store\.url: /, '') });
+    return undefined;
+  }
+};
 
 // --- retention ---------------------------------------------------------------------------
 
@@ -185,7 +203,7 @@ function readSmpp(f: Fields, id: string, baseDir: string): SmppTransportConfig {
   };
 }
 
-/** TLS toward the SMSC: files (PEM) for a private CA or a client certificate. */
+/** TLS toward the SMSC or Redis: files (PEM) for a private CA or a client certificate. */
 function readTls(f: Fields, baseDir: string): SmppTlsConfig {
   return {
     ca: f.optional('ca', filePath(baseDir)),

@@ -1,12 +1,14 @@
 /**
  * The guard's rate caps count in the store: separate `smsgate send` processes on one sqlite
- * file share them, and a process started later (a restart) still sees what was counted.
+ * file, or one real redis-server, share them, and a process started later (a restart) still sees
+ * what was counted.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisServer } from '../helpers/redis-server';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli', 'main.js');
 
@@ -15,10 +17,15 @@ interface Run {
   result: { id: string; state: string; error?: { code: string; message: string } };
 }
 
-describe('smsgate send: guard caps shared by processes', function () {
+for (const kind of ['sqlite', 'redis'] as const) describe(`smsgate send: guard caps shared by processes (${kind} store)`, function () {
   this.timeout(180_000);
   let dir: string;
+  let redis: RedisServer | undefined;
 
+  before(async () => {
+    if (kind === 'redis') redis = await RedisServer.start();
+  });
+  after(async () => redis?.dispose());
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-cli-guard-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -43,7 +50,7 @@ describe('smsgate send: guard caps shared by processes', function () {
     writeFileSync(
       config,
       JSON.stringify({
-        store: { type: 'sqlite', path: join(dir, 'smsgate.db') },
+        store: kind === 'sqlite' ? { type: 'sqlite', path: join(dir, 'smsgate.db') } : { type: 'redis', url: redis!.url(), prefix: 'guard' },
         transports: [{ id: 'loop', type: 'loopback', log }],
       }),
     );

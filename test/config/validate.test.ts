@@ -469,15 +469,33 @@ describe('validateConfig', () => {
       );
     });
 
-    it('a bad store type, and redis reported as not available yet', () => {
+    it('a bad store type, and a redis store without its url', () => {
       assertProblem({ transports: [loopback], store: { type: 'postgres' } }, 'store.type', 'expected one of "sqlite", "memory", "redis", got "postgres"');
-      assertProblem(
-        { transports: [loopback], store: { type: 'redis', url: 'redis://127.0.0.1:6379' } },
-        'store.type',
-        '"redis" is not available yet; use "sqlite" or "memory"',
-      );
       const noUrl = refusal({ transports: [loopback], store: { type: 'redis' } });
       assert.match(noUrl.message, /store\.url: missing required field/);
+    });
+
+    it('a redis store: url, prefix and tls read, a bad one named by its field, the password never shown', () => {
+      const config = validateConfig(
+        { transports: [loopback], store: { type: 'redis', url: 'rediss://u:pw@redis.example.net:6380/2', tls: { ca: 'ca.pem' } } },
+        { baseDir },
+      );
+      assert.deepEqual(config.store, {
+        type: 'redis',
+        url: 'rediss://u:pw@redis.example.net:6380/2',
+        prefix: 'smsgate',
+        tls: { ca: resolve(baseDir, 'ca.pem'), rejectUnauthorized: true },
+      });
+      const bad = (store: Record<string, unknown>) => refusal({ transports: [loopback], store: { type: 'redis', url: 'redis://127.0.0.1', ...store } });
+      for (const url of ['redis//:s3cr3t-pw@host:6379', 'http://:s3cr3t-pw@host:6379', 'redis://:s3cr3t-pw@host:6379/first', 42]) {
+        const err = bad({ url });
+        assert.equal(err.field, 'store.url', err.message);
+        assert.ok(!err.message.includes('s3cr3t-pw'), err.message);
+      }
+      assert.equal(bad({ prefix: 'a{b}' }).field, 'store.prefix');
+      assert.equal(bad({ tls: { ca: 7 } }).field, 'store.tls.ca');
+      assert.equal(bad({ tls: { rejectUnauthorized: 'no' } }).field, 'store.tls.rejectUnauthorized');
+      assert.equal(bad({ path: 'x.db' }).field, 'store.path', 'a sqlite field on a redis store is unknown');
     });
 
     it('a top level that is not an object', () => {

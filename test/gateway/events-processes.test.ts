@@ -1,5 +1,6 @@
 /**
- * Events across processes (Gateway.listen), with real processes on one sqlite file: each event
+ * Events across processes (Gateway.listen), with real processes on one sqlite file (and on one
+ * real redis-server): each event
  * reaches each listener id once in all, whichever process produced it and however many listen
  * with that id; events held by a process killed before it acknowledged them go to another once
  * their lease lapses.
@@ -9,7 +10,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Gateway, LoopbackTransport, SqliteStore, type FeedEvent } from '../../src';
+import { Gateway, LoopbackTransport, type FeedEvent } from '../../src';
+import { storeFromSpec } from '../fixtures/store-from-spec';
+import { RedisServer } from '../helpers/redis-server';
 import { until } from '../helpers/until';
 
 const LISTENER = join(__dirname, '..', 'fixtures', 'event-listener.js');
@@ -60,21 +63,31 @@ function tally(listeners: Listener[], listenerId: string): Map<string, number> {
   return counts;
 }
 
-describe('events across processes on one sqlite file (Gateway.listen)', function () {
+for (const kind of ['sqlite', 'redis'] as const) describe(`events across processes on one ${kind} store (Gateway.listen)`, function () {
   this.timeout(120_000);
   let dir: string;
+  /** The store, as the processes open it: a sqlite file's path or a Redis store's config as JSON. */
   let path: string;
+  let redis: RedisServer | undefined;
+
+  before(async () => {
+    if (kind === 'redis') redis = await RedisServer.start();
+  });
+  after(async () => redis?.dispose());
   let producer: Gateway;
   let loop: LoopbackTransport;
   const listeners: Listener[] = [];
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smsgate-events-'));
-    path = join(dir, 'gateway.db');
+    path =
+      kind === 'sqlite'
+        ? join(dir, 'gateway.db')
+        : JSON.stringify({ type: 'redis', url: redis!.url(), prefix: `events-${Math.random().toString(36).slice(2)}` });
     // The producer: sends messages (the loopback answers each with a delivery report) and
     // receives inbound SMS. It listens to nothing itself; each test starts it once its listeners are ready.
     loop = new LoopbackTransport({ id: 'loop', dlrDelayMs: 0 });
-    producer = new Gateway({ store: new SqliteStore(path), transports: [loop], guard: { enabled: false }, pollMs: 50 });
+    producer = new Gateway({ store: storeFromSpec(path), transports: [loop], guard: { enabled: false }, pollMs: 50 });
   });
 
   afterEach(async () => {
@@ -96,7 +109,7 @@ describe('events across processes on one sqlite file (Gateway.listen)', function
 
   /** Events nobody acknowledged yet, as a reader long after every lease would take them. */
   async function unacknowledged(listenerIds: string[]): Promise<FeedEvent[]> {
-    const store = new SqliteStore(path);
+    const store = storeFromSpec(path);
     await store.open();
     try {
       const read = await store.readFeed(listenerIds, 'auditor', Date.now() + 3_600_000, 1000, 10_000);

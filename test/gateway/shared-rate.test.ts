@@ -1,7 +1,8 @@
 /**
- * One SMSC account, one rate: gateway processes on one sqlite file, each bound with the same
- * account to the SMSC simulator over real TCP, are held together to the account's maxPerSecond,
- * and ESME_RTHROTTLED given to one of them pauses the others too.
+ * One SMSC account, one rate: gateway processes on one store (a sqlite file; a real
+ * redis-server), each bound with the same account to the SMSC simulator over real TCP, are held
+ * together to the account's maxPerSecond, and ESME_RTHROTTLED given to one of them pauses the
+ * others too.
  *
  * Counted where the submits arrive (the simulator's receivedAt). The store holds the slot times
  * exactly (test/store/store.test.ts); between its slot and its arrival each submit is delayed by
@@ -15,6 +16,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmscSimulator, type ReceivedSubmit } from '../../src/smpp/simulator';
+import type { StoreConfig } from '../../src/store';
+import { RedisServer } from '../helpers/redis-server';
 import { mostInSpan } from '../helpers/spans';
 import { until } from '../helpers/until';
 
@@ -40,15 +43,23 @@ async function stop(process: GatewayProcess): Promise<void> {
   await process.exited;
 }
 
-describe('one SMSC account, one rate, across gateway processes on one sqlite file (SMSC simulator, real TCP)', function () {
+for (const kind of ['sqlite', 'redis'] as const) describe(`one SMSC account, one rate, across gateway processes on one ${kind} store (SMSC simulator, real TCP)`, function () {
   this.timeout(120_000);
   let dir: string;
   let sim: SmscSimulator;
   let port: number;
+  let redis: RedisServer | undefined;
+  let store: StoreConfig;
   const processes: GatewayProcess[] = [];
+
+  before(async () => {
+    if (kind === 'redis') redis = await RedisServer.start();
+  });
+  after(async () => redis?.dispose());
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smsgate-rate-'));
+    store = kind === 'sqlite' ? { type: 'sqlite', path: join(dir, 'gateway.db') } : { type: 'redis', url: redis!.url(), prefix: `rate-${Math.random().toString(36).slice(2)}` };
     sim = new SmscSimulator({ port: 0, systemId: 'test', password: 'secret', dlrDelayMs: 5 });
     ({ port } = await sim.start());
   });
@@ -76,7 +87,7 @@ describe('one SMSC account, one rate, across gateway processes on one sqlite fil
     writeFileSync(
       config,
       JSON.stringify({
-        store: { type: 'sqlite', path: join(dir, 'gateway.db') },
+        store,
         guard: { enabled: false },
         transports: [
           { id: 'smsc', type: 'smpp', host: '127.0.0.1', port, systemId: 'test', password: 'secret', window: 50, maxPerSecond: PER_SECOND },
@@ -111,8 +122,8 @@ describe('one SMSC account, one rate, across gateway processes on one sqlite fil
 
   it('ESME_RTHROTTLED given to one process pauses the other process bound with the same account', async () => {
     const PAUSE_MS = 3000;
-    const path = join(dir, 'gateway.db');
-    const args = (prefix: string) => [path, String(port), '80', prefix, String(PER_SECOND), String(PAUSE_MS)];
+    const spec = store.type === 'sqlite' ? store.path : JSON.stringify(store);
+    const args = (prefix: string) => [spec, String(port), '80', prefix, String(PER_SECOND), String(PAUSE_MS)];
     const a = start('rate-process.js', args('a'));
     const b = start('rate-process.js', args('b'));
     processes.push(a, b);

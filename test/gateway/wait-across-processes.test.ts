@@ -1,7 +1,7 @@
 /**
  * Waits work in any process that shares the store: a process waiting on a message sees the
- * report another process received and stored (two real processes on one sqlite file, real SMPP
- * binds to the simulator over TCP).
+ * report another process received and stored (two real processes on one sqlite file, or on one
+ * real redis-server; real SMPP binds to the simulator over TCP).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmscSimulator } from '../../src/smpp/simulator';
-import { SqliteStore } from '../../src/store/sqlite';
+import { createStore, type StoreConfig } from '../../src/store';
+import { RedisServer } from '../helpers/redis-server';
 import { until } from '../helpers/until';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli', 'main.js');
@@ -25,15 +26,23 @@ function start(args: string[]): { child: ChildProcess; output: () => string } {
   return { child, output: () => output };
 }
 
-describe('Gateway.waitFor across processes', function () {
+for (const kind of ['sqlite', 'redis'] as const) describe(`Gateway.waitFor across processes (${kind} store)`, function () {
   this.timeout(90_000);
   let dir: string;
   let sim: SmscSimulator;
   let port: number;
+  let redis: RedisServer | undefined;
+  let store: StoreConfig;
   const children: ChildProcess[] = [];
+
+  before(async () => {
+    if (kind === 'redis') redis = await RedisServer.start();
+  });
+  after(async () => redis?.dispose());
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smsgate-wait-'));
+    store = kind === 'sqlite' ? { type: 'sqlite', path: join(dir, 'shared.db') } : { type: 'redis', url: redis!.url(), prefix: `wait-${Math.random().toString(36).slice(2)}` };
     sim = new SmscSimulator({ port: 0, systemId: 'acme', password: 'pw', dlrDelayMs: 0 });
     ({ port } = await sim.start());
   });
@@ -48,7 +57,7 @@ describe('Gateway.waitFor across processes', function () {
     writeFileSync(
       path,
       JSON.stringify({
-        store: { type: 'sqlite', path: join(dir, 'shared.db') },
+        store,
         transports: [{ id: 'smsc1', type: 'smpp', host: '127.0.0.1', port, systemId: 'acme', password: 'pw', bind }],
       }),
     );
@@ -68,7 +77,7 @@ describe('Gateway.waitFor across processes', function () {
 
     // Once A's message is SUBMITTED in the shared file, B binds as receiver: the SMSC hands it
     // the receipt it held, and B stores the report.
-    const watcher = new SqliteStore(join(dir, 'shared.db'));
+    const watcher = createStore(store);
     await until(() => sim.submits.length === 1, 30_000, "A's submit_sm");
     await watcher.open();
     let submitted = false;

@@ -1,6 +1,7 @@
 /**
- * One contract, every store: what the gateway relies on must hold for memory and sqlite alike
- * (and later Redis).
+ * One contract, every store: what the gateway relies on must hold for memory, sqlite and Redis
+ * alike. The Redis store runs against a real redis-server this file starts (helpers/redis-server),
+ * each test under a prefix of its own.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,17 +10,51 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { MemoryStore } from '../../src/store/memory';
+import { RedisStore } from '../../src/store/redis';
 import { SqliteStore } from '../../src/store/sqlite';
 import type { FeedEvent, FeedPayload, MessageRecord, QuotaCap, Store } from '../../src/store/types';
 import { sampleRecord } from '../helpers/records';
+import { RedisServer } from '../helpers/redis-server';
 import { mostInSpan } from '../helpers/spans';
+
+/** One redis-server for the whole file, started when a Redis test first needs it. */
+let redisServer: Promise<RedisServer> | undefined;
+function redis(): Promise<RedisServer> {
+  redisServer ??= RedisServer.start();
+  return redisServer;
+}
+after(async () => {
+  if (redisServer !== undefined) await (await redisServer).dispose();
+});
+
+let prefixes = 0;
+/** A prefix no other test uses: each test has a store of its own on the one server. */
+function freshPrefix(): string {
+  return `t${++prefixes}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * What another process opens to reach the same store: a sqlite file's path, or a Redis store's
+ * config as JSON (test/fixtures/store-from-spec reads either).
+ */
+async function storeSpec(store: Store): Promise<string> {
+  if (store instanceof SqliteStore) return store.path;
+  return JSON.stringify({ type: 'redis', url: (await redis()).url(), prefix: (store as RedisStore).prefix });
+}
+
+/** A store of `kind`, not open yet: sqlite in `dir`, Redis under `prefix`. */
+async function newStore(kind: 'memory' | 'sqlite' | 'redis', dir: string, prefix = freshPrefix(), file = join(dir, 'gw.db')): Promise<Store> {
+  if (kind === 'memory') return new MemoryStore();
+  if (kind === 'sqlite') return new SqliteStore(file);
+  return new RedisStore({ url: (await redis()).url(), prefix });
+}
 
 /** A claim-loop process (test/fixtures/claim-loop) on `path`: `ready` once it is open, then the ids it claimed. */
 function claimInChild(
-  path: string,
+  spec: string,
   owner: string,
 ): { ready: Promise<void>; go(): void; holdsBatch: Promise<void>; goOn(): void; claimed: Promise<string[]> } {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'claim-loop.js'), path, owner], {
+  const child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'claim-loop.js'), spec, owner], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -44,14 +79,14 @@ function claimInChild(
 
 const NOW = 1_700_000_000_000;
 
-for (const kind of ['memory', 'sqlite'] as const) {
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store`, () => {
     let dir: string;
     let store: Store;
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'nested', 'gw.db'));
+      store = await newStore(kind, dir, undefined, join(dir, 'nested', 'gw.db'));
       await store.open();
     });
 
@@ -549,15 +584,16 @@ for (const kind of ['memory', 'sqlite'] as const) {
   });
 }
 
-describe('sqlite store shared by two connections (two processes)', () => {
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store shared by two connections (two processes)`, () => {
   let dir: string;
-  let one: SqliteStore;
-  let two: SqliteStore;
+  let one: Store;
+  let two: Store;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-    one = new SqliteStore(join(dir, 'gw.db'));
-    two = new SqliteStore(join(dir, 'gw.db'));
+    const prefix = freshPrefix();
+    one = await newStore(kind, dir, prefix);
+    two = await newStore(kind, dir, prefix);
     await one.open();
     await two.open();
   });
@@ -594,6 +630,25 @@ describe('sqlite store shared by two connections (two processes)', () => {
     }
   });
 
+  it('puts the parts of an inbound message that arrive at two connections together once', async () => {
+    const part = (message: number, sequence: number) => ({
+      transportId: 't', from: `+4474001234${String(message).padStart(2, '0')}`, to: '60000', text: `m${message} p${sequence}`,
+      receivedAt: 1000 + sequence, reference: 7, total: 3, sequence,
+    });
+    // The parts of 20 messages, each part to one of the two connections (an SMSC hands each to
+    // whichever bind it likes), all in flight together.
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, m) => [1, 2, 3].map((sequence) => ((m + sequence) % 2 === 0 ? one : two).addInboundPart(part(m, sequence)))).flat(),
+    );
+    const wholes = outcomes.filter((parts) => parts !== null);
+    assert.equal(wholes.length, 20, 'each message completed once');
+    for (const parts of wholes) {
+      const message = parts![0]!.from.slice(-2);
+      assert.deepEqual(parts!.map((p) => p.text), [1, 2, 3].map((sequence) => `m${Number(message)} p${sequence}`));
+    }
+    assert.deepEqual(await two.takeStaleInboundParts(Infinity), [], 'nothing left over');
+  });
+
   it("refuses a transition by the owner whose lease lapsed and another connection took", async () => {
     const record = sampleRecord();
     await one.insertMessage(record);
@@ -605,12 +660,12 @@ describe('sqlite store shared by two connections (two processes)', () => {
     assert.equal((await two.retry(record.id, 'two', { attempts: 1, at: NOW + 5, error, now: NOW }))?.record.attempts, 1);
   });
 
-  it('two processes claiming from one file at once take each message exactly once', async function () {
+  it('two processes claiming from one store at once take each message exactly once', async function () {
     this.timeout(60_000);
     const total = 1500;
     for (let i = 0; i < total; i++) await one.insertMessage(sampleRecord({ id: `m${i}`, nextAttemptAt: NOW }));
-    const path = join(dir, 'gw.db');
-    const children = ['p1', 'p2'].map((owner) => claimInChild(path, owner));
+    const spec = await storeSpec(one);
+    const children = ['p1', 'p2'].map((owner) => claimInChild(spec, owner));
     await Promise.all(children.map((child) => child.ready));
     for (const child of children) child.go();
     // Each holds a first batch while the other holds its own; from there on they race freely.
@@ -725,7 +780,7 @@ describe('sqlite store across a reopen', () => {
 
 // --- rate quotas (takeQuota) and the states waiters poll (messageStates) ------------------------
 
-for (const kind of ['memory', 'sqlite'] as const) {
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store: rate quotas and watched states`, () => {
     let dir: string;
     let store: Store;
@@ -735,7 +790,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'gw.db'));
+      store = await newStore(kind, dir);
       await store.open();
     });
 
@@ -787,6 +842,12 @@ for (const kind of ['memory', 'sqlite'] as const) {
         const rows = (store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM quota_events').get().n;
         assert.ok(rows <= 200, `${rows} events kept after 400 taken, 200 of them expired`);
       }
+      if (store instanceof RedisStore) {
+        const command = (store as unknown as { command(args: string[]): Promise<number> }).command.bind(store);
+        let events = 0;
+        for (let i = 0; i < 200; i++) events += await command(['ZCARD', `{${store.prefix}}:quota:recipient:${i}`]);
+        assert.equal(events, 200, 'each key keeps only its event in the window');
+      }
     });
 
     it('gives the stored state of the messages asked for, leaving out unknown ids', async () => {
@@ -804,7 +865,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
 // --- an SMSC account's submit rate across processes (takeSubmitSlot, pauseSubmits) -------------
 
-for (const kind of ['memory', 'sqlite'] as const) {
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store: submit slots of an SMSC account`, () => {
     let dir: string;
     let store: Store;
@@ -812,7 +873,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'gw.db'));
+      store = await newStore(kind, dir);
       await store.open();
     });
 
@@ -885,6 +946,10 @@ for (const kind of ['memory', 'sqlite'] as const) {
         const rows = (store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM submit_slots').get().n;
         assert.equal(rows, 5);
       }
+      if (store instanceof RedisStore) {
+        const command = (store as unknown as { command(args: string[]): Promise<number> }).command.bind(store);
+        assert.equal(await command(['LLEN', `{${store.prefix}}:slots:${ACCOUNT}`]), 5);
+      }
       // What is kept still holds the rate: five more at once, one by one the gap apart, then a wait.
       for (let i = 0; i < 5; i++) assert.equal(await store.takeSubmitSlot(ACCOUNT, 5, NOW + 300_000 + i * 100), 0);
       assert.equal(await store.takeSubmitSlot(ACCOUNT, 5, NOW + 300_500), 500);
@@ -910,7 +975,7 @@ function nameOf(event: FeedEvent): string {
   return payload.kind === 'inbound' ? payload.message.text : payload.kind === 'report' ? payload.report.providerId : payload.message.id;
 }
 
-for (const kind of ['memory', 'sqlite'] as const) {
+for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store: the event feed`, () => {
     let dir: string;
     let store: Store;
@@ -918,7 +983,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = kind === 'memory' ? new MemoryStore() : new SqliteStore(join(dir, 'gw.db'));
+      store = await newStore(kind, dir);
       await store.open();
     });
 
@@ -1050,13 +1115,14 @@ for (const kind of ['memory', 'sqlite'] as const) {
   });
 }
 
-describe('sqlite store: one event feed shared by two connections', () => {
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: one event feed shared by two connections`, () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('hands each event to one of two connections reading one group at once, and a lapsed one to the other', async () => {
-    const [one, two] = [new SqliteStore(join(dir, 'gw.db')), new SqliteStore(join(dir, 'gw.db'))];
+    const prefix = freshPrefix();
+    const [one, two] = [await newStore(kind, dir, prefix), await newStore(kind, dir, prefix)];
     await one.open();
     await two.open();
     try {
@@ -1083,13 +1149,16 @@ describe('sqlite store: one event feed shared by two connections', () => {
   });
 });
 
-describe('sqlite store: the event feed holds what is still to hand on', () => {
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: the event feed holds what is still to hand on`, () => {
   it('drops, as it appends, the events every group has gone past and acknowledged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-    const store = new SqliteStore(join(dir, 'gw.db'));
+    const store = await newStore(kind, dir);
     await store.open();
     try {
-      const rows = () => Number((store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM feed').get().n);
+      const rows = async () =>
+        store instanceof RedisStore
+          ? Number(await (store as unknown as { command(args: string[]): Promise<number> }).command(['ZCARD', `{${store.prefix}}:feed`]))
+          : Number((store as unknown as { sql(text: string): { get(): { n: number } } }).sql('SELECT COUNT(*) AS n FROM feed').get().n);
       await store.joinFeed('fast', ['report'], NOW);
       await store.joinFeed('slow', ['report'], NOW);
       await store.appendEvents(Array.from({ length: 50 }, (_, i) => reportEvent(`p${i}`)), NOW, 1000);
@@ -1098,7 +1167,7 @@ describe('sqlite store: the event feed holds what is still to hand on', () => {
       const slow = (await store.readFeed(['slow'], 'c', NOW, 1000, 30)).get('slow')!;
       await store.ackFeed('slow', slow.slice(0, 20).map((e) => e.id)); // 20 done, 10 held, 20 not read
       await store.appendEvents([reportEvent('next')], NOW, 1000);
-      assert.equal(rows(), 31, 'the 10 held, the 20 not read, and the new one');
+      assert.equal(await rows(), 31, 'the 10 held, the 20 not read, and the new one');
       assert.deepEqual((await store.readFeed(['slow'], 'c', NOW + 1000, 1000, 100)).get('slow')!.map(nameOf), [
         ...Array.from({ length: 10 }, (_, i) => `p${20 + i}`),
         ...Array.from({ length: 20 }, (_, i) => `p${30 + i}`),
@@ -1111,18 +1180,22 @@ describe('sqlite store: the event feed holds what is still to hand on', () => {
   });
 });
 
-describe('sqlite store: quotas and states shared by processes', () => {
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: quotas and states shared by processes`, () => {
   let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'))));
+  let prefix: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    prefix = freshPrefix();
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('four processes racing for one cap are given exactly its slots', async () => {
-    const path = join(dir, 'gw.db');
-    const first = new SqliteStore(path);
+    const first = await newStore(kind, dir, prefix);
     await first.open(); // the schema, before the processes race to create it
     await first.close();
+    const spec = await storeSpec(first);
     const children = ['a', 'b', 'c', 'd'].map((name) =>
-      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-quota.js'), path, name, '25', '37'], {
+      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-quota.js'), spec, name, '25', '37'], {
         stdio: ['pipe', 'pipe', 'inherit'],
       }),
     );
@@ -1140,7 +1213,7 @@ describe('sqlite store: quotas and states shared by processes', () => {
       assert.deepEqual(codes, [0, 0, 0, 0]);
       const taken = outputs.map((o) => (JSON.parse(o.read().split('\n').find((line) => line.startsWith('{'))!) as { taken: number }).taken);
       assert.equal(taken.reduce((sum, n) => sum + n, 0), 37, `taken per process: ${taken.join(', ')}`);
-      const store = new SqliteStore(path);
+      const store = await newStore(kind, dir, prefix);
       await store.open();
       assert.deepEqual(await store.takeQuota([{ key: 'recipient:+447700900123', windowMs: 3_600_000, max: 37 }], Date.now(), 'after'), { taken: false, refusedBy: 0 });
       await store.close();
@@ -1149,14 +1222,14 @@ describe('sqlite store: quotas and states shared by processes', () => {
     }
   });
 
-  it('two processes taking submit slots of one account on one file get at most perSecond in any one-second span', async function () {
+  it('two processes taking submit slots of one account on one store get at most perSecond in any one-second span', async function () {
     this.timeout(60_000);
-    const path = join(dir, 'gw.db');
-    const first = new SqliteStore(path);
+    const first = await newStore(kind, dir, prefix);
     await first.open(); // the schema, before the processes race to create it
     await first.close();
+    const spec = await storeSpec(first);
     const children = ['a', 'b'].map(() =>
-      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-slots.js'), path, '40', '20'], { stdio: ['pipe', 'pipe', 'inherit'] }),
+      spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'take-slots.js'), spec, '40', '20'], { stdio: ['pipe', 'pipe', 'inherit'] }),
     );
     try {
       const outputs = children.map((child) => {
@@ -1184,7 +1257,7 @@ describe('sqlite store: quotas and states shared by processes', () => {
   });
 
   it("gives one connection the state another one stored, past the claimed-record cache", async () => {
-    const [one, two] = [new SqliteStore(join(dir, 'gw.db')), new SqliteStore(join(dir, 'gw.db'))];
+    const [one, two] = [await newStore(kind, dir, prefix), await newStore(kind, dir, prefix)];
     await one.open();
     await two.open();
     const record = sampleRecord();

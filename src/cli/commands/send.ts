@@ -192,7 +192,7 @@ function stillQueued(id: string, store: StoreConfig, configPath: string | undefi
   }
   const config = configPath ?? 'FILE';
   return [
-    `smsgate send: message ${id} stays QUEUED in ${store.path}: the next smsgate run with this config (or any gateway on that store) sends it once a transport binds.`,
+    `smsgate send: message ${id} stays QUEUED in ${store.type === 'sqlite' ? store.path : `the Redis store (prefix ${store.prefix})`}: the next smsgate run with this config (or any gateway on that store) sends it once a transport binds.`,
     `To drop it so it is never sent: smsgate send --config ${config} --drop ${id}`,
   ].join('\n');
 }
