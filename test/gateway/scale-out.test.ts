@@ -272,13 +272,18 @@ describe('scale out: three gateway processes on one redis-server, one SMSC accou
     writeFileSync(csv, ['to,name', ...Array.from({ length: ROWS }, (_, i) => `+4474001${String(i).padStart(5, '0')},n${i}`)].join('\n'));
     const out = join(dir, 'out.jsonl');
     const transmitter = writeConfig(500, 'transmitter', 'transmitter.json');
+    const started = Date.now();
     const run = await smsgate(['send', '--config', transmitter, '--csv', csv, '--text', 'Hi {{name}}', '--out', out, '--wait', '--timeout', '60', '--json']);
     receiver.child.kill('SIGTERM');
     await receiver.exited;
     const rows = lastByRow(readOut(out));
     const reportsAtReceiver = receiver.lines.filter((line) => line.startsWith('report ')).length;
     const bySession = new Set(sim.submits.map((s) => s.sessionId));
-    console.log(`      ${JSON.stringify(run.json)}; reports stored by the receiver ${reportsAtReceiver}; submits ${sim.submits.length} over ${bySession.size} bind(s)`);
+    const times = sim.submits.map((s) => s.receivedAt.getTime() - started);
+    console.log(
+      `      ${JSON.stringify(run.json)}; reports stored by the receiver ${reportsAtReceiver}; submits ${sim.submits.length} over ${bySession.size} bind(s), ` +
+        `at +${Math.min(...times)} to +${Math.max(...times)} ms, receipts acknowledged ${acknowledgedOk.length}`,
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual({ accepted: run.json.accepted, delivered: run.json.delivered, pending: run.json.pending }, { accepted: ROWS, delivered: ROWS, pending: 0 });
     assert.equal(rows.size, ROWS);
