@@ -6,7 +6,13 @@
  * (every message DELIVERED, so every receipt was correlated by whichever process got it).
  *
  * The rate is checked as in shared-rate.test.ts: at most maxPerSecond submits arrive in any span
- * of 1000 - JITTER_MS ms (the jitter between a slot and its arrival on this loaded machine).
+ * of 1000 - JITTER_MS ms (the jitter between a slot and its arrival on this loaded machine), on
+ * the 10 000 run itself (400/s: about 25 s), and the spread shows the three shared one rate.
+ *
+ * The Redis restart comes once every message is accepted: a send while Redis is down fails at
+ * once with STORE_UNAVAILABLE (store-unavailable.test.ts), which the fixture does not retry, so
+ * what is tested is that nothing accepted is lost across the restart, submits and receipts in
+ * flight included.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -245,7 +251,8 @@ describe('scale out: three gateway processes on one redis-server, one SMSC accou
   });
 
   it('loses no accepted message when redis-server is restarted (SIGTERM, same AOF) while three processes submit', async () => {
-    const config = writeConfig(300);
+    // 250/s: 3 000 take 12 s to submit, far longer than the processes take to accept them.
+    const config = writeConfig(250);
     const gateways = ['a', 'b', 'c'].map((name) => startGateway(config, 1000, name));
     processes.push(...gateways);
     // Every message accepted (a send while Redis is down fails with STORE_UNAVAILABLE, which the
@@ -262,7 +269,7 @@ describe('scale out: three gateway processes on one redis-server, one SMSC accou
     console.log(
       `      redis stopped after ${atStop.submits} submits, back after ${atStart.submits}: ${JSON.stringify(result)}; states ${JSON.stringify(finalStates)}`,
     );
-    assert.ok(atStop.distinct < 3000 * 0.8, `the restart came mid-run (${atStop.distinct} submitted before it)`);
+    assert.ok(atStop.distinct <= 2700, `the restart came mid-run (${atStop.distinct} submitted before it)`);
     assert.equal(result.distinct, 3000, 'every accepted message reached the SMSC');
     assert.deepEqual(finalStates, { DELIVERED: '3000' }, 'and ended DELIVERED');
     // A submit answered while Redis was down cannot be recorded; it may go again, once, after its lease.
