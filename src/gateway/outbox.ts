@@ -123,11 +123,16 @@ export class Outbox {
   /**
    * How many more messages to claim now: for each transport, what it can start within a lease
    * less what it holds already; at least one when nothing is in flight, so a message whose
-   * transports are all absent is still looked at (set aside, or failed at its validity's end).
+   * transports are all absent is still looked at (set aside, or failed at its validity's end);
+   * none when every transport only receives.
    */
   private claimable(): number {
+    const transports = this.links.all();
+    // Only receiving (SMPP receiver binds): a claimed message would be set aside here, away from
+    // the processes sharing the store that can submit it.
+    if (transports.length > 0 && transports.every((transport) => transport.capacity === 0)) return 0;
     let room = 0;
-    for (const transport of this.links.all()) {
+    for (const transport of transports) {
       room += Math.max(0, startableWithinLease(transport, this.options.leaseMs) - (this.handed.get(transport.id) ?? 0));
     }
     if (this.options.concurrency !== undefined) room = Math.min(room, this.options.concurrency - this.inFlight.size);

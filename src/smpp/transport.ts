@@ -155,7 +155,8 @@ export class SmppTransport implements Transport {
       ...options,
       tls: options.tls === true ? {} : (options.tls ?? false),
     };
-    this.capacity = this.options.window;
+    // A receiver bind submits nothing: its gateway leaves the outbox to processes that can.
+    this.capacity = this.options.bind === 'receiver' ? 0 : this.options.window;
     const { maxPerSecond } = this.options;
     if (!Number.isInteger(maxPerSecond) || maxPerSecond < 0) {
       throw new SmsGateError('CONFIG_INVALID', `maxPerSecond: expected a whole number of segments per second >= 0, got ${maxPerSecond}`, { field: 'maxPerSecond' });

@@ -6,7 +6,8 @@
  *
  * Receipts go back to the submitting session when it can receive (a transceiver), else to a
  * receiver bound with the same system_id, and wait for one when none is bound, as real SMSCs
- * queue them (deliveries.ts). The rate limit is per system_id (throttle.ts).
+ * queue them (deliveries.ts); with `receiptsTo: 'any'` to a receiving session of that system_id
+ * picked at random. The rate limit is per system_id (throttle.ts).
  *
  *   const sim = new SmscSimulator({ port: 0, systemId: 'test', password: 'secret' });
  *   const { port } = await sim.start();
@@ -336,7 +337,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
           withTlvs: this.options.receiptTlvs,
         }),
         systemId: session.systemId,
-        preferredSessionId: session.id,
+        preferredSessionId: this.receiptSession(session),
         messageId,
         attempts: 0,
       });
@@ -349,6 +350,13 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
       respond();
       this.after(this.options.dlrDelayMs, sendReceipt);
     });
+  }
+
+  /** The session a receipt for `submitter`'s submit is offered first (receiptsTo). */
+  private receiptSession(submitter: SmppSession): number {
+    if (this.options.receiptsTo === 'submitter') return submitter.id;
+    const receivers = [...this.sessionsById.values()].filter((s) => s.canReceive && s.systemId === submitter.systemId);
+    return receivers.length === 0 ? submitter.id : receivers[randomInt(receivers.length)]!.id;
   }
 
   private receiptStatus(): ReceiptStatus {

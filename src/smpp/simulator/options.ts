@@ -42,6 +42,12 @@ export interface SmscSimulatorOptions {
    * Unset (the default): every id is new.
    */
   messageIdWrap?: number;
+  /**
+   * Which bind of the submitting system_id a receipt goes to: 'submitter' (the default) the
+   * session that submitted when it can receive; 'any' a receiving session picked at random, as
+   * an SMSC does that spreads an account's receipts over its binds.
+   */
+  receiptsTo?: 'submitter' | 'any';
   /** Receipts carry receipted_message_id and message_state TLVs. Default true; false: text only. */
   receiptTlvs?: boolean;
   /** A deliver_sm not answered within this time is sent again. Default 5000. */
@@ -62,6 +68,7 @@ export interface ResolvedOptions {
   receiptIdFormat: MessageIdFormat;
   firstMessageId: number;
   messageIdWrap: number | undefined;
+  receiptsTo: 'submitter' | 'any';
   receiptTlvs: boolean;
   deliverRetryMs: number;
 }
@@ -85,6 +92,7 @@ export function resolveOptions(options: SmscSimulatorOptions): ResolvedOptions {
     receiptIdFormat: receiptIdFormat === 'same' ? messageIdFormat : receiptIdFormat,
     firstMessageId: integer('firstMessageId', options.firstMessageId ?? 1, 0),
     messageIdWrap: options.messageIdWrap === undefined ? undefined : integer('messageIdWrap', options.messageIdWrap, 1),
+    receiptsTo: oneOf('receiptsTo', options.receiptsTo ?? 'submitter', ['submitter', 'any']),
     receiptTlvs: options.receiptTlvs ?? true,
     deliverRetryMs: integer('deliverRetryMs', options.deliverRetryMs ?? 5000, 1),
   };

@@ -1,6 +1,7 @@
 /** submit_sm, message ids and delivery receipts, seen from an `smpp` package client. */
 import assert from 'node:assert/strict';
 import { encodeMessage } from '../../../src/encoding';
+import { until } from '../../helpers/until';
 import { delay, Esme, startSimulator, stopAll, waitForEvent } from './helpers';
 
 /** YYMMDDhhmm in UTC, as the receipt writes its dates. */
@@ -84,6 +85,26 @@ describe('SMSC simulator: submits and receipts', () => {
     assert.equal(receipt!.receipted_message_id, response.message_id);
     assert.equal(receipt!.message_state, 2, 'DELIVERED');
     esme.close();
+  });
+
+  it("hands each receipt to any receiving bind of the account with receiptsTo 'any', the submitter's only by default", async () => {
+    for (const receiptsTo of ['any', 'submitter'] as const) {
+      const { sim, port } = await startSimulator({ dlrDelayMs: 0, receiptsTo });
+      let answered = 0;
+      sim.on('deliver-resp', () => answered++);
+      const [submitter, other, stranger] = await Promise.all([Esme.connect(port), Esme.connect(port), Esme.connect(port)]);
+      await submitter.bind('transceiver');
+      await other.bind('receiver');
+      await stranger.bind('receiver', { system_id: 'stranger' });
+      for (let i = 0; i < 40; i++) await submitter.submit(`message ${i}`, { registered_delivery: 1 });
+      await until(() => answered === 40, 5000, `40 receipts answered (${receiptsTo})`);
+      assert.equal(submitter.delivers.length + other.delivers.length, 40, receiptsTo);
+      assert.equal(stranger.delivers.length, 0, 'never to another system_id');
+      // 40 random picks between two binds all landing on one: 2 in 2^40.
+      if (receiptsTo === 'any') assert.ok(submitter.delivers.length > 0 && other.delivers.length > 0, `${submitter.delivers.length} / ${other.delivers.length}`);
+      else assert.equal(other.delivers.length, 0);
+      await stopAll();
+    }
   });
 
   it('sends no receipt when registered_delivery does not ask for one', async () => {
