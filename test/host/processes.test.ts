@@ -2,8 +2,9 @@
  * The gateway host's listeners across real processes (issue 15 point 2 on the platforms): two
  * processes, each with its own GatewayHost on ONE sqlite file and a connection bound to the SMSC
  * simulator with the same account, subscribe the same listener ids, as two Node-REDs running
- * one flow (or n8n's main and a worker) would. Each report and inbound SMS is handed to each
- * listener id exactly once in all, whichever process received it.
+ * one flow (or n8n's main and a worker) would. The simulator hands each receipt to either bind
+ * (receiptsTo 'any'). Each report and inbound SMS is handed to each listener id exactly once in
+ * all, whichever process received it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,7 +68,7 @@ describe('GatewayHost listeners across processes on one sqlite file', function (
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'smsgate-hostprocs-'));
-    sim = new SmscSimulator({ host: '127.0.0.1', port: 0, systemId: 'hostprocs', password: 'pr0cs-pw', dlrDelayMs: 5 });
+    sim = new SmscSimulator({ host: '127.0.0.1', port: 0, systemId: 'hostprocs', password: 'pr0cs-pw', dlrDelayMs: 5, receiptsTo: 'any' });
     port = (await sim.start()).port;
   });
 

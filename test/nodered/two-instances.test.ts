@@ -3,7 +3,8 @@
  * the palette installs it, two Node-RED 5 processes on the pinned Node 24 with one flow (the
  * same node ids) and settings.js naming ONE sqlite file, both bound to the SMSC simulator with
  * one account, run the same flow: messages sent through the first; each one's delivery report
- * leaves a status node of either Node-RED exactly once, whichever of them got the receipt.
+ * leaves a status node of either Node-RED exactly once, whichever of them got the receipt (the
+ * simulator hands each to either bind).
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -48,7 +49,7 @@ describe('two real Node-REDs on one sqlite store', function () {
     writeFileSync(join(userDir, 'package-lock.json'), JSON.stringify(runtimeLockfile()));
     run('npm', ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--omit=dev', '--offline', '--', tarball], userDir);
 
-    sim = new SmscSimulator({ host: '127.0.0.1', port: 0, systemId: SYSTEM_ID, password: PASSWORD, dlrDelayMs: 20 });
+    sim = new SmscSimulator({ host: '127.0.0.1', port: 0, systemId: SYSTEM_ID, password: PASSWORD, dlrDelayMs: 20, receiptsTo: 'any' });
     simPort = (await sim.start()).port;
     hook = createServer((req, res) => {
       let body = '';
