@@ -151,6 +151,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly retention: Retention;
   private readonly waiters: StateWaiters;
   private readonly events: EventFeed;
+  /** Reports being matched and published: stop() lets them finish before the feed and the store close. */
+  private readonly reporting = new Set<Promise<void>>();
   private running = false;
 
   constructor(options: GatewayOptions) {
@@ -261,6 +263,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     await this.retention.stop();
     this.reports.releaseAll();
     await Promise.allSettled(this.links.all().map((t) => t.stop()));
+    // A held report let go above still stores its state and publishes its event: before the
+    // feed's last flush, or that event is lost (its message DELIVERED, no listener told).
+    await Promise.allSettled([...this.reporting]);
     await this.waiters.finishAll();
     await this.events.stop();
     await this.store.close();
@@ -473,7 +478,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   private sinkFor(transport: Transport): TransportSink {
     return {
-      report: (report) => this.onReport(report),
+      report: (report) => {
+        const handled = this.onReport(report);
+        this.reporting.add(handled);
+        const done = () => void this.reporting.delete(handled);
+        handled.then(done, done);
+        return handled;
+      },
       inbound: (message) => this.inbound.message(message),
       inboundPart: (part) => this.inbound.part(part),
       lateAcceptance: (late) => this.outbox.lateAcceptance(late),
