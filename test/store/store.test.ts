@@ -49,6 +49,25 @@ async function newStore(kind: 'memory' | 'sqlite' | 'redis', dir: string, prefix
   return new RedisStore({ url: (await redis()).url(), prefix });
 }
 
+/**
+ * Before each test of the suite: a fresh store of `kind`, open, in a new temporary directory
+ * (sqlite's file at `file(dir)`), handed to `use`; after it, closed and the directory removed.
+ */
+function freshStoreEach(kind: 'memory' | 'sqlite' | 'redis', use: (store: Store) => void, file?: (dir: string) => string): void {
+  let store: Store;
+  let dir: string;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    store = await newStore(kind, dir, undefined, file?.(dir));
+    await store.open();
+    use(store);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 /** A claim-loop process (test/fixtures/claim-loop) on `path`: `ready` once it is open, then the ids it claimed. */
 function claimInChild(
   spec: string,
@@ -81,19 +100,10 @@ const NOW = 1_700_000_000_000;
 
 for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store`, () => {
-    let dir: string;
     let store: Store;
 
-    beforeEach(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = await newStore(kind, dir, undefined, join(dir, 'nested', 'gw.db'));
-      await store.open();
-    });
-
-    afterEach(async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    // A sqlite file in a directory not made yet: the store makes it.
+    freshStoreEach(kind, (opened) => (store = opened), (path) => join(path, 'nested', 'gw.db'));
 
     it('keeps a message and gives back an equal copy', async () => {
       const record = sampleRecord();
@@ -782,22 +792,12 @@ describe('sqlite store across a reopen', () => {
 
 for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store: rate quotas and watched states`, () => {
-    let dir: string;
     let store: Store;
     const HOUR = 3_600_000;
     const recipientCap = (max: number): QuotaCap => ({ key: 'recipient:+447700900123', windowMs: HOUR, max });
     const prefixCap = (max: number): QuotaCap => ({ key: 'prefix:+4477009', windowMs: 60_000, max });
 
-    beforeEach(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = await newStore(kind, dir);
-      await store.open();
-    });
-
-    afterEach(async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    freshStoreEach(kind, (opened) => (store = opened));
 
     it('takes up to max events per key within the window, and again as the oldest leave it', async () => {
       const taken = [];
@@ -867,20 +867,10 @@ for (const kind of ['memory', 'sqlite', 'redis'] as const) {
 
 for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store: submit slots of an SMSC account`, () => {
-    let dir: string;
     let store: Store;
     const ACCOUNT = 'smpp:127.0.0.1:2775:account';
 
-    beforeEach(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = await newStore(kind, dir);
-      await store.open();
-    });
-
-    afterEach(async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    freshStoreEach(kind, (opened) => (store = opened));
 
     it('takes perSecond slots in any one-second span, at least the gap apart, and says exactly how long to wait', async () => {
       const take = (at: number, account = ACCOUNT) => store.takeSubmitSlot(account, 4, NOW + at);
@@ -977,20 +967,10 @@ function nameOf(event: FeedEvent): string {
 
 for (const kind of ['memory', 'sqlite', 'redis'] as const) {
   describe(`${kind} store: the event feed`, () => {
-    let dir: string;
     let store: Store;
     const LEASE = 10_000;
 
-    beforeEach(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-      store = await newStore(kind, dir);
-      await store.open();
-    });
-
-    afterEach(async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    freshStoreEach(kind, (opened) => (store = opened));
 
     it('gives back each kind of event as appended, in order, with an id to acknowledge it by', async () => {
       await store.joinFeed('flow', ['state', 'report', 'inbound'], NOW);
