@@ -2,6 +2,9 @@
  * `smsgate-receive`: inbound SMS, whole (the gateway reassembles concatenated parts, in the
  * store, so a restart between parts loses nothing), from every connection or the chosen one.
  *
+ * Each SMS leaves one receive node of a deployment once, whichever of the Node-REDs sharing the
+ * store received it and however many run this flow (the host's listener id is the node's id).
+ *
  * Output: `msg.payload` the text, `msg.topic` the sender (so a send node wired after it
  * replies to the sender), `msg.sms` {id, from, to, text, time, connection, connectionId,
  * incomplete}.
@@ -38,8 +41,10 @@ export function registerReceive(RED: NodeRedRuntime, host: GatewayHost): void {
       showStatus();
     }
 
-    node.on('close', (_removed, done) => {
-      stopListening();
+    node.on('close', (removed, done) => {
+      // Not awaited: a redeploy holds events until flows:started, which comes after this close.
+      // Removed for good, its id's events no longer wait in the store for it.
+      stopListening({ forget: removed === true }).catch((err: Error) => node.warn(`smsgate: ${err.message}`));
       host.off('change', showStatus);
       done();
     });

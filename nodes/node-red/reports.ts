@@ -3,6 +3,9 @@
  * value, its state and the carrier's error code; optionally every state change instead (a
  * message that could not be submitted becomes FAILED without any report).
  *
+ * Each report leaves one status node of a deployment once, whichever of the Node-REDs sharing
+ * the store received it (the host's listener id is the node's id).
+ *
  * Output: `msg.payload` {id, correlation, state, reportState, errorCode, error, to, segments,
  * connection, connectionId, providerId, time}, `msg.topic` the correlation value, else the id.
  */
@@ -50,8 +53,10 @@ export function registerStatus(RED: NodeRedRuntime, host: GatewayHost): void {
       showStatus();
     }
 
-    node.on('close', (_removed, done) => {
-      stopListening();
+    node.on('close', (removed, done) => {
+      // Not awaited: a redeploy holds events until flows:started, which comes after this close.
+      // Removed for good, its id's events no longer wait in the store for it.
+      stopListening({ forget: removed === true }).catch((err: Error) => node.warn(`smsgate: ${err.message}`));
       host.off('change', showStatus);
       done();
     });
