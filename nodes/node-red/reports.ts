@@ -53,10 +53,12 @@ export function registerStatus(RED: NodeRedRuntime, host: GatewayHost): void {
       showStatus();
     }
 
-    node.on('close', (removed, done) => {
+    node.on('close', (_removed, done) => {
       // Not awaited: a redeploy holds events until flows:started, which comes after this close.
-      // Removed for good, its id's events no longer wait in the store for it.
-      stopListening({ forget: removed === true }).catch((err: Error) => node.warn(`smsgate: ${err.message}`));
+      // Its id's place in the store is kept even when the node is removed here: another Node-RED
+      // sharing the store may run the same flow, and forgetting the place would cut it off until
+      // it joins again. A place nobody joins again goes with the feed's retention.
+      stopListening().catch((err: Error) => node.warn(`smsgate: ${err.message}`));
       host.off('change', showStatus);
       done();
     });
