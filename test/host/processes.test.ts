@@ -51,7 +51,7 @@ function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void)
 
 /** Throws if it exited, so that a test fails at once rather than at a timeout. */
 function running(proc: HostProcess): true {
-  if (proc.child.exitCode !== null) throw new Error(`a host process exited with ${proc.child.exitCode}`);
+  if (proc.child.exitCode !== null) throw new Error(`host process ${proc.name} exited with ${proc.child.exitCode}: ${sample(proc.errors.slice(-8), 8)}`);
   return true;
 }
 
