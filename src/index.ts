@@ -26,4 +26,4 @@ export type { SmppBind, SmppTransportOptions } from './smpp/transport';
 export { SmscSimulator } from './smpp/simulator';
 export type { Faults, MoMessage, SmscSimulatorOptions } from './smpp/simulator';
 export { GatewayHost, hostConfig, MEMORY_FALLBACK_NOTE, sharedHost, storeKey } from './host';
-export type { Connection, ConnectionInfo, Deliveries, DeliveryKind, HostConfig, HostLog, HostOptions, HostSettings } from './host';
+export type { Connection, ConnectionInfo, Deliveries, DeliveryKind, HostConfig, HostLog, HostOptions, HostSettings, Unsubscribe } from './host';

@@ -2,6 +2,9 @@
  * `smsgate-receive`: inbound SMS, whole (the gateway reassembles concatenated parts, in the
  * store, so a restart between parts loses nothing), from every connection or the chosen one.
  *
+ * Each SMS leaves one receive node of a deployment once, whichever of the Node-REDs sharing the
+ * store received it and however many run this flow (the host's listener id is the node's id).
+ *
  * Output: `msg.payload` the text, `msg.topic` the sender (so a send node wired after it
  * replies to the sender), `msg.sms` {id, from, to, text, time, connection, connectionId,
  * incomplete}.
@@ -39,7 +42,11 @@ export function registerReceive(RED: NodeRedRuntime, host: GatewayHost): void {
     }
 
     node.on('close', (_removed, done) => {
-      stopListening();
+      // Not awaited: a redeploy holds events until flows:started, which comes after this close.
+      // Its id's place in the store is kept even when the node is removed here: another Node-RED
+      // sharing the store may run the same flow, and forgetting the place would cut it off until
+      // it joins again. A place nobody joins again goes with the feed's retention.
+      stopListening().catch((err: Error) => node.warn(`smsgate: ${err.message}`));
       host.off('change', showStatus);
       done();
     });

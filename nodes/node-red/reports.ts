@@ -3,6 +3,9 @@
  * value, its state and the carrier's error code; optionally every state change instead (a
  * message that could not be submitted becomes FAILED without any report).
  *
+ * Each report leaves one status node of a deployment once, whichever of the Node-REDs sharing
+ * the store received it (the host's listener id is the node's id).
+ *
  * Output: `msg.payload` {id, correlation, state, reportState, errorCode, error, to, segments,
  * connection, connectionId, providerId, time}, `msg.topic` the correlation value, else the id.
  */
@@ -51,7 +54,11 @@ export function registerStatus(RED: NodeRedRuntime, host: GatewayHost): void {
     }
 
     node.on('close', (_removed, done) => {
-      stopListening();
+      // Not awaited: a redeploy holds events until flows:started, which comes after this close.
+      // Its id's place in the store is kept even when the node is removed here: another Node-RED
+      // sharing the store may run the same flow, and forgetting the place would cut it off until
+      // it joins again. A place nobody joins again goes with the feed's retention.
+      stopListening().catch((err: Error) => node.warn(`smsgate: ${err.message}`));
       host.off('change', showStatus);
       done();
     });

@@ -12,9 +12,11 @@
  *   does; `error` with the reason when its settings, its transport or the gateway's start
  *   failed. `change` fires whenever a link, the set of connections, the queue depth or the
  *   outbox note changes, so a platform's status always tells the truth.
- * - Deliveries: reports, inbound messages and state changes reach listeners through `listen`.
- *   While a platform swaps its listeners (Node-RED from `flows:stopping` to `flows:started`),
- *   `hold` keeps them and `release` hands them on, in order.
+ * - Deliveries: reports, inbound messages and state changes reach listeners through `listen`,
+ *   from any process sharing the store, each once per listener id across those processes (the
+ *   gateway's event feed, Gateway.listen: one feed listener per id, re-made on each gateway the
+ *   host starts). While a platform swaps its listeners (Node-RED from `flows:stopping` to
+ *   `flows:started`), `hold` keeps them and `release` hands them on, in order.
  * - The store: `configure` (settings.ts) names it at each start. A memory store outlives the
  *   gateway, so a full redeploy (last connection gone, a new one come) keeps what it queued.
  */
@@ -22,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { TransportConfig } from '../config';
 import { SmsGateError } from '../errors';
+import type { GatewayEvent, Listening } from '../gateway/events';
 import { Gateway, type ReportEvent, type StateChange } from '../gateway/gateway';
 import { createStore, type Store, type StoredInbound } from '../store';
 import { createTransport } from '../transport/registry';
@@ -54,7 +57,10 @@ export interface Deliveries {
 }
 
 export type DeliveryKind = keyof Deliveries;
-type Delivery = { [K in DeliveryKind]: [K, ...Deliveries[K]] }[DeliveryKind];
+type Handler<K extends DeliveryKind = DeliveryKind> = (...args: Deliveries[K]) => void;
+
+/** Ends a subscription; `forget` also removes the listener id's place in the store (it is gone for good). */
+export type Unsubscribe = (options?: { forget?: boolean }) => Promise<void>;
 
 export interface HostOptions {
   /** The store and the gateway's settings, read at each start; a throw is a failed start. */
@@ -69,6 +75,20 @@ interface Wanted {
   connection: Connection;
   /** A digest of the transport's settings; undefined for a connection refused for its settings. */
   fingerprint: string | undefined;
+}
+
+/** A listener id's one feed listener on the running gateway, and the kinds it was made with. */
+interface FeedListener {
+  kinds: string;
+  listening: Listening;
+}
+
+/** An event read for a listener id while deliveries are held: handed on at `release`. */
+interface HeldEvent {
+  listenerId: string;
+  event: GatewayEvent;
+  /** Lets the feed acknowledge it: at `release`, or when its gateway stops (it is then kept here only). */
+  settle(): void;
 }
 
 interface Running {
@@ -89,9 +109,14 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
   private failure: Error | undefined;
   /** Connection changes run one after the other. */
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly deliveries = new EventEmitter<Deliveries>();
-  /** Deliveries waiting for `release`; undefined while they are handed on at once. */
-  private held: Delivery[] | undefined;
+  /** The gateway `gateway` resolves to, from its construction (listeners join before its start) to its stop. */
+  private live: Gateway | undefined;
+  /** By listener id, the handler of each kind it subscribed to. */
+  private readonly subscriptions = new Map<string, Map<DeliveryKind, Handler>>();
+  /** By listener id, its listener on the live gateway's event feed. */
+  private readonly feedListeners = new Map<string, FeedListener>();
+  /** Events waiting for `release`; undefined while they are handed on at once. */
+  private held: HeldEvent[] | undefined;
   private memoryStore: Store | undefined;
   private note: string | undefined;
   private noteLogged = false;
@@ -103,7 +128,6 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
     super();
     // Every node of a flow may watch the status: more than ten is normal, not a leak.
     this.setMaxListeners(0);
-    this.deliveries.setMaxListeners(0);
     this.log = options.log ?? { warn: () => undefined, error: () => undefined };
   }
 
@@ -194,25 +218,39 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
 
   /**
    * Where listeners (Node-RED's receive and status nodes, n8n's trigger) subscribe: each
-   * report, inbound message and state change reaches each listener once. `listenerId` names
-   * the listener alike in every process of a deployment (a Node-RED node's id; an n8n
-   * workflow's id and the trigger's name). Returns the unsubscribe function. A listener that
-   * throws is logged and does not stop the others.
+   * report, inbound message and state change, produced by any process sharing the store,
+   * reaches each listener id once across those processes. `listenerId` names the listener alike
+   * in every process of a deployment (a Node-RED node's id; an n8n workflow's id and the
+   * trigger's name); one id may subscribe to several kinds, one handler each (a later one for
+   * the same kind replaces the earlier). Returns the unsubscribe. A listener that throws is
+   * logged and does not stop the others; its event is not handed to it again.
    *
-   * Today these are the events of this process's gateway. The cross-process event feed (issue
-   * 15 point 2: once per listener id across processes) plugs in here and in `deliver`, re-made
-   * on each gateway the host starts, so every listener keeps this one way in.
+   * While no process listens with an id that listened before (a redeploy, a restart), what comes
+   * waits in the store for its return; unsubscribe with `forget` when it will not return.
    */
-  listen<K extends DeliveryKind>(listenerId: string, kind: K, listener: (...args: Deliveries[K]) => void): () => void {
-    const guarded = (...args: Deliveries[K]) => {
-      try {
-        listener(...args);
-      } catch (err) {
-        this.log.error(`smsgate: listener ${listenerId} failed on a ${kind}: ${(err as Error).message}`);
-      }
+  listen<K extends DeliveryKind>(listenerId: string, kind: K, listener: Handler<K>): Unsubscribe {
+    let kinds = this.subscriptions.get(listenerId);
+    if (kinds === undefined) this.subscriptions.set(listenerId, (kinds = new Map()));
+    kinds.set(kind, listener as Handler);
+    this.listenOnFeedLogged(listenerId);
+    return async ({ forget = false } = {}) => {
+      const current = this.subscriptions.get(listenerId);
+      if (current?.get(kind) !== listener) return;
+      current.delete(kind);
+      if (current.size === 0) this.subscriptions.delete(listenerId);
+      await this.listenOnFeed(listenerId, forget);
     };
-    this.deliveries.on(kind, guarded as never);
-    return () => void this.deliveries.off(kind, guarded as never);
+  }
+
+  /**
+   * Resolves once `listenerId`'s place in the store is made on the running gateway (what any
+   * process produces from then on reaches it); rejects if the store refused, or when it is not
+   * subscribed or no gateway runs.
+   */
+  async ready(listenerId: string): Promise<void> {
+    const listener = this.feedListeners.get(listenerId);
+    if (listener === undefined) throw new SmsGateError('OPTION_INVALID', `no listener ${listenerId} on a running gateway`, { field: 'listenerId' });
+    await listener.listening.ready;
   }
 
   /** Keeps deliveries until `release` (while the platform's listeners are being replaced). */
@@ -220,20 +258,72 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
     this.held ??= [];
   }
 
-  /** Hands on what was held, in order, and whatever comes next at once. */
+  /** Hands on what was held, in order, to the listeners subscribed now, and whatever comes next at once. */
   release(): void {
     const held = this.held ?? [];
     this.held = undefined;
-    for (const delivery of held) this.emitDelivery(delivery);
+    for (const { listenerId, event, settle } of held) {
+      this.handOn(listenerId, event);
+      settle();
+    }
   }
 
-  private deliver(...delivery: Delivery): void {
-    if (this.held !== undefined) this.held.push(delivery);
-    else this.emitDelivery(delivery);
+  /** How many events are waiting for `release`. */
+  heldCount(): number {
+    return this.held?.length ?? 0;
   }
 
-  private emitDelivery([kind, payload]: Delivery): void {
-    this.deliveries.emit(kind, payload as never);
+  /**
+   * Makes the live gateway's feed listener for `listenerId` match its subscriptions: one listener
+   * with the union of their kinds (a second Gateway.listen with an id takes over from the first),
+   * none once the last is gone. Resolves once a listener closed is done.
+   */
+  private async listenOnFeed(listenerId: string, forget = false): Promise<void> {
+    const gateway = this.live;
+    if (gateway === undefined) return; // made when the next gateway opens
+    const current = this.feedListeners.get(listenerId);
+    const subscribed = this.subscriptions.get(listenerId);
+    if (subscribed === undefined) {
+      if (current === undefined) return;
+      this.feedListeners.delete(listenerId);
+      await current.listening.close({ forget });
+      return;
+    }
+    const kinds = [...subscribed.keys()].sort();
+    if (current?.kinds === kinds.join()) return;
+    const listening = gateway.listen(listenerId, kinds, (event) => this.deliver(gateway, listenerId, event));
+    this.feedListeners.set(listenerId, { kinds: kinds.join(), listening });
+  }
+
+  private listenOnFeedLogged(listenerId: string): void {
+    this.listenOnFeed(listenerId).catch((err: Error) => this.log.error(`smsgate: listener ${listenerId} cannot listen: ${err.message}`));
+  }
+
+  /**
+   * An event from the feed for `listenerId`: handed on now, or kept until `release`. A kept event
+   * stays unacknowledged in the store (leased to this process) until then; once its gateway
+   * stops (a full redeploy while held), it is acknowledged and kept here only, so that the stop
+   * does not wait for the flows' start.
+   */
+  private deliver(gateway: Gateway, listenerId: string, event: GatewayEvent): Promise<void> | void {
+    if (this.held === undefined) return this.handOn(listenerId, event);
+    const held = this.held;
+    return new Promise<void>((settle) => {
+      held.push({ listenerId, event, settle });
+      if (this.live !== gateway) settle();
+    });
+  }
+
+  private handOn(listenerId: string, event: GatewayEvent): void {
+    const handler = this.subscriptions.get(listenerId)?.get(event.kind);
+    if (handler === undefined) return; // not (or no longer) subscribed to this kind: acknowledged all the same
+    try {
+      if (event.kind === 'report') (handler as Handler<'report'>)({ report: event.report, message: event.message });
+      else if (event.kind === 'inbound') (handler as Handler<'inbound'>)(event.message);
+      else (handler as Handler<'state'>)({ message: event.message, previous: event.previous });
+    } catch (err) {
+      this.log.error(`smsgate: listener ${listenerId} failed on a ${event.kind}: ${(err as Error).message}`);
+    }
   }
 
   /** Makes the gateway run the transport the connection wants now, unless a later step will. */
@@ -288,14 +378,19 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
         retention: config.retention,
       });
       gateway.on('transport-status', ({ transportId, status }) => this.setLink(transportId, status));
-      gateway.on('report', (event) => this.deliver('report', event));
-      gateway.on('inbound', (message) => this.deliver('inbound', message));
-      gateway.on('state', (change) => {
-        this.countSoon(gateway);
-        this.deliver('state', change);
-      });
+      // Listeners get events through the feed (listenOnFeed), from every process: the
+      // gateway's own in-process events only count the queue here.
+      gateway.on('state', () => this.countSoon(gateway));
       gateway.on('warning', (err) => this.log.warn(`smsgate: ${err.message}`));
-      await gateway.start();
+      this.live = gateway;
+      this.feedListeners.clear();
+      for (const listenerId of this.subscriptions.keys()) this.listenOnFeedLogged(listenerId);
+      try {
+        await gateway.start();
+      } catch (err) {
+        if (this.live === gateway) this.live = undefined;
+        throw err;
+      }
       this.failure = undefined;
       this.tellStore(config);
       this.countSoon(gateway);
@@ -321,6 +416,10 @@ export class GatewayHost extends EventEmitter<{ change: [] }> {
 
   private async stopGateway(gateway: Gateway): Promise<void> {
     this.gateway = undefined;
+    this.live = undefined;
+    this.feedListeners.clear();
+    // Held events of this gateway are kept here, acknowledged, so its stop does not wait for a release.
+    for (const held of this.held ?? []) held.settle();
     this.running.clear();
     clearTimeout(this.countTimer);
     this.countTimer = undefined;

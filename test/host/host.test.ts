@@ -280,6 +280,9 @@ describe('GatewayHost (core)', function () {
       await host.use({ id: 'lb', label: 'LB', kind: 'smpp' }, loopback('lb'));
       const gateway = await host.current();
       const seen: string[] = [];
+      // Subscribed throughout: once it has a report, every listener that would get it has.
+      const witnessed: string[] = [];
+      host.listen('witness', 'report', ({ message }) => witnessed.push(message!.correlation!));
       const stopFaulty = host.listen('faulty', 'report', () => {
         throw new Error('a flow bug');
       });
@@ -290,19 +293,49 @@ describe('GatewayHost (core)', function () {
       };
 
       await deliver('one');
+      await until(() => seen.length === 1 && lines.some((l) => l.startsWith('error')), 5000, 'the report at both listeners');
       assert.deepEqual(seen, ['one']);
       assert.deepEqual(lines.filter((l) => l.startsWith('error')), ['error smsgate: listener faulty failed on a report: a flow bug']);
 
       host.hold();
       await deliver('two');
+      // One event per listener id is read and waits (the others wait in the store behind it).
+      await until(() => host.heldCount() === 3, 5000, 'the report read for each listener and held');
       assert.deepEqual(seen, ['one'], 'held');
       host.release();
-      assert.deepEqual(seen, ['one', 'two']);
+      assert.deepEqual(seen, ['one', 'two'], 'handed on at release');
 
-      stop();
-      stopFaulty();
+      await stop();
+      await stopFaulty();
       await deliver('three');
+      await until(() => witnessed.includes('three'), 5000, 'the third report at the listener still subscribed');
       assert.deepEqual(seen, ['one', 'two']);
+      assert.deepEqual(witnessed, ['one', 'two', 'three']);
+    });
+
+    it('make one feed listener per id for all its kinds, on each gateway the host starts', async () => {
+      const host = memoryHost();
+      const got: string[] = [];
+      // Subscribed before any gateway runs: the listener is made when one opens.
+      const stopReports = host.listen('trigger', 'report', ({ message }) => got.push(`report ${message!.correlation}`));
+      const stopInbound = host.listen('trigger', 'inbound', (message) => got.push(`inbound ${message.text}`));
+      const { sim, port } = await simulator();
+      const gateways = new Set<unknown>();
+      for (const round of [1, 2]) {
+        await host.use({ id: 'c', label: 'SMSC', kind: 'smpp' }, smpp('c', port));
+        const gateway = await host.current();
+        gateways.add(gateway);
+        await until(() => host.connection('c')?.link.state === 'connected', 5000, 'bound');
+        await gateway.send({ to: '+447400123456', text: 'x', correlation: `m${round}`, transports: ['c'] });
+        await sim.injectMo({ from: '+447400123457', to: '60000', text: `in${round}` });
+        await until(() => got.length === 2 * round, 5000, `round ${round}'s report and SMS`);
+        // The gateway stops with the last connection; the next round's is another gateway.
+        await host.drop('c');
+      }
+      assert.equal(gateways.size, 2, 'two gateways, one after the other');
+      assert.deepEqual(got.slice().sort(), ['inbound in1', 'inbound in2', 'report m1', 'report m2']);
+      await stopReports();
+      await stopInbound();
     });
   });
 });

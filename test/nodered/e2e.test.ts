@@ -15,11 +15,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmscSimulator } from '../../src/smpp/simulator';
 import { until } from '../helpers/until';
+import { freePort, runtimeLockfile, waitFor } from './real-node-red';
 import { machineNode } from './machine-node';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -364,30 +365,3 @@ function escape(text: string): string {
   return text.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** A user directory's lockfile holding our runtime dependencies as our own lockfile pins them. */
-function runtimeLockfile(): object {
-  const ours = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dev?: boolean; devOptional?: boolean; link?: boolean }>;
-  };
-  const packages: Record<string, unknown> = { '': { name: 'node-red-project', version: '0.0.1' } };
-  for (const [path, entry] of Object.entries(ours.packages)) {
-    if (path !== '' && entry.dev !== true && entry.devOptional !== true && entry.link !== true) packages[path] = entry;
-  }
-  return { name: 'node-red-project', version: '0.0.1', lockfileVersion: 3, requires: true, packages };
-}

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { runtimeHost as RuntimeHost } from '../../nodes/node-red/host';
+import { until } from '../helpers/until';
 import { machineNode, type MachineNode } from './machine-node';
 
 // The built module, as Node-RED loads it.
@@ -37,30 +38,36 @@ describe("Node-RED's gateway host", () => {
   });
   afterEach(() => rmSync(userDir, { recursive: true, force: true }));
 
-  it('holds delivery reports until the first flows:started and from flows:stopping until flows:started, then hands them on', async () => {
+  it('holds delivery reports until the first flows:started and from flows:stopping until flows:started, then hands them on to the successor', async () => {
     const { red, events } = fakeRuntime({ userDir });
     const host = runtimeHost(red);
     assert.equal(runtimeHost(red), host, 'one host for the runtime');
     await host.use({ id: 'lb', kind: 'smpp', label: 'loopback' }, { id: 'lb', type: 'loopback', dlrDelayMs: 20, dlrStatus: 'DELIVRD', submitDelayMs: 0 });
     const reports: string[] = [];
-    host.listen('status-1', 'report', ({ message }) => reports.push(message!.correlation!));
+    const stopFirst = host.listen('status-1', 'report', ({ message }) => reports.push(`old ${message!.correlation!}`));
     const gateway = await host.current();
     assert.ok(existsSync(join(userDir, 'smsgate.db')), 'the outbox is smsgate.db in the user directory');
 
     const final = (id: string) => gateway.waitFor(id, 'final', 5000);
     const first = await gateway.send({ to: '+447400123455', text: 'before start', correlation: 'first', transports: ['lb'] });
     assert.equal((await final(first.id)).state, 'DELIVERED');
-    assert.deepEqual(reports, [], 'nothing is handed on before the flows have started');
+    await until(() => host.heldCount() === 1, 5000, 'the report read and held');
+    assert.equal(reports.length, 0, 'nothing is handed on before the flows have started');
     events.emit('flows:started');
-    assert.deepEqual(reports, ['first']);
+    assert.deepEqual(reports, ['old first']);
 
+    // A redeploy: the status node closes and its successor (the same node id) listens.
     events.emit('flows:stopping');
     const a = await gateway.send({ to: '+447400123456', text: 'one', correlation: 'a', transports: ['lb'] });
     const b = await gateway.send({ to: '+447400123457', text: 'two', correlation: 'b', transports: ['lb'] });
     await Promise.all([final(a.id), final(b.id)]);
-    assert.deepEqual(reports, ['first'], 'nothing is handed on while the flows are stopped');
+    await until(() => host.heldCount() === 1, 5000, 'a report read and held');
+    void stopFirst();
+    host.listen('status-1', 'report', ({ message }) => reports.push(`new ${message!.correlation!}`));
+    assert.deepEqual(reports, ['old first'], 'nothing is handed on while the flows are stopped');
     events.emit('flows:started');
-    assert.deepEqual(reports.slice(1).sort(), ['a', 'b']);
+    await until(() => reports.length === 3, 5000, 'both reports');
+    assert.deepEqual(reports.slice(1).sort(), ['new a', 'new b']);
     await host.drop('lb');
   });
 });

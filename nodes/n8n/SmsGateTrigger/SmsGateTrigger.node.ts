@@ -4,10 +4,12 @@
  *
  * trigger() takes a receiving connection from the pool (a bind, or the open modem) and
  * closeFunction gives it back, which closes it unless sends in this process still use it.
- * Every event reaches this node only after the gateway has stored it; the transport answers
- * the network (deliver_sm_resp, deleting the SMS from the SIM) only then, so an n8n that stops
- * between the two gets the event again rather than losing it.
+ * Every event reaches this node only after the gateway has stored it and put it in the store's
+ * event feed; the transport answers the network (deliver_sm_resp, deleting the SMS from the SIM)
+ * only then, so an event this n8n has not handed on when it stops waits in the feed for the
+ * trigger's return (or another n8n process of the instance takes it) rather than being lost.
  */
+import { randomUUID } from 'node:crypto';
 import {
   NodeOperationError,
   type IDataObject,
@@ -97,16 +99,20 @@ export class SmsGateTrigger implements INodeType {
       if (finalOnly && message !== undefined && !FINAL_STATES.has(message.state)) return;
       emit(reportJson({ report, message }));
     };
-    // The same in every n8n process of the instance: the workflow and this trigger in it.
-    const listenerId = `${this.getWorkflow().id ?? 'unsaved'}/${this.getNode().name}`;
+    // Each event starts the workflow once per n8n instance, whichever of its processes sharing
+    // the store received it: the listener id is the same in each, the workflow and this trigger
+    // in it. In manual mode ("Listen for test event") n8n takes the first emitted event as the
+    // test run's output and then calls closeFunction: a listener of its own, so that a test run
+    // does not take events from the active workflow's trigger, forgotten when it closes.
+    const test = this.getMode() === 'manual';
+    const listenerId = `${this.getWorkflow().id ?? 'unsaved'}:${this.getNode().name}${test ? `:test:${randomUUID()}` : ''}`;
     const stops = [lease.listen(listenerId, 'inbound', onInbound), lease.listen(listenerId, 'report', onReport)];
 
     const closeFunction = async () => {
-      for (const stop of stops) stop();
+      // Deactivated or n8n stopping: what comes meanwhile waits in the store for the trigger's return.
+      await Promise.all(stops.map((stop) => stop({ forget: test })));
       await lease.release();
     };
-    // In manual mode ("Listen for test event") n8n takes the first emitted event as the test
-    // run's output and then calls closeFunction; nothing more is needed here.
     return { closeFunction };
   }
 }

@@ -32,6 +32,7 @@ import {
   type LinkStatus,
   type SmppBind,
   type TransportConfig,
+  type Unsubscribe,
 } from '../../..';
 import type { Connection } from './connection';
 import { hostSettingsFromEnv } from './settings';
@@ -54,8 +55,11 @@ export interface Lease {
   readonly receives: boolean;
   /** The link as its transport last reported it. */
   link(): LinkStatus | undefined;
-  /** Subscribes to the host's reports, inbound messages or state changes; returns the unsubscribe. */
-  listen<K extends DeliveryKind>(listenerId: string, kind: K, listener: (...args: Deliveries[K]) => void): () => void;
+  /**
+   * Subscribes to the reports, inbound messages or state changes of every process sharing the
+   * store, each once per `listenerId` across them (GatewayHost.listen); returns the unsubscribe.
+   */
+  listen<K extends DeliveryKind>(listenerId: string, kind: K, listener: (...args: Deliveries[K]) => void): Unsubscribe;
   /** Gives the connection back; the pool closes it once unused long enough (or at once, see release). */
   release(): Promise<void>;
 }
