@@ -114,6 +114,8 @@ export class SmppTransport implements Transport {
 
   private readonly queue: QueuedSegment[] = [];
   private readonly inFlight = new Set<QueuedSegment>();
+  /** Receipts and inbound messages being handed to the gateway, not answered yet (stop waits for them). */
+  private readonly delivering = new Set<Promise<void>>();
   private nextOrder = 0;
   /** maxPerSecond, shared through the store when the sink offers it (start()); none without one. */
   private rate: SubmitRate | undefined;
@@ -192,6 +194,7 @@ export class SmppTransport implements Transport {
     this.pumpTimer = undefined;
     // Answers to what is in flight still count; give them the response timeout to arrive.
     await this.drainInFlight();
+    await this.drainDeliveries();
     await Promise.all([...this.links].map((link) => link.close()));
     const stopped = new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id} is stopped`);
     for (const segment of this.queue.splice(0)) segment.reject(stopped);
@@ -269,7 +272,11 @@ export class SmppTransport implements Transport {
       maxResponseTimeouts: this.options.maxResponseTimeouts,
     });
     this.links.add(link);
-    link.on('deliver', (incoming) => void this.onDeliver(incoming).catch((err: Error) => this.warn(err)));
+    link.on('deliver', (incoming) => {
+      const handled = this.onDeliver(incoming).catch((err: Error) => this.warn(err));
+      this.delivering.add(handled);
+      void handled.finally(() => this.delivering.delete(handled));
+    });
     link.on('protocol-error', (err) => this.warn(err));
     const last = this.lastLinkError;
     this.status(
@@ -476,6 +483,19 @@ export class SmppTransport implements Transport {
     let index = this.queue.findIndex((queued) => queued.order > segment.order);
     if (index === -1) index = this.queue.length;
     this.queue.splice(index, 0, segment);
+  }
+
+  /**
+   * A receipt or SMS being stored is answered before the session unbinds: unanswered, the SMSC
+   * sends it again, perhaps to another process, which takes a receipt for a repeat only after the
+   * report hold and hands its event on again. Bounded by the response timeout.
+   */
+  private async drainDeliveries(): Promise<void> {
+    if (this.delivering.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.responseTimeoutMs)));
+    await Promise.race([Promise.all(this.delivering), timeout]);
+    clearTimeout(timer);
   }
 
   private async drainInFlight(): Promise<void> {

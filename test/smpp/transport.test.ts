@@ -371,6 +371,42 @@ describe('SMPP transport against the simulator', function () {
     assert.equal(sim.sessions(), 0);
   });
 
+  it('answers a receipt it is storing before it unbinds on stop, so the SMSC does not send it again elsewhere', async () => {
+    // An n8n send that waits for its report swaps its transceiver for a transmitter as soon as the
+    // report is stored, and `n8n execute` exits soon after: a receipt left unanswered came again
+    // to another process, which took it for a repeat and started the trigger again.
+    const { sim, port } = await simulator();
+    const seen: string[] = [];
+    sim.on('deliver-resp', (d) => d.kind === 'receipt' && seen.push(`deliver_sm_resp ${d.commandStatus}`));
+    sim.on('unbind', () => seen.push('unbind'));
+    const store = new MemoryStore();
+    const applyReport = store.applyReport.bind(store);
+    let storing!: () => void;
+    const reportStoring = new Promise<void>((resolve) => (storing = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    store.applyReport = async (...args) => {
+      storing();
+      await released;
+      return applyReport(...args);
+    };
+    const { gateway: gw } = await gateway(port, { responseTimeoutMs: 10_000 }, store);
+    const accepted = await gw.send({ to: TO, text: 'stop while its receipt is stored' });
+    await reportStoring;
+    const stopped = gw.removeTransport('smsc');
+    // A store slower than the unbind: it finishes once the session is gone (as it did before this
+    // was fixed), or, since the transport holds the unbind back for it, after a while; either way
+    // well inside the 10 s the transport gives what is in flight.
+    const unbound = new Promise<void>((resolve) => sim.once('unbind', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([unbound, new Promise((resolve) => (timer = setTimeout(resolve, 300)))]);
+    clearTimeout(timer);
+    release();
+    await stopped;
+    assert.equal((await gw.getMessage(accepted.id))?.state, 'DELIVERED');
+    assert.deepEqual(seen, ['deliver_sm_resp 0', 'unbind'], 'the receipt was answered, once, and then the session unbound');
+  });
+
   describe('over TLS', () => {
     let key: Buffer;
     let cert: Buffer;
