@@ -31,7 +31,11 @@ export function udhLength(concat: { ref16: boolean } | undefined, shiftTables: n
   return ies === 0 ? 0 : 1 + ies;
 }
 
+/** The UDH of a segment that needs none, shared: an empty buffer has nothing to write to. */
+const NO_UDH = Buffer.alloc(0);
+
 export function buildUdh(concat: ConcatInfo | undefined, language: LanguageTables): Buffer {
+  if (concat === undefined && !language.locking && !language.single) return NO_UDH;
   const ies: number[] = [];
   if (concat?.ref16) {
     const { reference, total, sequence } = concat;
@@ -41,7 +45,7 @@ export function buildUdh(concat: ConcatInfo | undefined, language: LanguageTable
   }
   if (language.locking) ies.push(IEI_LOCKING_SHIFT, SHIFT_DATA, languageId(language.locking));
   if (language.single) ies.push(IEI_SINGLE_SHIFT, SHIFT_DATA, languageId(language.single));
-  return ies.length === 0 ? Buffer.alloc(0) : Buffer.from([ies.length, ...ies]);
+  return Buffer.from([ies.length, ...ies]);
 }
 
 /** Parses the UDH at the start of `bytes`. Throws USER_DATA_INVALID (field 'udh') when it is malformed. */
