@@ -111,6 +111,8 @@ export class SmppTransport implements Transport {
   private txLink: SmppLink | undefined;
   private readonly links = new Set<SmppLink>();
   private readonly wakeups = new Set<NodeJS.Timeout>();
+  /** deliver_sm being stored (receipts, inbound messages): each answered before a stop closes its session. */
+  private readonly delivering = new Set<Promise<void>>();
 
   private readonly queue: QueuedSegment[] = [];
   private readonly inFlight = new Set<QueuedSegment>();
@@ -192,6 +194,10 @@ export class SmppTransport implements Transport {
     this.pumpTimer = undefined;
     // Answers to what is in flight still count; give them the response timeout to arrive.
     await this.drainInFlight();
+    // A deliver_sm being stored is answered first: closing its session unanswered makes the SMSC
+    // send it again, to another bind (another process on the store), and its report or SMS would
+    // reach the listeners twice.
+    await this.drainDeliveries();
     await Promise.all([...this.links].map((link) => link.close()));
     const stopped = new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id} is stopped`);
     for (const segment of this.queue.splice(0)) segment.reject(stopped);
@@ -269,7 +275,11 @@ export class SmppTransport implements Transport {
       maxResponseTimeouts: this.options.maxResponseTimeouts,
     });
     this.links.add(link);
-    link.on('deliver', (incoming) => void this.onDeliver(incoming).catch((err: Error) => this.warn(err)));
+    link.on('deliver', (incoming) => {
+      const handling = this.onDeliver(incoming).catch((err: Error) => this.warn(err));
+      this.delivering.add(handling);
+      void handling.finally(() => this.delivering.delete(handling));
+    });
     link.on('protocol-error', (err) => this.warn(err));
     const last = this.lastLinkError;
     this.status(
@@ -483,6 +493,18 @@ export class SmppTransport implements Transport {
     while (this.inFlight.size > 0 && Date.now() < deadline && this.txLink?.isBound) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /** Waits for the deliver_sm being stored (those that come meanwhile too) to be answered, for at most the response timeout. */
+  private async drainDeliveries(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), this.options.responseTimeoutMs)));
+    // A round per wave: those that came while the last were stored are waited for too.
+    while (this.delivering.size > 0) {
+      const late = await Promise.race([Promise.all(this.delivering).then(() => false), timedOut]);
+      if (late) break;
+    }
+    clearTimeout(timer);
   }
 
   // --- what the SMSC sends -------------------------------------------------------------------

@@ -349,6 +349,31 @@ describe('SMPP transport against the simulator', function () {
     assert.equal(sim.sessions(), 0);
   });
 
+  it('answers a receipt it is storing before it unbinds on stop, so the SMSC does not send it again (to another bind)', async () => {
+    const { sim, port } = await simulator();
+    const seen: string[] = [];
+    sim.on('deliver', (d) => d.kind === 'receipt' && seen.push(`deliver ${d.messageId} attempt ${d.attempt}`));
+    sim.on('deliver-resp', (d) => d.kind === 'receipt' && seen.push(`deliver-resp ${d.messageId} ${d.commandStatus}`));
+    sim.on('unbind', () => seen.push('unbind'));
+    // A slow store (a busy Redis): storing a receipt's state takes 300 ms, and the gateway is
+    // stopped (a flow redeployed) meanwhile. The stop may wait up to the response timeout for it.
+    let storing = false;
+    const store = new MemoryStore();
+    const applyReport = store.applyReport.bind(store);
+    store.applyReport = async (...args) => {
+      storing = true;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return applyReport(...args);
+    };
+    const { gateway: gw } = await gateway(port, { responseTimeoutMs: 5000 }, store);
+    const message = await gw.send({ to: TO, text: 'receipt at the stop' });
+    await until(() => storing, 5000, 'the receipt being stored');
+    await gw.stop();
+    const id = sim.submits[0]!.messageId!;
+    assert.deepEqual(seen, [`deliver ${id} attempt 1`, `deliver-resp ${id} 0`, 'unbind'], 'answered once, before the unbind');
+    assert.equal((await store.getMessage(message.id))?.state, 'DELIVERED');
+  });
+
   describe('over TLS', () => {
     let key: Buffer;
     let cert: Buffer;
