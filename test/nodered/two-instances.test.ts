@@ -231,8 +231,12 @@ describe('two real Node-REDs on one store', function () {
         if (this.currentTest?.state === 'failed') for (const i of instances) console.error(`--- Node-RED ${i.name}'s log ---\n${i.log.slice(-3000)}`);
       });
 
-      /** Sends `total` messages through Node-RED a (correlation `<prefix><n>`), then one more; checks the reports of them, once all are in. */
-      async function sendThroughA(prefix: string, total: number): Promise<void> {
+      /**
+       * Sends `total` messages through Node-RED a (correlation `<prefix><n>`), then one more;
+       * checks the reports of them, once all are in. `meanwhile(n)` runs after message n is
+       * posted and may start something that goes on alongside: it is awaited before the checks.
+       */
+      async function sendThroughA(prefix: string, total: number, meanwhile?: (n: number) => Promise<void> | undefined): Promise<void> {
         const [a] = instances;
         const ids = new Map<string, string>();
         const post = async (n: number | 'last') => {
@@ -250,7 +254,13 @@ describe('two real Node-REDs on one store', function () {
           ids.set(`${prefix}${n}`, (JSON.parse(answer) as { id: string }).id);
         };
         const mine = () => reports.filter((r) => r.correlation.startsWith(prefix));
-        for (let n = 0; n < total; n++) await post(n);
+        const alongside: Array<Promise<void>> = [];
+        for (let n = 0; n < total; n++) {
+          await post(n);
+          const started = meanwhile?.(n);
+          if (started !== undefined) alongside.push(started);
+        }
+        await Promise.all(alongside);
         await until(() => new Set(mine().map((r) => r.correlation)).size === total, 60_000, `reports for all ${total} messages`);
         // One more afterwards: by the time its report is out, an earlier one handed on twice in the
         // normal course (not after a lapsed lease) would have been posted too.
@@ -290,6 +300,42 @@ describe('two real Node-REDs on one store', function () {
       it('hands each delivery report of a message sent from one to a status node of either, exactly once in all', async () => {
         await sendThroughA('m', 30);
         await assertNowhere(store.secrets);
+      });
+
+      // Pending, not yet passing reliably (about 1 run in 3; see the branch w-nr-redis report):
+      // - A deliver_sm that b reads after its stop drained the receipts being stored (in transit
+      //   while its session closes) is stored by b, its answer dropped, and sent again to a.
+      // - a then finds a repeat, but holds it reportHoldMs (10 s) before answering, as a receipt
+      //   may race its submit (reports.ts; receipts.test.ts round C): longer than the SMSC's
+      //   retry (the simulator's deliverRetryMs, 5 s), so it comes again every 5 s, each time
+      //   published as a report: the status node fires every 5 s for good.
+      // - Once, on sqlite, a report reached no status node within 60 s (not diagnosed).
+      it.skip('hands each report once in all while the other Node-RED redeploys its flow (its status node and connection go and come back)', async () => {
+        const b = instances[1]!;
+        let binds = 0;
+        const counting = () => binds++;
+        sim.on('bind', counting);
+        // Three full deploys of b, started after messages 5, 15 and 25 are posted (their reports
+        // are due meanwhile), each after the one before is bound again. A receipt b is storing
+        // when its session closes must be answered first, or the SMSC sends it to a as well.
+        let redeploying: Promise<void> | undefined;
+        let redeploys = 0;
+        const redeploy = async () => {
+          const before = binds;
+          await deploy(b);
+          await until(() => binds > before && sim.sessions() === 2, 30_000, `b bound again after redeploy ${redeploys + 1}`);
+          redeploys++;
+        };
+        try {
+          await sendThroughA('r', 30, (n) => {
+            if (n % 10 !== 5) return undefined;
+            redeploying = (redeploying ?? Promise.resolve()).then(redeploy);
+            return redeploying;
+          });
+        } finally {
+          sim.off('bind', counting);
+        }
+        assert.equal(redeploys, 3);
       });
 
       more?.({ statuses, startInstance, deploy, assertNowhere });
