@@ -152,7 +152,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly waiters: StateWaiters;
   private readonly events: EventFeed;
   /** Reports being matched and published: stop() lets them finish before the feed and the store close. */
-  private readonly reporting = new Set<Promise<void>>();
+  private readonly reporting = new Set<Promise<unknown>>();
   private running = false;
 
   constructor(options: GatewayOptions) {
@@ -505,22 +505,26 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     };
   }
 
-  private async onReport(report: DeliveryReport): Promise<void> {
+  /** Resolves, once the report's event is in the feed, with the provider id a waiting message took it under (see TransportSink.report). */
+  private async onReport(report: DeliveryReport): Promise<string | undefined> {
     const outcome = await this.reports.apply(report);
     switch (outcome.kind) {
       case 'applied': {
         const { transition } = outcome;
         this.emit('report', { report, message: transition.record });
         if (transition.record.state !== transition.previous) this.announce(transition);
-        return this.publishReport({ report, message: transition.record });
+        await this.publishReport({ report, message: transition.record });
+        return outcome.waitedUnder;
       }
       case 'repeated':
         this.emit('report', { report, message: outcome.message });
-        return this.publishReport({ report, message: outcome.message });
+        await this.publishReport({ report, message: outcome.message });
+        return undefined;
       case 'unmatched':
         this.emit('report', { report });
         this.emit('warning', unmatchedReport(report));
-        return this.publishReport({ report });
+        await this.publishReport({ report });
+        return undefined;
     }
   }
 

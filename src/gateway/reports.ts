@@ -36,7 +36,8 @@ export interface ReportMatcherOptions {
 
 /** What became of a report. */
 export type ReportOutcome =
-  | { kind: 'applied'; transition: Transition }
+  /** `waitedUnder`: the provider id a message waiting for the report took it under (not one that had finished, rule 5). */
+  | { kind: 'applied'; transition: Transition; waitedUnder?: string }
   | { kind: 'repeated'; message: MessageRecord }
   | { kind: 'unmatched' };
 
@@ -67,6 +68,7 @@ export class ReportMatcher {
   async apply(report: DeliveryReport): Promise<ReportOutcome> {
     const alternates = report.alternateIds ?? [];
     let transition = await this.take(report, report.providerId, 'awaiting');
+    let waitedUnder = transition === undefined ? undefined : report.providerId;
     let held = false;
     if (transition === undefined && this.holdMs > 0) {
       held = true;
@@ -78,13 +80,18 @@ export class ReportMatcher {
         end = await this.hold.wait(report.transportId, ids, Math.min(HOLD_RECHECK_MS, deadline - Date.now()));
         transition = await this.take(report, report.providerId, 'awaiting');
       }
+      if (transition !== undefined) waitedUnder = report.providerId;
     }
-    for (const id of alternates) transition ??= await this.take(report, id, 'awaiting');
+    for (const id of alternates) {
+      if (transition !== undefined) break;
+      transition = await this.take(report, id, 'awaiting');
+      if (transition !== undefined) waitedUnder = id;
+    }
     transition ??= await this.take(report, report.providerId, 'unreported');
     if (transition !== undefined) {
       this.counts.applied++;
       if (held) this.counts.held++;
-      return { kind: 'applied', transition };
+      return { kind: 'applied', transition, ...(waitedUnder === undefined ? {} : { waitedUnder }) };
     }
     const repeated = await this.repeatOf(report);
     if (repeated !== undefined) {

@@ -518,14 +518,18 @@ export class SmppTransport implements Transport {
       if (isReceipt(fields.esm_class)) {
         const receipt = receiptFromDeliverSm(fields);
         if (receipt !== null) {
-          const providerId = this.messageIds.resolve(receipt.providerId, (key) => this.awaitingReceipt.has(key));
+          const evidence = this.messageIds.evidence(receipt.providerId, (key) => this.awaitingReceipt.has(key));
+          const providerId = this.messageIds.resolve(receipt.providerId);
           if (FINAL_STATES.has(receipt.state)) this.awaitingReceipt.delete(providerId);
-          await sink.report({
+          const matched = await sink.report({
             transportId: this.id,
             ...receipt,
             providerId,
             alternateIds: messageIdKeys(receipt.providerId).filter((key) => key !== providerId),
           });
+          const matchedKey = typeof matched === 'string' ? matched : undefined;
+          if (matchedKey !== undefined && FINAL_STATES.has(receipt.state)) this.awaitingReceipt.delete(matchedKey);
+          this.messageIds.learn(evidence, matchedKey);
         }
         return reply();
       }

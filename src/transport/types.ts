@@ -122,7 +122,14 @@ export interface LinkStatus {
  * the event, so a transport acknowledges to its peer (deliver_sm_resp, AT+CMGD) only then.
  */
 export interface TransportSink {
-  report(report: DeliveryReport): Promise<void>;
+  /**
+   * Resolves, once stored, with the provider id (the report's `providerId` or one of its
+   * `alternateIds`) under which a message waiting for the report took it; with nothing when none
+   * did (a repeat, a report no message took). A transport that must learn how its peer writes
+   * ids (SMPP's hex or decimal) learns it from this, which sees the submits of every process
+   * sharing the store, not only its own.
+   */
+  report(report: DeliveryReport): Promise<string | void>;
   inbound(message: InboundMessage): Promise<void>;
   /**
    * A part of a concatenated inbound message. The gateway keeps it in the store and hands the

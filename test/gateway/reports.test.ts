@@ -77,6 +77,22 @@ describe('ReportMatcher', () => {
     assert.deepEqual(matcher.tally(), { applied: 2, held: 0, repeated: 0, unmatched: 0 });
   });
 
+  it('says under which id a waiting message took the report: its own, an alternate, none for a finished message', async () => {
+    // The SMPP transport learns how its SMSC writes ids from this (message-id.ts).
+    const matcher = new ReportMatcher({ store, holdMs: 0 });
+    await submitted('+447400000001', ['1A']);
+    await submitted('+447400000002', ['S0', 'S1']);
+    const own = await matcher.apply(report('1A', 'DELIVERED'));
+    assert.equal(own.kind === 'applied' && own.waitedUnder, '1A');
+    await submitted('+447400000003', ['2B']);
+    const alternate = await matcher.apply({ ...report('43', 'DELIVERED'), alternateIds: ['2B'] });
+    assert.equal(alternate.kind === 'applied' && alternate.waitedUnder, '2B');
+    await matcher.apply(report('S0', 'UNDELIVERED'));
+    const late = await matcher.apply(report('S1', 'DELIVERED'));
+    assert.equal(late.kind, 'applied');
+    assert.equal(late.kind === 'applied' && late.waitedUnder, undefined, 'the late segment of a finished message waited for nothing');
+  });
+
   it('answers a receipt sent again as a repeat, and one that contradicts the stored state as unmatched', async () => {
     const matcher = new ReportMatcher({ store, holdMs: 0 });
     const message = await submitted('+447400000001', ['X']);

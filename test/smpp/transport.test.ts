@@ -277,6 +277,28 @@ describe('SMPP transport against the simulator', function () {
     assert.deepEqual(done.map((m) => m.state), Array(3).fill('DELIVERED'));
   });
 
+  it('matches every receipt to its own message when two gateways on one store bind the account and the SMSC hands receipts to either bind', async () => {
+    // Sequential hex ids (1, 2, ... A, B, ... 10, 11): a receipt id of decimal digits is also
+    // another message's id read in another base. Half the receipts reach the bind of the process
+    // that did not submit the message, where only the other-base key may be in flight: a link
+    // that learned its SMSC's id relation from its own in-flight ids settled on a wrong one and
+    // gave receipts to other messages, leaving their own messages SUBMITTED for good.
+    const { sim, port } = await simulator({ receiptsTo: 'any', dlrDelayMs: 150 });
+    const path = join(dir, 'shared.db');
+    const { gateway: first } = await gateway(port, {}, new SqliteStore(path));
+    const { gateway: second } = await gateway(port, {}, new SqliteStore(path));
+    const accepted: MessageRecord[] = [];
+    for (let i = 0; i < 150; i++) {
+      accepted.push(await first.send({ to: TO, text: `first ${i}` }));
+      accepted.push(await second.send({ to: TO, text: `second ${i}` }));
+    }
+    const done = await Promise.all(accepted.map((m) => first.waitFor(m.id, 'final', 40_000)));
+    const notDelivered = done.filter((m) => m.state !== 'DELIVERED').map((m) => `${m.providerIds.join('/')} ${m.state}`);
+    assert.deepEqual(notDelivered, [], 'every message took its own receipt');
+    assert.equal(sim.submits.length, accepted.length, 'each submitted once');
+    for (const gw of [first, second]) assert.equal((await gw.status()).reports.unmatched, 0, 'no receipt left unmatched');
+  });
+
   it('still correlates a receipt that arrives after the gateway restarted (sqlite)', async () => {
     const { port } = await simulator({ dlrDelayMs: 1500 });
     const path = join(dir, 'gw.db');

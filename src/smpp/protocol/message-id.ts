@@ -62,13 +62,19 @@ export function messageIdKeys(id: string): string[] {
 const SETTLE_LEAD = 5;
 
 /**
- * Learns, per link, how its receipts write ids relative to its submit_sm_resp. Each receipt whose
- * id is found under exactly one key, given by exactly one relation, is a vote for that relation;
- * once one leads every other by SETTLE_LEAD votes it is settled, and from then on a receipt id is
- * converted that way only, found or not. Before that (and after a restart, until it settles
- * again) a receipt id resolves to its primary key, with the cross-base keys as alternates for the
- * gateway: the in-flight ids of this link are no evidence for the receipt of a message submitted
- * before it started (a redeploy, a restart), whose primary key the store still knows.
+ * Learns, per link, how its receipts write ids relative to its submit_sm_resp. A vote needs two
+ * witnesses that agree: this link's own ids in flight (`evidence`: the receipt id is found under
+ * exactly one key, given by exactly one relation) and the store (`learn`: a message waiting for
+ * the report took it under that same key). The first alone misleads when other processes bind
+ * the same account: the SMSC hands a receipt to any of their binds, so the key a receipt really
+ * names is often in flight in another process, and a cross-base key of it that happens to be in
+ * flight here would vote for a relation that is not the link's; settled on it, every receipt
+ * would be converted to another message's id. Once one relation leads every other by
+ * SETTLE_LEAD votes it is settled, and from then on a receipt id is converted that way only,
+ * found or not. Before that (and after a restart, until it settles again) a receipt id resolves
+ * to its primary key, with the cross-base keys as alternates for the gateway: the in-flight ids
+ * of this link are no evidence for the receipt of a message submitted before it started (a
+ * redeploy, a restart), whose primary key the store still knows.
  */
 export class MessageIdMatcher {
   private readonly votes: Record<IdRelation, number> = { same: 0, 'decimal-to-hex': 0, 'hex-to-decimal': 0 };
@@ -80,27 +86,39 @@ export class MessageIdMatcher {
   }
 
   /**
-   * The primary key of the submitted id a receipt id refers to. `inFlight(key)` tells whether the
-   * link submitted an id with that primary key and has had no final receipt for it yet; dropping
-   * ids once final keeps the ambiguous matches rare. Throws USER_DATA_INVALID for an empty id.
+   * The primary key of the submitted id a receipt id refers to: its primary key until a relation
+   * is settled, then the key that relation gives. Throws USER_DATA_INVALID for an empty id.
    */
-  resolve(receiptId: string, inFlight: (key: string) => boolean): string {
+  resolve(receiptId: string): string {
     const candidates = messageIdCandidates(receiptId);
-    if (this.settled === undefined) {
-      const found = [...new Set(candidates.map((candidate) => candidate.key))].filter(inFlight);
-      if (found.length === 1) {
-        const relations = candidates.filter((candidate) => candidate.key === found[0]);
-        if (relations.length === 1) this.vote(relations[0].relation);
-      }
-    }
     if (this.settled === undefined) return candidates[0].key;
     // An id the settled relation cannot convert (letters, for decimal-to-hex) can only be itself.
     return (candidates.find((candidate) => candidate.relation === this.settled) ?? candidates[0]).key;
   }
 
-  private vote(relation: IdRelation): void {
-    this.votes[relation] += 1;
-    const others = (Object.keys(this.votes) as IdRelation[]).filter((other) => other !== relation);
-    if (others.every((other) => this.votes[relation] - this.votes[other] >= SETTLE_LEAD)) this.settled = relation;
+  /**
+   * What this link's ids in flight say of a receipt id, asked when it arrives: the one candidate
+   * found, when exactly one key, given by exactly one relation, is in flight (`inFlight(key)`:
+   * this link submitted an id with that primary key and has had no final receipt for it yet);
+   * else nothing. Nothing once settled. Throws USER_DATA_INVALID for an empty id.
+   */
+  evidence(receiptId: string, inFlight: (key: string) => boolean): MessageIdCandidate | undefined {
+    if (this.settled !== undefined) return undefined;
+    const candidates = messageIdCandidates(receiptId);
+    const found = [...new Set(candidates.map((candidate) => candidate.key))].filter(inFlight);
+    if (found.length !== 1) return undefined;
+    const relations = candidates.filter((candidate) => candidate.key === found[0]);
+    return relations.length === 1 ? relations[0] : undefined;
+  }
+
+  /**
+   * The store matched the receipt: `matchedKey` is the key a message waiting for it took it under
+   * (undefined when none did). A vote for the evidence's relation when the two agree.
+   */
+  learn(evidence: MessageIdCandidate | undefined, matchedKey: string | undefined): void {
+    if (evidence === undefined || this.settled !== undefined || matchedKey !== evidence.key) return;
+    this.votes[evidence.relation] += 1;
+    const others = (Object.keys(this.votes) as IdRelation[]).filter((other) => other !== evidence.relation);
+    if (others.every((other) => this.votes[evidence.relation] - this.votes[other] >= SETTLE_LEAD)) this.settled = evidence.relation;
   }
 }

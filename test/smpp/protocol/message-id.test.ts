@@ -25,6 +25,18 @@ function lookUp(stored: ReadonlyMap<string, number>, receiptId: string): number 
   return key === undefined ? undefined : stored.get(key);
 }
 
+/**
+ * One receipt through a link's matcher, as the SMPP transport does: the evidence of its ids in
+ * flight when it arrives, the key it is looked up by, then what the store matched it under
+ * (`matchedKey`: the key a waiting message took it under, undefined when none did).
+ */
+function receive(matcher: MessageIdMatcher, receiptId: string, inFlight: (key: string) => boolean, matchedKey: string | undefined): string {
+  const evidence = matcher.evidence(receiptId, inFlight);
+  const key = matcher.resolve(receiptId);
+  matcher.learn(evidence, matchedKey);
+  return key;
+}
+
 describe('message ids', () => {
   it('normalises case, surrounding space and leading zeros', () => {
     assert.equal(normaliseMessageId('0000a1b2'), 'A1B2');
@@ -108,11 +120,12 @@ describe('message ids', () => {
       for (let received = 1; inFlight.size > 0; received++) {
         const waiting = [...inFlight.values()];
         const n = waiting[Math.floor(random() * waiting.length)];
-        const key = matcher.resolve(FORMATS[receipt](n), (candidate) => inFlight.has(candidate));
-        if (matcher.relation !== undefined) {
-          settledAfter ??= received;
-          assert.equal(inFlight.get(key), n, `${label}: receipt ${received} for ${n}`);
-        }
+        // Settled before this receipt: it is looked up by its own id's key.
+        const settled = matcher.relation !== undefined;
+        // The store finds the message under its submitted id (after the hold, for a primary key that is not it).
+        const key = receive(matcher, FORMATS[receipt](n), (candidate) => inFlight.has(candidate), normaliseMessageId(FORMATS[resp](n)));
+        if (settled) assert.equal(inFlight.get(key), n, `${label}: receipt ${received} for ${n}`);
+        else if (matcher.relation !== undefined) settledAfter = received;
         inFlight.delete(normaliseMessageId(FORMATS[resp](n)));
         if (next <= 10_000) submit(next++);
       }
@@ -125,32 +138,53 @@ describe('message ids', () => {
     const matcher = new MessageIdMatcher();
     const inFlight = new Set(['A', 'B', 'C', 'D', 'E', 'F']);
     // Receipts 10..14 (decimal) for ids A..E (hex): only the decimal-to-hex key is in flight.
-    for (const id of ['10', '11', '12', '13']) assert.equal(matcher.resolve(id, (key) => inFlight.has(key)), id);
-    assert.equal(matcher.relation, undefined);
-    assert.equal(matcher.resolve('14', (key) => inFlight.has(key)), 'E');
+    const hex = (id: string) => Number(id).toString(16).toUpperCase();
+    for (const id of ['10', '11', '12', '13', '14']) assert.equal(receive(matcher, id, (key) => inFlight.has(key), hex(id)), id);
     assert.equal(matcher.relation, 'decimal-to-hex');
-    assert.equal(matcher.resolve('15', (key) => inFlight.has(key)), 'F');
+    assert.equal(receive(matcher, '15', (key) => inFlight.has(key), 'F'), 'F');
     // Settled: nothing in flight (after a restart, say), the id is still converted.
-    assert.equal(matcher.resolve('0000000255', () => false), 'FF');
+    assert.equal(matcher.resolve('0000000255'), 'FF');
     // An id the relation cannot convert can only be itself.
-    assert.equal(matcher.resolve('abc', () => false), 'ABC');
+    assert.equal(matcher.resolve('abc'), 'ABC');
   });
 
   it('after a restart, resolves a receipt for an id submitted before it to that id, not to a new id in another base', () => {
     // Sequential hex ids in both places: 1A went out before the restart, 26 (0x26) after it, and
     // "1A" read as hex is 26 in decimal.
     const matcher = new MessageIdMatcher();
-    assert.equal(matcher.resolve('0000001a', (key) => key === '26'), '1A');
-    assert.equal(matcher.resolve('00000026', (key) => key === '26'), '26');
+    assert.equal(receive(matcher, '0000001a', (key) => key === '26', '1A'), '1A');
+    assert.equal(receive(matcher, '00000026', (key) => key === '26', '26'), '26');
   });
 
   it('does not vote on ids whose keys agree, nor on ambiguous ones, and resolves those primary first', () => {
     const matcher = new MessageIdMatcher();
-    for (let i = 0; i < 10; i++) assert.equal(matcher.resolve('7', () => true), '7');
+    for (let i = 0; i < 10; i++) assert.equal(receive(matcher, '7', () => true, '7'), '7');
     assert.equal(matcher.relation, undefined);
-    for (let i = 0; i < 10; i++) assert.equal(matcher.resolve('12', (key) => key === '12' || key === 'C'), '12');
+    for (let i = 0; i < 10; i++) assert.equal(receive(matcher, '12', (key) => key === '12' || key === 'C', '12'), '12');
     assert.equal(matcher.relation, undefined);
-    assert.equal(matcher.resolve('12', () => false), '12');
+    assert.equal(matcher.resolve('12'), '12');
+  });
+
+  it('does not vote on what its own ids in flight suggest unless the store matched the receipt under that key', () => {
+    // Two processes bind one account; the SMSC hands each receipt to either. Ids are the same in
+    // both places (hex), sequential. This link submitted 10..14 (hex: 16..20); the other process
+    // submitted 16..20 (hex: 22..32), whose receipts reach this link: for each, only its
+    // decimal-to-hex key (10..14) is in flight here, yet the store finds the message under the
+    // id itself, which the other process linked.
+    const matcher = new MessageIdMatcher();
+    const inFlightHere = new Set(['10', '11', '12', '13', '14']);
+    for (const id of ['16', '17', '18', '19', '20', '16', '17']) {
+      assert.equal(receive(matcher, id, (key) => inFlightHere.has(key), id), id);
+    }
+    assert.equal(matcher.relation, undefined, 'not settled on decimal-to-hex, which would give 16 to the message 0x10');
+    // The receipts of its own ids confirm what the store says.
+    const own = new Set(['21', '22', '23', '24', '25']);
+    for (const id of own) receive(matcher, id, (key) => own.has(key), id);
+    assert.equal(matcher.relation, 'same');
+    // A receipt the store matched under no key (held past its time, a repeat) is no vote either.
+    const fresh = new MessageIdMatcher();
+    for (let i = 0; i < 10; i++) receive(fresh, '14', (key) => key === 'E', undefined);
+    assert.equal(fresh.relation, undefined);
   });
 });
 
