@@ -505,6 +505,19 @@ function commandName(commandId: number): string | undefined {
   return command;
 }
 
+/** command_id of deliver_sm and data_sm: the PDUs that bring receipts and inbound SMS. */
+const CARRIES_MESSAGES = new Set([0x00000005, 0x00000103]);
+
+/**
+ * deliver_sm and data_sm are parsed as instances of a class of their own, for speed. The package
+ * sets each field under a computed name, and V8 keeps an object built that way in fast mode only
+ * while few of its fields live outside the object; it sizes the objects of a class by the first
+ * few it sees. As plain PDUs, the receipts' 25 or so fields came after the small bind and
+ * submit_sm responses and fell to dictionary mode: their parse took twice the time and about
+ * three times the garbage.
+ */
+class MessagePdu extends smpp.PDU {}
+
 /**
  * The package decodes short_message and message_payload into text as it parses, with known
  * charset and UDH bugs (protocol/deliver-sm.ts). While a PDU is parsed here, its decode step is
@@ -515,7 +528,7 @@ function parseWithRawUserData(frame: Buffer): smpp.Pdu {
   const decode = smpp.filters.message.decode;
   smpp.filters.message.decode = (value) => value;
   try {
-    return new smpp.PDU(frame);
+    return CARRIES_MESSAGES.has(frame.readUInt32BE(4)) ? new MessagePdu(frame) : new smpp.PDU(frame);
   } finally {
     smpp.filters.message.decode = decode;
   }
