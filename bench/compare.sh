@@ -72,7 +72,7 @@ const { readFileSync } = require("node:fs");
 const [work, rounds, baseName, headName] = process.argv.slice(1);
 const runs = (side) => Array.from({ length: Number(rounds) }, (_, i) => JSON.parse(readFileSync(`${work}/${side}-${i + 1}.json`, "utf8")));
 const summary = (all) => all.map((r) => ({
-  gateway: (r.gateway ?? []).map((g) => `${g.store}/${g.window}: ${g.messagesPerSecond}/s${g.cpuMicrosPerMessage === undefined ? '' : `, ${g.cpuMicrosPerMessage} µs CPU/msg`}`),
+  gateway: (r.gateway ?? []).map((g) => `${g.store}/${g.window}: ${g.messagesPerSecond}/s${g.cpuMicrosPerMessage === undefined ? "" : `, ${g.cpuMicrosPerMessage} µs CPU/msg`}`),
   bulkCliPerSecond: r.bulkCli?.perSecond,
   bareSmppLoop: r.bareSmppLoop?.map((b) => `${b.window}: ${b.submitsPerSecond}/s`),
 }));
