@@ -76,15 +76,19 @@ export interface SmppTransportOptions {
   throttleBackoffMs?: number;
 }
 
-/** A segment waiting for, or in, the window. `order` keeps resends in their first order. */
+/**
+ * A segment waiting for, or in, the window; `order` keeps resends in their first order. Plain
+ * data, one object per segment (no callbacks of its own, which the collector copied for every
+ * segment in flight): what becomes of it goes to its submit's `outcomes`, at its `position`.
+ */
 interface QueuedSegment {
   order: number;
   fields: SubmitSmFields;
-  /** Accepted: its normalised provider id, or '' when the SMSC gave none. */
-  resolve(providerId: string): void;
-  reject(err: SmsGateError): void;
-  /** Its submit_sm_resp came after the timeout that failed it (normalised id). */
-  late(providerId: string): void;
+  outcomes: SegmentOutcomes;
+  position: number;
+  messageId: string;
+  /** Its index in the message's segments, when what is sent maps onto them (else undefined). */
+  index: number | undefined;
 }
 
 /** ESME_RX_T_APPN: "try again later", so the SMSC resends a PDU we could not store. */
@@ -197,7 +201,7 @@ export class SmppTransport implements Transport {
     await this.drainDeliveries();
     await Promise.all([...this.links].map((link) => link.close()));
     const stopped = new SmsGateError('TRANSPORT_UNAVAILABLE', `transport ${this.id} is stopped`);
-    for (const segment of this.queue.splice(0)) segment.reject(stopped);
+    for (const segment of this.queue.splice(0)) segment.outcomes.fail(segment.position, stopped);
     this.status({ state: 'disconnected' });
   }
 
@@ -232,17 +236,7 @@ export class SmppTransport implements Transport {
     const sent = perSegment && message.segments !== undefined ? [...message.segments] : pdus.map((_, i) => i);
     const outcomes = new SegmentOutcomes(sent, perSegment);
     sent.forEach((index, position) => {
-      this.queue.push({
-        order: this.nextOrder++,
-        fields: pdus[index]!,
-        resolve: (providerId) => outcomes.accept(position, providerId),
-        reject: (err) => outcomes.fail(position, err),
-        late: (providerId) => {
-          const inSubmit = outcomes.acceptLate(position, providerId);
-          if (!perSegment) return;
-          this.sink?.lateAcceptance?.({ transportId: this.id, messageId: message.id, segment: index, providerId, inSubmit });
-        },
-      });
+      this.queue.push({ order: this.nextOrder++, fields: pdus[index]!, outcomes, position, messageId: message.id, index: perSegment ? index : undefined });
     });
     this.pump();
     return outcomes.settled;
@@ -415,7 +409,7 @@ export class SmppTransport implements Transport {
       this.throttleStreak = 0;
       this.status({ state: 'connected' });
     }
-    segment.resolve(providerId);
+    segment.outcomes.accept(segment.position, providerId);
     this.pump();
   }
 
@@ -429,7 +423,9 @@ export class SmppTransport implements Transport {
     }
     const providerId = this.providerIdOf(messageId);
     if (providerId !== '') this.awaitReceipt(providerId);
-    segment.late(providerId);
+    const inSubmit = segment.outcomes.acceptLate(segment.position, providerId);
+    if (segment.index === undefined) return;
+    this.sink?.lateAcceptance?.({ transportId: this.id, messageId: segment.messageId, segment: segment.index, providerId, inSubmit });
   }
 
   /**
@@ -473,7 +469,7 @@ export class SmppTransport implements Transport {
       // The connection dropped before the answer: resend after the rebind (at-least-once).
       this.requeue(segment);
     } else {
-      segment.reject(err);
+      segment.outcomes.fail(segment.position, err);
     }
     // Through the event loop: a resend must not chase a dying socket in one microtask chain.
     setImmediate(() => this.pump());
