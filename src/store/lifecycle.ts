@@ -41,11 +41,8 @@ export function applySegmentReport(
   if (!FINAL_STATES.has(state) || segment < 0 || segment >= record.segments) return record;
   const segmentStates = [...record.segmentStates];
   segmentStates[segment] = state;
-  const next: MessageRecord = { ...record, segmentStates, updatedAt: now };
-  if (FINAL_STATES.has(record.state)) return next;
-  const folded = foldSegmentStates(segmentStates);
-  if (folded !== null && record.state !== 'QUEUED') return { ...next, state: folded, doneAt: now };
-  return next;
+  const folded = FINAL_STATES.has(record.state) || record.state === 'QUEUED' ? null : foldSegmentStates(segmentStates);
+  return folded === null ? { ...record, segmentStates, updatedAt: now } : { ...record, segmentStates, updatedAt: now, state: folded, doneAt: now };
 }
 
 /** The transport accepted the message. Reports that raced ahead of this are kept and folded. */
