@@ -170,7 +170,7 @@ export class EventFeed {
    * one store write.
    */
   publish(event: FeedPayload): Promise<void> {
-    if (!this.wanted.has(event.kind)) return Promise.resolve();
+    if (!this.wants(event.kind)) return Promise.resolve();
     if (this.outgoing === undefined) {
       const events: FeedPayload[] = [];
       const appended = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
@@ -183,6 +183,11 @@ export class EventFeed {
     }
     this.outgoing.events.push(event);
     return this.outgoing.appended;
+  }
+
+  /** Whether a listener here or in another process takes events of `kind`; publishing one is a no-op otherwise. */
+  wants(kind: FeedKind): boolean {
+    return this.wanted.has(kind);
   }
 
   private listenedHere(kind: FeedKind): boolean {

@@ -471,6 +471,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** A state change: to this process's listeners, and to the event feed (not awaited: the change is stored). */
   private announce({ record, previous }: { record: MessageRecord; previous: MessageState | null }): void {
     this.emit('state', { message: record, previous });
+    // Asked first: a state change is the most frequent event, and most gateways have no listener for it.
+    if (!this.events.wants('state')) return;
     this.events.publish({ kind: 'state', message: record, previous }).catch((err: Error) => this.emit('warning', err));
   }
 
