@@ -123,9 +123,25 @@ export function markRetry(record: MessageRecord, error: ErrorInfo | null, attemp
  * after that is not expected).
  */
 export function restingSince(record: MessageRecord): { at: number; refused: boolean } | null {
-  if (record.state === 'QUEUED') return null;
-  if (record.state === 'SUBMITTED') {
-    return { at: record.deliveryReport ? record.validUntil : (record.submittedAt ?? record.updatedAt), refused: false };
+  switch (restKind(record)) {
+    case null:
+      return null;
+    case 'awaiting':
+      return { at: record.validUntil, refused: false };
+    case 'refused':
+      return { at: record.doneAt ?? record.updatedAt, refused: true };
+    case 'done':
+      return { at: record.state === 'SUBMITTED' ? (record.submittedAt ?? record.updatedAt) : (record.doneAt ?? record.updatedAt), refused: false };
   }
-  return { at: record.doneAt ?? record.updatedAt, refused: record.state === 'REJECTED' && record.submittedAt === null };
+}
+
+/**
+ * How a message rests (restingSince says since when): awaiting a report, refused at acceptance,
+ * or done; null while the outbox still works on it. Allocates nothing: the memory store asks it
+ * at every change of every message.
+ */
+export function restKind(record: MessageRecord): 'awaiting' | 'refused' | 'done' | null {
+  if (record.state === 'QUEUED') return null;
+  if (record.state === 'SUBMITTED') return record.deliveryReport ? 'awaiting' : 'done';
+  return record.state === 'REJECTED' && record.submittedAt === null ? 'refused' : 'done';
 }

@@ -15,7 +15,7 @@
  * old: a fifth more of its work at 10 000 messages a second.
  */
 import type { MessageRecord } from './types';
-import { restingSince } from './lifecycle';
+import { restKind } from './lifecycle';
 
 export class RestingMessages {
   private readonly done = new Set<string>();
@@ -54,8 +54,7 @@ export class RestingMessages {
   }
 
   private queueOf(record: MessageRecord): Set<string> | undefined {
-    const since = restingSince(record);
-    if (since === null) return undefined;
-    return since.refused ? this.refused : record.state === 'SUBMITTED' && record.deliveryReport ? this.awaiting : this.done;
+    const kind = restKind(record);
+    return kind === null ? undefined : kind === 'awaiting' ? this.awaiting : kind === 'refused' ? this.refused : this.done;
   }
 }
