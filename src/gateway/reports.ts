@@ -127,7 +127,7 @@ export class ReportMatcher {
     return transition;
   }
 
-  /** Rules 4 to 6 for a report no message waiting under its id took (`transition` undefined), then `publish`. */
+  /** The report's outcome (rules 4 to 6 when no message waiting under its id took it: `transition` undefined), then `publish`. */
   private async finish(
     report: DeliveryReport,
     transition: Transition | undefined,
@@ -165,7 +165,7 @@ export class ReportMatcher {
    * Rule 7. The copy is answered only when the held receipt has been stored and published, not at
    * once: the SMSC takes any answer to a copy as the receipt delivered and stops sending it, so
    * answering early would lose the report should the held one then fail (its store write or
-   * publish; or the process is stopped first). Failing with the held one's error, the copy is
+   * publish fails, or the process dies first). Failing with the held one's error, the copy is
    * refused too, and the SMSC sends the receipt again for a fresh try.
    */
   private async copyOf(original: Promise<MatchOutcome>): Promise<ReportOutcome> {
