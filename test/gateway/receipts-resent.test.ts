@@ -113,10 +113,6 @@ describe('a receipt the SMSC sends again while it is held (SMSC simulator, real 
     assert.equal(sends.length, sent, 'answered: the SMSC sent the receipt no more');
     assert.deepEqual(answers, [0], 'the one copy the SMSC still waited for, answered OK');
     assert.equal(reports.length, 1, 'still one report event');
-    assert.deepEqual(
-      feed.map((e) => e.kind),
-      ['report'],
-      'one report in the feed',
-    );
+    assert.deepEqual(feed.map((e) => e.kind), ['report'], 'one report in the feed');
   });
 });
