@@ -22,7 +22,7 @@ import { Inbound } from './inbound';
 import { Links } from './links';
 import { messageId } from './message-id';
 import { Outbox } from './outbox';
-import { ReportMatcher, type ReportCounts } from './reports';
+import { ReportMatcher, type MatchOutcome, type ReportCounts } from './reports';
 import { Retention } from './retention';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 import { checkSendRequest } from './send-request';
@@ -509,24 +509,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Resolves, once the report's event is in the feed, with the provider id a waiting message took it under (see TransportSink.report). */
   private async onReport(report: DeliveryReport): Promise<string | undefined> {
-    const outcome = await this.reports.apply(report);
+    // A copy of a receipt held here is not published again (reports.ts, rule 7): its outcome is the held one's.
+    const outcome = await this.reports.apply(report, (matched) => this.announceReport(report, matched));
+    return outcome.kind === 'applied' ? outcome.waitedUnder : undefined;
+  }
+
+  /** A matched report: to this process's listeners, and into the event feed. */
+  private async announceReport(report: DeliveryReport, outcome: MatchOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'applied': {
         const { transition } = outcome;
         this.emit('report', { report, message: transition.record });
         if (transition.record.state !== transition.previous) this.announce(transition);
-        await this.publishReport({ report, message: transition.record });
-        return outcome.waitedUnder;
+        return this.publishReport({ report, message: transition.record });
       }
       case 'repeated':
         this.emit('report', { report, message: outcome.message });
-        await this.publishReport({ report, message: outcome.message });
-        return undefined;
+        return this.publishReport({ report, message: outcome.message });
       case 'unmatched':
         this.emit('report', { report });
         this.emit('warning', unmatchedReport(report));
-        await this.publishReport({ report });
-        return undefined;
+        return this.publishReport({ report });
     }
   }
 

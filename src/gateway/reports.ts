@@ -19,6 +19,12 @@
  * 6. Else a report equal to what a candidate's segment already holds is a repeat (an SMSC that
  *    sent the receipt again): answered, nothing changes. Anything else is unmatched: counted,
  *    and the gateway logs it.
+ * 7. A copy of a receipt that is being held (rule 3) is not held again: an SMSC that gets no
+ *    deliver_sm_resp within its resend interval, shorter than the hold, sends the same receipt
+ *    again and again, and each copy held and then published as a repeat reached the listeners
+ *    once per resend. The copy waits for the held one to be stored and published, is answered
+ *    with it and counted as repeated, and is not published itself. The same receipt: the same
+ *    `receiptKey`. Only held receipts are remembered, until they are published.
  */
 import { callingCodeOf } from '../numbers';
 import type { MessageRecord, ProviderLink, ReportCondition, Store, Transition } from '../store/types';
@@ -34,12 +40,15 @@ export interface ReportMatcherOptions {
   holdMs: number;
 }
 
-/** What became of a report. */
-export type ReportOutcome =
+/** What became of a report that was matched. */
+export type MatchOutcome =
   /** `waitedUnder`: the provider id a message waiting for the report took it under (not one that had finished, rule 5). */
   | { kind: 'applied'; transition: Transition; waitedUnder?: string }
   | { kind: 'repeated'; message: MessageRecord }
   | { kind: 'unmatched' };
+
+/** What became of a report: matched, or a copy of one held here (rule 7), settled with `of`. */
+export type ReportOutcome = MatchOutcome | { kind: 'copy'; of: MatchOutcome };
 
 /** Reports handled by this process since it started, by outcome. */
 export interface ReportCounts {
@@ -47,7 +56,7 @@ export interface ReportCounts {
   applied: number;
   /** Of those, how many had to wait for their submit to be stored (the receipt came first). */
   held: number;
-  /** Sent again for a segment that already had that state: answered, nothing changed. */
+  /** Sent again for a segment that already had that state, or while the first was held: answered, nothing changed. */
   repeated: number;
   /** No message could take them. */
   unmatched: number;
@@ -57,6 +66,8 @@ export class ReportMatcher {
   private readonly store: Store;
   private readonly holdMs: number;
   private readonly hold = new ReportHold();
+  /** Receipts being held here (from the hold's start until they are published), by `receiptKey`: rule 7. */
+  private readonly holding = new Map<string, Promise<MatchOutcome>>();
   private readonly counts: ReportCounts = { applied: 0, held: 0, repeated: 0, unmatched: 0 };
 
   constructor(options: ReportMatcherOptions) {
@@ -64,25 +75,73 @@ export class ReportMatcher {
     this.holdMs = options.holdMs;
   }
 
-  /** Finds the report's message and stores what it says (see the rule above). */
-  async apply(report: DeliveryReport): Promise<ReportOutcome> {
-    const alternates = report.alternateIds ?? [];
-    let transition = await this.take(report, report.providerId, 'awaiting');
-    let waitedUnder = transition === undefined ? undefined : report.providerId;
-    let held = false;
-    if (transition === undefined && this.holdMs > 0) {
-      held = true;
-      const ids = [report.providerId, ...alternates];
-      const deadline = Date.now() + this.holdMs;
-      // Bounded by the hold: each turn ends when this process links one of the ids, or after a
-      // recheck's time (another process sharing the store may have stored the submit).
-      for (let end: HoldEnd = 'linked'; transition === undefined && end !== 'released' && Date.now() < deadline; ) {
-        end = await this.hold.wait(report.transportId, ids, Math.min(HOLD_RECHECK_MS, deadline - Date.now()));
-        transition = await this.take(report, report.providerId, 'awaiting');
-      }
-      if (transition !== undefined) waitedUnder = report.providerId;
+  /**
+   * Finds the report's message, stores what it says (see the rule above) and hands the outcome
+   * to `publish` (the gateway's events and feed); resolves once `publish` has. A copy of a
+   * receipt held here (rule 7) is neither matched nor published: it settles with the held one.
+   */
+  async apply(report: DeliveryReport, publish: (outcome: MatchOutcome) => Promise<void> = async () => {}): Promise<ReportOutcome> {
+    const receipt = receiptKey(report);
+    const original = this.holding.get(receipt);
+    if (original !== undefined) return this.copyOf(original);
+    const taken = await this.take(report, report.providerId, 'awaiting');
+    if (taken === undefined && this.holdMs > 0) {
+      // Looked up again: the same receipt may have started its hold while this one looked.
+      const original = this.holding.get(receipt);
+      if (original !== undefined) return this.copyOf(original);
+      const handled = this.waitForSubmit(report).then((transition) => this.finish(report, transition, true, publish));
+      this.holding.set(receipt, handled);
+      const settled = () => void this.holding.delete(receipt);
+      handled.then(settled, settled);
+      return handled;
     }
-    for (const id of alternates) {
+    return this.finish(report, taken, false, publish);
+  }
+
+  /** Provider ids were just linked: the reports waiting for them try again. */
+  linked(transportId: string, providerIds: string[]): void {
+    this.hold.linked(transportId, providerIds);
+  }
+
+  /** Lets every waiting report go on (the gateway is stopping). */
+  releaseAll(): void {
+    this.hold.releaseAll();
+  }
+
+  /** A copy of the counts. */
+  tally(): ReportCounts {
+    return { ...this.counts };
+  }
+
+  /** Rule 3: waits for a submit with one of the report's ids to be stored, up to the hold. */
+  private async waitForSubmit(report: DeliveryReport): Promise<Transition | undefined> {
+    const ids = [report.providerId, ...(report.alternateIds ?? [])];
+    const deadline = Date.now() + this.holdMs;
+    let transition: Transition | undefined;
+    // Bounded by the hold: each turn ends when this process links one of the ids, or after a
+    // recheck's time (another process sharing the store may have stored the submit).
+    for (let end: HoldEnd = 'linked'; transition === undefined && end !== 'released' && Date.now() < deadline; ) {
+      end = await this.hold.wait(report.transportId, ids, Math.min(HOLD_RECHECK_MS, deadline - Date.now()));
+      transition = await this.take(report, report.providerId, 'awaiting');
+    }
+    return transition;
+  }
+
+  /** The report's outcome (rules 4 to 6 when no message waiting under its id took it: `transition` undefined), then `publish`. */
+  private async finish(
+    report: DeliveryReport,
+    transition: Transition | undefined,
+    held: boolean,
+    publish: (outcome: MatchOutcome) => Promise<void>,
+  ): Promise<MatchOutcome> {
+    const outcome = await this.match(report, transition, held);
+    await publish(outcome);
+    return outcome;
+  }
+
+  private async match(report: DeliveryReport, transition: Transition | undefined, held: boolean): Promise<MatchOutcome> {
+    let waitedUnder = transition === undefined ? undefined : report.providerId;
+    for (const id of report.alternateIds ?? []) {
       if (transition !== undefined) break;
       transition = await this.take(report, id, 'awaiting');
       if (transition !== undefined) waitedUnder = id;
@@ -102,19 +161,17 @@ export class ReportMatcher {
     return { kind: 'unmatched' };
   }
 
-  /** Provider ids were just linked: the reports waiting for them try again. */
-  linked(transportId: string, providerIds: string[]): void {
-    this.hold.linked(transportId, providerIds);
-  }
-
-  /** Lets every waiting report go on (the gateway is stopping). */
-  releaseAll(): void {
-    this.hold.releaseAll();
-  }
-
-  /** A copy of the counts. */
-  tally(): ReportCounts {
-    return { ...this.counts };
+  /**
+   * Rule 7. The copy is answered only when the held receipt has been stored and published, not at
+   * once: the SMSC takes any answer to a copy as the receipt delivered and stops sending it, so
+   * answering early would lose the report should the held one then fail (its store write or
+   * publish fails, or the process dies first). Failing with the held one's error, the copy is
+   * refused too, and the SMSC sends the receipt again for a fresh try.
+   */
+  private async copyOf(original: Promise<MatchOutcome>): Promise<ReportOutcome> {
+    const of = await original;
+    this.counts.repeated++;
+    return { kind: 'copy', of };
   }
 
   /** Records the report on the newest candidate for which `condition` holds, if any. */
@@ -139,6 +196,17 @@ export class ReportMatcher {
     }
     return undefined;
   }
+}
+
+/**
+ * What makes two reports the same receipt (rule 7): everything the transport read from it. A
+ * receipt sent again is the same PDU, so its error code and done date match too; comparing
+ * them keeps two receipts of different messages given the same id (an SMSC reusing ids) apart
+ * where they can be told apart.
+ */
+function receiptKey(report: DeliveryReport): string {
+  const { transportId, providerId, alternateIds, state, address, errorCode, doneAt } = report;
+  return JSON.stringify([transportId, providerId, alternateIds ?? [], state, address ?? null, errorCode ?? null, doneAt ?? null]);
 }
 
 /**

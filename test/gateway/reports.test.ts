@@ -1,10 +1,11 @@
 /**
  * The report-matching rule (src/gateway/reports.ts) step by step, on a real memory store: the
  * address forms a receipt may use, a receipt with no address, a repeated receipt, a late segment
- * of a finished message, and the hold. The whole path over TCP is in receipts.test.ts.
+ * of a finished message, the hold, and a copy of a held receipt. The whole path over TCP is in
+ * receipts.test.ts and receipts-resent.test.ts.
  */
 import assert from 'node:assert/strict';
-import { addressNames, ReportMatcher } from '../../src/gateway/reports';
+import { addressNames, ReportMatcher, type MatchOutcome } from '../../src/gateway/reports';
 import { MemoryStore } from '../../src/store/memory';
 import type { MessageRecord } from '../../src/store/types';
 import type { DeliveryReport } from '../../src/transport/types';
@@ -157,5 +158,71 @@ describe('ReportMatcher', () => {
     await new Promise((resolve) => setImmediate(resolve));
     matcher.releaseAll();
     assert.equal((await pending).kind, 'unmatched');
+  });
+  /** Counts the store's look-ups of a provider id: one at a report's first look, one per hold turn. */
+  function countLookups(): string[] {
+    const lookups: string[] = [];
+    const find = store.findByProviderId.bind(store);
+    store.findByProviderId = (transportId, providerId) => {
+      lookups.push(providerId);
+      return find(transportId, providerId);
+    };
+    return lookups;
+  }
+
+  it('settles a copy of a held receipt with it: not held on its own, not published, counted as repeated', async function () {
+    this.timeout(2000); // far below the 10 s hold
+    const matcher = new ReportMatcher({ store, holdMs: 10_000 });
+    const lookups = countLookups();
+    const published: MatchOutcome[] = [];
+    const publish = async (outcome: MatchOutcome) => void published.push(outcome);
+    const receipt = report('X', 'DELIVERED', '+447400000001');
+    const held = matcher.apply(receipt, publish);
+    await until(() => lookups.length === 1, 2000, 'the first look of the held receipt');
+    await new Promise((resolve) => setImmediate(resolve)); // it found nothing: held
+    let copySettled = false;
+    const copy = matcher.apply({ ...receipt }, publish).finally(() => (copySettled = true));
+    // Another state for the same id is another receipt: held on its own.
+    const other = matcher.apply(report('X', 'EXPIRED', '+447400000001'), publish);
+    await until(() => lookups.length === 2, 2000, 'the first look of the other receipt');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([lookups.length, copySettled, published.length], [2, false, 0], 'the copy looked nowhere and waits');
+    matcher.releaseAll();
+    assert.equal((await held).kind, 'unmatched');
+    assert.deepEqual(await copy, { kind: 'copy', of: { kind: 'unmatched' } });
+    assert.equal((await other).kind, 'unmatched');
+    assert.deepEqual(published, [{ kind: 'unmatched' }, { kind: 'unmatched' }], 'the held receipt and the other, not the copy');
+    assert.deepEqual(matcher.tally(), { applied: 0, held: 0, repeated: 1, unmatched: 2 });
+  });
+
+  it('refuses a copy with the held receipt when that cannot be published, and holds the next one anew', async function () {
+    this.timeout(2000);
+    const matcher = new ReportMatcher({ store, holdMs: 10_000 });
+    const lookups = countLookups();
+    let attempts = 0;
+    const feedDown = async () => {
+      attempts++;
+      throw new Error('the feed is down');
+    };
+    const receipt = report('X', 'DELIVERED', '+447400000001');
+    // The copy comes while the held one takes its first look: it looks too, and then, where it
+    // would start a hold, finds the held one.
+    const held = matcher.apply(receipt, feedDown);
+    const copy = matcher.apply(receipt, feedDown);
+    await until(() => lookups.length === 2, 2000, 'the first look of each');
+    await new Promise((resolve) => setImmediate(resolve));
+    matcher.releaseAll();
+    await assert.rejects(held, /the feed is down/);
+    await assert.rejects(copy, /the feed is down/, 'the copy is refused too: the SMSC sends the receipt again');
+    assert.equal(attempts, 1, 'published (tried) once');
+    // Settled: forgotten. The SMSC's next copy is held and published on its own.
+    const published: MatchOutcome[] = [];
+    const before = lookups.length;
+    const again = matcher.apply(receipt, async (outcome) => void published.push(outcome));
+    await until(() => lookups.length > before, 2000, 'the first look of the next copy');
+    await new Promise((resolve) => setImmediate(resolve));
+    matcher.releaseAll();
+    assert.equal((await again).kind, 'unmatched');
+    assert.deepEqual(published, [{ kind: 'unmatched' }]);
   });
 });
