@@ -81,14 +81,14 @@ export class ReportMatcher {
    * receipt held here (rule 7) is neither matched nor published: it settles with the held one.
    */
   async apply(report: DeliveryReport, publish: (outcome: MatchOutcome) => Promise<void> = async () => {}): Promise<ReportOutcome> {
-    const receipt = receiptKey(report);
-    const original = this.holding.get(receipt);
+    const original = this.heldAs(report);
     if (original !== undefined) return this.copyOf(original);
     const taken = await this.take(report, report.providerId, 'awaiting');
     if (taken === undefined && this.holdMs > 0) {
       // Looked up again: the same receipt may have started its hold while this one looked.
-      const original = this.holding.get(receipt);
+      const original = this.heldAs(report);
       if (original !== undefined) return this.copyOf(original);
+      const receipt = receiptKey(report);
       const handled = this.waitForSubmit(report).then((transition) => this.finish(report, transition, true, publish));
       this.holding.set(receipt, handled);
       const settled = () => void this.holding.delete(receipt);
@@ -96,6 +96,11 @@ export class ReportMatcher {
       return handled;
     }
     return this.finish(report, taken, false, publish);
+  }
+
+  /** The same receipt being held here, if any (its key is built only while some receipt is held: rarely). */
+  private heldAs(report: DeliveryReport): Promise<MatchOutcome> | undefined {
+    return this.holding.size === 0 ? undefined : this.holding.get(receiptKey(report));
   }
 
   /** Provider ids were just linked: the reports waiting for them try again. */
