@@ -139,24 +139,20 @@ export class ReportMatcher {
     held: boolean,
     publish: (outcome: MatchOutcome) => Promise<void>,
   ): Promise<MatchOutcome> {
-    const outcome = await this.match(report, transition, held);
+    // The usual case, a message waiting under the report's own id took it, decided without an await.
+    const outcome = transition !== undefined ? this.applied(transition, report.providerId, held) : await this.match(report, held);
     await publish(outcome);
     return outcome;
   }
 
-  private async match(report: DeliveryReport, transition: Transition | undefined, held: boolean): Promise<MatchOutcome> {
-    let waitedUnder = transition === undefined ? undefined : report.providerId;
+  /** Rules 4 to 6, for a report no message waiting under its own id took. */
+  private async match(report: DeliveryReport, held: boolean): Promise<MatchOutcome> {
     for (const id of report.alternateIds ?? []) {
-      if (transition !== undefined) break;
-      transition = await this.take(report, id, 'awaiting');
-      if (transition !== undefined) waitedUnder = id;
+      const transition = await this.take(report, id, 'awaiting');
+      if (transition !== undefined) return this.applied(transition, id, held);
     }
-    transition ??= await this.take(report, report.providerId, 'unreported');
-    if (transition !== undefined) {
-      this.counts.applied++;
-      if (held) this.counts.held++;
-      return { kind: 'applied', transition, ...(waitedUnder === undefined ? {} : { waitedUnder }) };
-    }
+    const transition = await this.take(report, report.providerId, 'unreported');
+    if (transition !== undefined) return this.applied(transition, undefined, held);
     const repeated = await this.repeatOf(report);
     if (repeated !== undefined) {
       this.counts.repeated++;
@@ -179,23 +175,28 @@ export class ReportMatcher {
     return { kind: 'copy', of };
   }
 
+  /** Counted; `waitedUnder`: the id a waiting message took the report under (none for a finished message's segment). */
+  private applied(transition: Transition, waitedUnder: string | undefined, held: boolean): MatchOutcome {
+    this.counts.applied++;
+    if (held) this.counts.held++;
+    return { kind: 'applied', transition, ...(waitedUnder === undefined ? {} : { waitedUnder }) };
+  }
+
   /** Records the report on the newest candidate for which `condition` holds, if any. */
   private async take(report: DeliveryReport, providerId: string, condition: ReportCondition): Promise<Transition | undefined> {
-    for (const link of await this.candidates(report, providerId)) {
+    // Every report comes this way, once or more: one async step fewer than a separate lookup of the candidates.
+    for (const link of await this.store.findByProviderId(report.transportId, providerId)) {
+      if (!isCandidate(report, link)) continue;
       const transition = await this.store.applyReport(link.messageId, link.segment, report.state, Date.now(), condition);
       if (transition !== undefined) return transition;
     }
     return undefined;
   }
 
-  private async candidates(report: DeliveryReport, providerId: string): Promise<ProviderLink[]> {
-    const links = await this.store.findByProviderId(report.transportId, providerId);
-    return links.filter((link) => addressNames(report.address, link.recipient));
-  }
-
   /** A candidate whose segment already holds the state the report gives. */
   private async repeatOf(report: DeliveryReport): Promise<MessageRecord | undefined> {
-    for (const link of await this.candidates(report, report.providerId)) {
+    for (const link of await this.store.findByProviderId(report.transportId, report.providerId)) {
+      if (!isCandidate(report, link)) continue;
       const message = await this.store.getMessage(link.messageId);
       if (message?.segmentStates[link.segment] === report.state) return message;
     }
@@ -212,6 +213,11 @@ export class ReportMatcher {
 function receiptKey(report: DeliveryReport): string {
   const { transportId, providerId, alternateIds, state, address, errorCode, doneAt } = report;
   return JSON.stringify([transportId, providerId, alternateIds ?? [], state, address ?? null, errorCode ?? null, doneAt ?? null]);
+}
+
+/** Rule 1: a message the report's provider id was linked to is a candidate when the report's address names its recipient. */
+function isCandidate(report: DeliveryReport, link: ProviderLink): boolean {
+  return addressNames(report.address, link.recipient);
 }
 
 /**
