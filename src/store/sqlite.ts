@@ -200,6 +200,9 @@ export class SqliteStore implements Store {
   readonly type = 'sqlite';
   private db: DatabaseSync | undefined;
   private statements = new Map<string, StatementSync>();
+  /** updateStatement's, by condition: ending the lease, and leaving it. */
+  private readonly updatesEndingLease = new Map<string, StatementSync>();
+  private readonly updatesKeepingLease = new Map<string, StatementSync>();
   private batch: Batch | undefined;
   private readonly file: string;
   /**
@@ -269,6 +272,8 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.commitBatch();
     this.statements.clear();
+    this.updatesEndingLease.clear();
+    this.updatesKeepingLease.clear();
     this.db?.close();
     this.db = undefined;
   }
@@ -444,12 +449,7 @@ export class SqliteStore implements Store {
       const changed = change(current);
       if (changed === undefined) return undefined;
       const next = freeze(changed);
-      // A report leaves the lease alone: it may race ahead of the submit being recorded.
-      const lease = where.endsLease === false ? '' : 'lease_owner = NULL, lease_until = NULL,';
-      const result = this.sql(
-        `UPDATE messages SET state = ?, priority = ?, next_attempt_at = ?, rest_at = ?, refused = ?, ${lease} doc = ?
-         WHERE id = ?${where.sql}`,
-      ).run(next.state, next.priority, next.nextAttemptAt, ...resting(next), JSON.stringify(next), id, ...where.params);
+      const result = this.updateStatement(where).run(next.state, next.priority, next.nextAttemptAt, ...resting(next), JSON.stringify(next), id, ...where.params);
       if (Number(result.changes) === 0) return undefined;
       // Only a message retried or set aside can be waiting for a link.
       if (current.state === 'QUEUED' && current.error !== null && !keepsLinkWait(current, next)) {
@@ -459,6 +459,27 @@ export class SqliteStore implements Store {
       this.recent.set(next);
       return { record: next, previous: current.state };
     }
+  }
+
+  /**
+   * A transition's UPDATE, by its condition (`where.sql`, always one of a few constant texts) and
+   * whether it ends the lease (a report leaves the lease alone: it may race ahead of the submit
+   * being recorded). Prepared once each: building the whole text for every transition and looking
+   * it up by that text hashed all of it each time.
+   */
+  private updateStatement(where: Where): StatementSync {
+    const endsLease = where.endsLease !== false;
+    const prepared = endsLease ? this.updatesEndingLease : this.updatesKeepingLease;
+    let statement = prepared.get(where.sql);
+    if (statement === undefined) {
+      const lease = endsLease ? 'lease_owner = NULL, lease_until = NULL,' : '';
+      statement = this.sql(
+        `UPDATE messages SET state = ?, priority = ?, next_attempt_at = ?, rest_at = ?, refused = ?, ${lease} doc = ?
+         WHERE id = ?${where.sql}`,
+      );
+      prepared.set(where.sql, statement);
+    }
+    return statement;
   }
 
   /** Outbox steps: only while QUEUED, and (with an owner) leased by it. */
