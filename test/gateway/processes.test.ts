@@ -4,54 +4,17 @@
  * messages are taken by the other once their leases lapse (no host name or pid involved).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createClient } from 'redis';
 import { SmscSimulator } from '../../src/smpp/simulator';
+import { LEASED_TO, startGateway, stopGateway, type FixtureProcess as GatewayProcess } from '../helpers/gateway-processes';
 import { RedisServer } from '../helpers/redis-server';
 import { until } from '../helpers/until';
 
-const CHILD = join(__dirname, '..', 'fixtures', 'gateway-process.js');
 const LEASE_MS = 1500;
-
-interface GatewayProcess {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<void>;
-}
-
-function startGateway(config: string, count: number, prefix: string): GatewayProcess {
-  const child = spawn(process.execPath, [CHILD, config, String(count), prefix, String(LEASE_MS)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines: string[] = [];
-  let buffered = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, lines, exited };
-}
-
-async function stopGateway(process: GatewayProcess): Promise<void> {
-  if (process.child.exitCode !== null || process.child.signalCode !== null) return;
-  process.child.stdin!.write('stop\n');
-  await process.exited;
-}
-
-/** QUEUED messages leased to `owner` in a Redis store, counted by a script (keys: src/store/redis/keys.ts). */
-const LEASED_TO = `
-local n = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1] .. 'queued', 0, -1)) do
-  if redis.call('HGET', KEYS[1] .. 'm:' .. id, 'owner') == ARGV[1] then n = n + 1 end
-end
-return n`;
 
 for (const kind of ['sqlite', 'redis'] as const) describe(`gateway processes sharing one ${kind} store (SMSC simulator, real TCP)`, function () {
   this.timeout(120_000);
@@ -125,8 +88,8 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`gateway processes sha
   }
 
   it('two processes sending 2 000 messages together submit each once', async () => {
-    const a = startGateway(config, 1000, 'a');
-    const b = startGateway(config, 1000, 'b');
+    const a = startGateway(config, 1000, 'a', LEASE_MS);
+    const b = startGateway(config, 1000, 'b', LEASE_MS);
     processes.push(a, b);
     await until(() => counted().distinct === 2000, 90_000, 'all 2 000 messages at the SMSC');
     await Promise.all([stopGateway(a), stopGateway(b)]);
@@ -138,8 +101,8 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`gateway processes sha
   });
 
   it('finishes the messages of a process killed with SIGKILL mid-run, once its leases lapse', async () => {
-    const a = startGateway(config, 1000, 'a');
-    const b = startGateway(config, 1000, 'b');
+    const a = startGateway(config, 1000, 'a', LEASE_MS);
+    const b = startGateway(config, 1000, 'b', LEASE_MS);
     processes.push(a, b);
     // Kill a once it has accepted everything and holds leases on messages it is submitting.
     await until(() => a.lines.includes('accepted'), 60_000, 'a accepting its messages');

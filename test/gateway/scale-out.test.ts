@@ -15,65 +15,22 @@
  * flight included.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
 import { SmscSimulator } from '../../src/smpp/simulator';
 import { lastByRow, readOut, smsgate } from '../cli/bulk-cli';
+import { LEASED_TO, startFixture, startGateway, stopGateway, type FixtureProcess as GatewayProcess } from '../helpers/gateway-processes';
 import { RedisServer } from '../helpers/redis-server';
 import { mostInSpan } from '../helpers/spans';
 import { until } from '../helpers/until';
 
-const FIXTURES = join(__dirname, '..', 'fixtures');
 const LEASE_MS = 1500;
 const JITTER_MS = 250;
 
 const redisClient = (url: string) => createClient({ url });
 type RedisClient = ReturnType<typeof redisClient>;
-
-interface GatewayProcess {
-  child: ChildProcess;
-  lines: string[];
-  /** When each line was read (Date.now()), in the order of `lines`. */
-  times: number[];
-  exited: Promise<void>;
-}
-
-function startProcess(script: string, args: string[]): GatewayProcess {
-  const child = spawn(process.execPath, [join(FIXTURES, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  const times: number[] = [];
-  let buffered = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    lines.push(...parts);
-    times.push(...parts.map(() => Date.now()));
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { child, lines, times, exited };
-}
-
-/** gateway-process.js: sends `count` messages `<prefix> <i>`, submits until told to stop. */
-const startGateway = (config: string, count: number, prefix: string) =>
-  startProcess('gateway-process.js', [config, String(count), prefix, String(LEASE_MS)]);
-
-async function stopGateway(process: GatewayProcess): Promise<void> {
-  if (process.child.exitCode !== null || process.child.signalCode !== null) return;
-  process.child.stdin!.write('stop\n');
-  await process.exited;
-}
-
-/** QUEUED messages leased to `owner` (keys: src/store/redis/keys.ts). */
-const LEASED_TO = `
-local n = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1] .. 'queued', 0, -1)) do
-  if redis.call('HGET', KEYS[1] .. 'm:' .. id, 'owner') == ARGV[1] then n = n + 1 end
-end
-return n`;
 
 describe('scale out: three gateway processes on one redis-server, one SMSC account (simulator, real TCP)', function () {
   this.timeout(180_000);
@@ -187,7 +144,7 @@ describe('scale out: three gateway processes on one redis-server, one SMSC accou
     const config = writeConfig(RATE);
     const share = [3334, 3333, 3333];
     const started = Date.now();
-    const gateways = ['a', 'b', 'c'].map((name, i) => startGateway(config, share[i]!, name));
+    const gateways = ['a', 'b', 'c'].map((name, i) => startGateway(config, share[i]!, name, LEASE_MS));
     processes.push(...gateways);
     await until(() => counted().distinct === TOTAL, 150_000, `all ${TOTAL} messages at the SMSC`);
     const submittedMs = Date.now() - started;
@@ -219,7 +176,7 @@ describe('scale out: three gateway processes on one redis-server, one SMSC accou
 
   it('the two others finish the messages of a process killed with SIGKILL mid-run, once its leases lapse; duplicates at most what it held', async () => {
     const config = writeConfig(300);
-    const [a, b, c] = ['a', 'b', 'c'].map((name) => startGateway(config, 1000, name)) as [GatewayProcess, GatewayProcess, GatewayProcess];
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => startGateway(config, 1000, name, LEASE_MS)) as [GatewayProcess, GatewayProcess, GatewayProcess];
     processes.push(a, b, c);
     await until(() => a.lines.includes('accepted'), 60_000, 'a accepting its messages');
     const owner = a.lines.find((line) => line.startsWith('owner '))!.slice('owner '.length);
@@ -253,7 +210,7 @@ describe('scale out: three gateway processes on one redis-server, one SMSC accou
   it('loses no accepted message when redis-server is restarted (SIGTERM, same AOF) while three processes submit', async () => {
     // 250/s: 3 000 take 12 s to submit, far longer than the processes take to accept them.
     const config = writeConfig(250);
-    const gateways = ['a', 'b', 'c'].map((name) => startGateway(config, 1000, name));
+    const gateways = ['a', 'b', 'c'].map((name) => startGateway(config, 1000, name, LEASE_MS));
     processes.push(...gateways);
     // Every message accepted (a send while Redis is down fails with STORE_UNAVAILABLE, which the
     // fixture does not retry), then the restart while most are still to be submitted.
@@ -278,7 +235,7 @@ describe('scale out: three gateway processes on one redis-server, one SMSC accou
 
   it('a bulk `smsgate send --csv --wait` bound as transmitter gets the final states of receipts another process received', async () => {
     const ROWS = 300;
-    const receiver = startProcess('report-receiver.js', [writeConfig(500, 'receiver', 'receiver.json')]);
+    const receiver = startFixture('report-receiver.js', [writeConfig(500, 'receiver', 'receiver.json')]);
     processes.push(receiver);
     await until(() => receiver.lines.includes('link connected'), 30_000, 'the receiver bound');
     const csv = join(dir, 'rows.csv');
