@@ -295,6 +295,11 @@ export interface Store {
    * Appends the events, in order, in one atomic step, each at `now`; then keeps at most the
    * newest `maxEvents` (older ones are gone, also for a group that had not read them). A store
    * may drop at any time the events every group has gone past and acknowledged.
+   *
+   * An event with a key (feed-once.ts: a delivery report) is left out when one with the same key
+   * was appended before, by any process: the store keeps the keys as long as it would keep
+   * their events (the newest `maxEvents` keys, none appended before a trimFeed's cutoff), also
+   * after the events themselves were dropped as acknowledged.
    */
   appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void>;
   /**
@@ -308,7 +313,7 @@ export interface Store {
   /** The events are done for the listener, whichever consumer holds them (a late ack is harmless). */
   ackFeed(listener: string, ids: readonly string[]): Promise<void>;
   /**
-   * Deletes the events appended before `cutoff`, with the leases on them, and the groups not
+   * Deletes the events appended before `cutoff`, with the leases on them and their keys, and the groups not
    * joined since `cutoff` (a gateway joins its listeners again now and then). Returns how many
    * events went. Idempotent.
    */
