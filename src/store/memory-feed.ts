@@ -122,6 +122,15 @@ export class MemoryFeed {
     for (const id of ids) group.pending.delete(Number(id));
   }
 
+  release(listener: string, ids: readonly string[]): void {
+    const group = this.groups.get(listener);
+    if (group === undefined) return;
+    for (const id of ids) {
+      const lease = group.pending.get(Number(id));
+      if (lease !== undefined) lease.until = -Infinity;
+    }
+  }
+
   trim(cutoff: number): number {
     let old = 0;
     while (this.head + old < this.events.length && this.events[this.head + old]!.at < cutoff) old++;

@@ -486,6 +486,11 @@ export class RedisStore implements Store {
     if (ids.length > 0) await this.run(SCRIPTS.ackFeed, [listener, ...ids]);
   }
 
+  async releaseFeed(listener: string, ids: readonly string[]): Promise<void> {
+    // XX: only a lease still there (an event acknowledged meanwhile is not leased again).
+    if (ids.length > 0) await this.command(['ZADD', this.key(`feed:p:${listener}`), 'XX', ...ids.flatMap((id) => ['0', id])]);
+  }
+
   async trimFeed(cutoff: number): Promise<number> {
     let trimmed = 0;
     // Bounded: each round removes what it counts, and the feed holds at most maxEvents.

@@ -999,6 +999,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  releaseFeed(listener: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.write(() => {
+      const release = this.sql('UPDATE feed_pending SET lease_until = 0 WHERE listener = ? AND seq = ?');
+      for (const id of ids) release.run(listener, Number(id));
+    });
+  }
+
   trimFeed(cutoff: number): Promise<number> {
     // Oldest first, a chunk per transaction, so the write lock is never held long; the events'
     // keys (feed_once) likewise.

@@ -313,6 +313,13 @@ export interface Store {
   /** The events are done for the listener, whichever consumer holds them (a late ack is harmless). */
   ackFeed(listener: string, ids: readonly string[]): Promise<void>;
   /**
+   * Ends the leases on the events now, not handed on: the next read of any consumer of the group
+   * takes them (as `redelivered`), as if they had lapsed. For events a consumer read and cannot
+   * hand on (its listener closed meanwhile, as in a redeploy), which would else wait out the
+   * lease. Events acknowledged meanwhile stay done.
+   */
+  releaseFeed(listener: string, ids: readonly string[]): Promise<void>;
+  /**
    * Deletes the events appended before `cutoff`, with the leases on them and their keys, and the groups not
    * joined since `cutoff` (a gateway joins its listeners again now and then). Returns how many
    * events went. Idempotent.
@@ -361,7 +368,7 @@ export interface FeedEvent {
   id: string;
   /** Epoch ms it was appended. */
   at: number;
-  /** True when another consumer had it first and let its lease lapse. */
+  /** True when a consumer had it before and let its lease lapse or released it (releaseFeed). */
   redelivered: boolean;
   payload: FeedPayload;
 }

@@ -1123,6 +1123,19 @@ for (const kind of ['memory', 'sqlite', 'redis'] as const) {
       assert.deepEqual(await appended(['a', 'd'], NOW + 2), ['d'], "d's key was older than the cutoff, a's (appended again at the cutoff) not");
     });
 
+    it('hands released events to the next read of any consumer at once, marked redelivered; an acknowledged one stays done', async () => {
+      await store.joinFeed('flow', ['report'], NOW);
+      await store.appendEvents(['p1', 'p2', 'p3'].map(reportEvent), NOW, 1000);
+      const read = (await store.readFeed(['flow'], 'c1', NOW, LEASE, 10)).get('flow')!;
+      await store.ackFeed('flow', [read[0]!.id]);
+      // c1's listener closed before it handed p2 and p3 on: released, well inside the lease.
+      await store.releaseFeed('flow', read.map((e) => e.id));
+      const again = (await store.readFeed(['flow'], 'c2', NOW + 1, LEASE, 10)).get('flow')!;
+      assert.deepEqual(again.map((e) => [nameOf(e), e.redelivered]), [['p2', true], ['p3', true]]);
+      await store.releaseFeed('nobody', [again[0]!.id]); // no such group: nothing happens
+      assert.equal((await store.readFeed(['flow'], 'c3', NOW + 2, LEASE, 10)).size, 0, 'leased to c2 now');
+    });
+
     it('forgets a group that leaves, with what it held', async () => {
       await store.joinFeed('flow', ['inbound'], NOW);
       await store.appendEvents([inboundEvent('x')], NOW, 1000);
