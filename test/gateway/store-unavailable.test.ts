@@ -13,10 +13,10 @@ import { until } from '../helpers/until';
 
 describe('gateway on a Redis store that goes down', () => {
   let server: RedisServer;
-  let gateway: Gateway | undefined;
+  const gateways: Gateway[] = [];
   before(async () => (server = await RedisServer.start({ appendfsync: 'always' })));
   after(async () => {
-    await gateway?.stop();
+    for (const gateway of gateways.splice(0)) await gateway.stop();
     await server.dispose();
   });
 
@@ -24,7 +24,8 @@ describe('gateway on a Redis store that goes down', () => {
     this.timeout(30_000);
     const store = new RedisStore({ url: server.url(), prefix: 'gw-down' });
     const transport = new ScriptedTransport('t1');
-    gateway = new Gateway({ store, transports: [transport], pollMs: 50, unavailableRecheckMs: 200 });
+    const gateway = new Gateway({ store, transports: [transport], pollMs: 50, unavailableRecheckMs: 200 });
+    gateways.push(gateway);
     const warnings: Error[] = [];
     gateway.on('warning', (err) => warnings.push(err));
     await gateway.start();
@@ -61,7 +62,7 @@ describe('gateway on a Redis store that goes down', () => {
     const store = new RedisStore({ url: server.url(), prefix: 'gw-hung', callTimeoutMs: 500 });
     const transport = new ScriptedTransport('t1');
     const hung = new Gateway({ store, transports: [transport], pollMs: 50, unavailableRecheckMs: 200 });
-    gateway = hung;
+    gateways.push(hung);
     await hung.start();
     const first = await hung.send({ to: '+447400123456', text: 'before' });
     await hung.waitFor(first.id, 'submitted', 10_000);
