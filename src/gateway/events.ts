@@ -44,7 +44,8 @@ export interface Listening {
   /** Resolves once the listener's group is in the store (events from then on reach it); rejects if the store refused. */
   readonly ready: Promise<void>;
   /**
-   * Hands this handler no more events (one being handled finishes first). The group stays in the
+   * Hands this handler no more events (one being handled finishes first; those read for it and
+   * not handed on yet are released, for the next read with the id). The group stays in the
    * store, so what comes meanwhile waits for the next process to listen with the id; `forget`
    * removes it too (the flow or trigger is gone for good).
    */
@@ -260,7 +261,11 @@ export class EventFeed {
     );
     for (const [id, events] of read) {
       const listener = this.listeners.get(id);
-      if (listener === undefined) continue; // closed meanwhile: its lease lapses and another takes them
+      if (listener === undefined) {
+        // Closed meanwhile (a redeploy): released, for its successor here or another process now.
+        this.release(id, events.map((e) => e.id));
+        continue;
+      }
       const busy = this.handle(listener, events.map((e) => ({ event: e.payload, delivery: { id: e.id, redelivered: e.redelivered } })));
       this.busy.set(id, busy);
       void busy.finally(() => {
@@ -275,9 +280,12 @@ export class EventFeed {
   private async handle(listener: LocalListener, events: { event: GatewayEvent; delivery: EventDelivery }[]): Promise<void> {
     const handled: string[] = [];
     for (const { event, delivery } of events) {
-      // The listener closed: the rest are left to lapse and go to another process (or its successor here).
+      // The listener closed: the rest are released, for another process (or its successor here).
       const current = this.listeners.get(listener.id);
-      if (current === undefined) break;
+      if (current === undefined) {
+        this.release(listener.id, events.slice(handled.length).map((e) => e.delivery.id));
+        break;
+      }
       try {
         await current.handler(event, delivery);
       } catch (err) {
@@ -286,6 +294,18 @@ export class EventFeed {
       handled.push(delivery.id);
     }
     await this.store.ackFeed(listener.id, handled).catch((err: Error) => this.options.warn(err));
+  }
+
+  /**
+   * Gives up events read here that no listener here takes: the next read, of any process, has
+   * them at once, instead of after the lease (a redeploy would else hold them back that long).
+   */
+  private release(id: string, eventIds: string[]): void {
+    if (eventIds.length === 0) return;
+    this.store
+      .releaseFeed(id, eventIds)
+      .then(() => this.kick())
+      .catch((err: Error) => this.options.warn(err)); // they lapse with their lease then
   }
 }
 

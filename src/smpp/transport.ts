@@ -483,8 +483,8 @@ export class SmppTransport implements Transport {
 
   /**
    * A receipt or SMS being stored is answered before the session unbinds: unanswered, the SMSC
-   * sends it again, perhaps to another process, which takes a receipt for a repeat only after the
-   * report hold and hands its event on again. Bounded by the response timeout.
+   * sends it again, perhaps to another process, which takes a receipt for a repeat and an SMS for
+   * a new one. Bounded by the response timeout. (What arrives from now on is refused: onDeliver.)
    */
   private async drainDeliveries(): Promise<void> {
     if (this.delivering.size === 0) return;
@@ -506,7 +506,10 @@ export class SmppTransport implements Transport {
   /** Receipts and inbound messages, answered only once the gateway has stored them. */
   private async onDeliver({ pdu, reply }: IncomingPdu): Promise<void> {
     const sink = this.sink;
-    if (sink === undefined) return reply(ESME_RX_T_APPN);
+    // Stopping (or never started): refused for now, not stored. Stored, its answer could be cut
+    // off by the unbind, and the SMSC would send it again to another bind, which would take a
+    // receipt for a repeat and an SMS for a new one; refused, the SMSC sends it there at once.
+    if (sink === undefined || !this.running) return reply(ESME_RX_T_APPN);
     try {
       const fields = deliverSmFields(pdu);
       if (isReceipt(fields.esm_class)) {

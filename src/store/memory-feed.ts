@@ -5,6 +5,7 @@
  *
  * Every method runs without an await, so each is atomic in this process.
  */
+import { onceKey } from './feed-once';
 import type { FeedEvent, FeedKind, FeedPayload } from './types';
 
 interface Stored {
@@ -28,6 +29,8 @@ export class MemoryFeed {
   private head = 0;
   private lastSeq = 0;
   private readonly groups = new Map<string, Group>();
+  /** The keys of the keyed events appended (feed-once.ts) → when, oldest first: kept as the events would be. */
+  private readonly appendedKeys = new Map<string, number>();
 
   join(listener: string, kinds: readonly FeedKind[], now: number): void {
     const group = this.groups.get(listener);
@@ -51,11 +54,20 @@ export class MemoryFeed {
 
   append(payloads: readonly FeedPayload[], now: number, maxEvents: number): void {
     for (const payload of payloads) {
+      const key = onceKey(payload);
+      if (key !== undefined) {
+        if (this.appendedKeys.has(key)) continue;
+        this.appendedKeys.set(key, now);
+      }
       // A copy through JSON, as a store that keeps them elsewhere would give back.
       this.events.push({ seq: ++this.lastSeq, at: now, payload: JSON.parse(JSON.stringify(payload)) as FeedPayload });
     }
     const excess = this.events.length - this.head - Math.max(0, maxEvents);
     if (excess > 0) this.dropOldest(excess);
+    for (const key of this.appendedKeys.keys()) {
+      if (this.appendedKeys.size <= maxEvents) break;
+      this.appendedKeys.delete(key);
+    }
     // What every group has gone past and acknowledged is needed by nobody (a group that joins
     // later starts at the end): kept no longer, so the feed holds only what is still to hand on.
     const consumed = this.consumedUpTo();
@@ -110,10 +122,23 @@ export class MemoryFeed {
     for (const id of ids) group.pending.delete(Number(id));
   }
 
+  release(listener: string, ids: readonly string[]): void {
+    const group = this.groups.get(listener);
+    if (group === undefined) return;
+    for (const id of ids) {
+      const lease = group.pending.get(Number(id));
+      if (lease !== undefined) lease.until = -Infinity;
+    }
+  }
+
   trim(cutoff: number): number {
     let old = 0;
     while (this.head + old < this.events.length && this.events[this.head + old]!.at < cutoff) old++;
     this.dropOldest(old);
+    for (const [key, at] of this.appendedKeys) {
+      if (at >= cutoff) break;
+      this.appendedKeys.delete(key);
+    }
     for (const [listener, group] of this.groups) if (group.seenAt < cutoff) this.groups.delete(listener);
     return old;
   }

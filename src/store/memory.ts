@@ -480,6 +480,10 @@ export class MemoryStore implements Store {
     this.feed.ack(listener, ids);
   }
 
+  async releaseFeed(listener: string, ids: readonly string[]): Promise<void> {
+    this.feed.release(listener, ids);
+  }
+
   async trimFeed(cutoff: number): Promise<number> {
     return this.feed.trim(cutoff);
   }

@@ -30,6 +30,7 @@ import { SmsGateError, type ErrorInfo } from '../errors';
 import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
 import { FINAL_STATES, type MessageState } from '../types';
 import { copy, freeze } from './frozen-record';
+import { onceKey } from './feed-once';
 import { inboundGroupKey } from './inbound-parts';
 import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
 import { callError, connect, parseRedisUrl, type Client, type RedisAddress, type RedisTlsFiles } from './redis/connection';
@@ -464,7 +465,7 @@ export class RedisStore implements Store {
   }
 
   async appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void> {
-    await this.run(SCRIPTS.appendEvents, [now, maxEvents, ...events.flatMap((event) => [event.kind, JSON.stringify(event)])]);
+    await this.run(SCRIPTS.appendEvents, [now, maxEvents, ...events.flatMap((event) => [event.kind, onceKey(event) ?? '', JSON.stringify(event)])]);
   }
 
   async readFeed(listeners: readonly string[], consumer: string, now: number, leaseMs: number, limit: number): Promise<Map<string, FeedEvent[]>> {
@@ -483,6 +484,11 @@ export class RedisStore implements Store {
 
   async ackFeed(listener: string, ids: readonly string[]): Promise<void> {
     if (ids.length > 0) await this.run(SCRIPTS.ackFeed, [listener, ...ids]);
+  }
+
+  async releaseFeed(listener: string, ids: readonly string[]): Promise<void> {
+    // XX: only a lease still there (an event acknowledged meanwhile is not leased again).
+    if (ids.length > 0) await this.command(['ZADD', this.key(`feed:p:${listener}`), 'XX', ...ids.flatMap((id) => ['0', id])]);
   }
 
   async trimFeed(cutoff: number): Promise<number> {

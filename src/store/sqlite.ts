@@ -13,6 +13,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { SmsGateError, type ErrorInfo } from '../errors';
 import { freeze } from './frozen-record';
 import type { AcceptedSegment, InboundMessage, InboundPart } from '../transport/types';
+import { onceKey } from './feed-once';
 import { inboundGroupKey } from './inbound-parts';
 import { SLOT_SPAN_MS, slotGap } from './submit-slots';
 import { acceptSegments, applySegmentReport, bySegment, keepsLinkWait, markFailed, markRetry, markSubmitted, restingSince, takesReport } from './lifecycle';
@@ -117,6 +118,14 @@ CREATE TABLE IF NOT EXISTS feed_groups (
   cursor INTEGER NOT NULL,
   seen_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- The keys of the keyed events appended (feed-once.ts): a key here is not appended again. Kept
+-- as the events would be (the newest maxEvents, none older than a trim's cutoff), not dropped
+-- with its event once every group has acknowledged it.
+CREATE TABLE IF NOT EXISTS feed_once (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  at INTEGER NOT NULL
+);
 -- Events handed to a consumer and not acknowledged yet, leased until lease_until.
 CREATE TABLE IF NOT EXISTS feed_pending (
   listener TEXT NOT NULL,
@@ -899,8 +908,20 @@ export class SqliteStore implements Store {
     if (events.length === 0) return Promise.resolve();
     return this.write(() => {
       const append = this.sql('INSERT INTO feed (kind, at, doc) VALUES (?, ?, ?) RETURNING seq');
+      const first = this.sql('INSERT OR IGNORE INTO feed_once (key, at) VALUES (?, ?) RETURNING id');
       let last = 0;
-      for (const event of events) last = Number(append.get(event.kind, now, JSON.stringify(event))!.seq);
+      let lastKey = 0;
+      for (const event of events) {
+        const key = onceKey(event);
+        if (key !== undefined) {
+          const row = first.get(key, now);
+          if (row === undefined) continue; // appended before
+          lastKey = Number(row.id);
+        }
+        last = Number(append.get(event.kind, now, JSON.stringify(event))!.seq);
+      }
+      if (lastKey > maxEvents) this.sql('DELETE FROM feed_once WHERE id <= ?').run(lastKey - maxEvents);
+      if (last === 0) return;
       // By sequence number, one range of the primary key: at most the newest maxEvents stay
       // (fewer when a rolled-back append left a gap in the numbers), and none that every group
       // has gone past and acknowledged (a group that joins later starts at the end).
@@ -978,24 +999,35 @@ export class SqliteStore implements Store {
     });
   }
 
+  releaseFeed(listener: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.write(() => {
+      const release = this.sql('UPDATE feed_pending SET lease_until = 0 WHERE listener = ? AND seq = ?');
+      for (const id of ids) release.run(listener, Number(id));
+    });
+  }
+
   trimFeed(cutoff: number): Promise<number> {
-    // Oldest first, a chunk per transaction, so the write lock is never held long.
-    const chunk = () =>
+    // Oldest first, a chunk per transaction, so the write lock is never held long; the events'
+    // keys (feed_once) likewise.
+    const chunk = (table: 'feed' | 'feed_once', column: 'seq' | 'id') =>
       this.write(
         () =>
           Number(
-            this.sql(`DELETE FROM feed WHERE seq IN (SELECT seq FROM feed ORDER BY seq LIMIT ${PURGE_CHUNK}) AND at < ?`).run(cutoff)
-              .changes,
+            this.sql(`DELETE FROM ${table} WHERE ${column} IN (SELECT ${column} FROM ${table} ORDER BY ${column} LIMIT ${PURGE_CHUNK}) AND at < ?`).run(
+              cutoff,
+            ).changes,
           ),
         true,
       );
     return (async () => {
       let trimmed = 0;
-      // Bounded: each chunk deletes from a feed that only shrinks, and it stops at a short chunk.
+      // Bounded: each chunk deletes from a table that only shrinks, and it stops at a short chunk.
       for (let deleted = PURGE_CHUNK; deleted === PURGE_CHUNK; ) {
-        deleted = await chunk();
+        deleted = await chunk('feed', 'seq');
         trimmed += deleted;
       }
+      for (let deleted = PURGE_CHUNK; deleted === PURGE_CHUNK; ) deleted = await chunk('feed_once', 'id');
       await this.write(() => {
         this.sql('DELETE FROM feed_pending WHERE seq < (SELECT COALESCE(MIN(seq), 9e18) FROM feed)').run();
         for (const row of this.sql('DELETE FROM feed_groups WHERE seen_at < ? RETURNING listener').all(cutoff)) {

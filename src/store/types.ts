@@ -295,6 +295,11 @@ export interface Store {
    * Appends the events, in order, in one atomic step, each at `now`; then keeps at most the
    * newest `maxEvents` (older ones are gone, also for a group that had not read them). A store
    * may drop at any time the events every group has gone past and acknowledged.
+   *
+   * An event with a key (feed-once.ts: a delivery report) is left out when one with the same key
+   * was appended before, by any process: the store keeps the keys as long as it would keep
+   * their events (the newest `maxEvents` keys, none appended before a trimFeed's cutoff), also
+   * after the events themselves were dropped as acknowledged.
    */
   appendEvents(events: readonly FeedPayload[], now: number, maxEvents: number): Promise<void>;
   /**
@@ -308,7 +313,14 @@ export interface Store {
   /** The events are done for the listener, whichever consumer holds them (a late ack is harmless). */
   ackFeed(listener: string, ids: readonly string[]): Promise<void>;
   /**
-   * Deletes the events appended before `cutoff`, with the leases on them, and the groups not
+   * Ends the leases on the events now, not handed on: the next read of any consumer of the group
+   * takes them (as `redelivered`), as if they had lapsed. For events a consumer read and cannot
+   * hand on (its listener closed meanwhile, as in a redeploy), which would else wait out the
+   * lease. Events acknowledged meanwhile stay done.
+   */
+  releaseFeed(listener: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Deletes the events appended before `cutoff`, with the leases on them and their keys, and the groups not
    * joined since `cutoff` (a gateway joins its listeners again now and then). Returns how many
    * events went. Idempotent.
    */
@@ -356,7 +368,7 @@ export interface FeedEvent {
   id: string;
   /** Epoch ms it was appended. */
   at: number;
-  /** True when another consumer had it first and let its lease lapse. */
+  /** True when a consumer had it before and let its lease lapse or released it (releaseFeed). */
   redelivered: boolean;
   payload: FeedPayload;
 }

@@ -130,6 +130,33 @@ describe('Gateway.listen (one process)', () => {
     assert.deepEqual(await store.feedKinds(), new Set(), 'its group is gone from the store');
   });
 
+  it('hands its successor at once, not after the lease, what was read for a listener that closed before handing it on', async () => {
+    const store = new MemoryStore();
+    const { gateway } = await startGateway({ store, eventLeaseMs: 60_000 });
+    const first: string[] = [];
+    let unblock!: () => void;
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    const listening = gateway.listen('receive-node', ['inbound'], async (event) => {
+      if (event.kind !== 'inbound') return;
+      first.push(event.message.text);
+      await blocked; // a handler still busy with the first of a batch when its node closes
+    });
+    await listening.ready;
+    const sms = (text: string): FeedPayload => ({ kind: 'inbound', message: { id: `in-${text}`, transportId: 'loop', from: '+447400123457', to: '60000', text, receivedAt: Date.now() } });
+    await store.appendEvents(['a', 'b', 'c'].map(sms), Date.now(), 1000); // one batch for the listener
+    await until(() => first.length === 1, 10_000, 'the first SMS handed on');
+    const closing = listening.close(); // a redeploy
+    unblock();
+    await closing;
+    const second: Array<[string, boolean]> = [];
+    gateway.listen('receive-node', ['inbound'], (event, delivery) => {
+      if (event.kind === 'inbound') second.push([event.message.text, delivery.redelivered]);
+    });
+    // Well inside the 60 s lease the closed listener's process held b and c under.
+    await until(() => second.length === 2, 10_000, 'the successor handed the two the first never got to');
+    assert.deepEqual([first, second], [['a'], [['b', true], ['c', true]]]);
+  });
+
   it("refuses an inbound SMS to its transport while its event cannot be stored, so the network sends it again", async () => {
     class FailingOnce extends MemoryStore {
       failures = 1;

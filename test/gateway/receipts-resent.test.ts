@@ -6,12 +6,17 @@
  * reached the listeners once per resend, and the SMSC went on resending.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SmsGateError } from '../../src/errors';
 import type { GatewayEvent } from '../../src/gateway/events';
 import { Gateway, type ReportEvent } from '../../src/gateway/gateway';
 import { SmscSimulator } from '../../src/smpp/simulator';
 import { SmppTransport, type SmppBind } from '../../src/smpp/transport';
 import { MemoryStore } from '../../src/store/memory';
+import { SqliteStore } from '../../src/store/sqlite';
+import type { Store } from '../../src/store/types';
 import { waitForEvent } from '../helpers/events';
 import { until } from '../helpers/until';
 import { Esme } from '../smpp/simulator/helpers';
@@ -43,9 +48,9 @@ describe('a receipt the SMSC sends again while it is held (SMSC simulator, real 
     await sim.stop();
   });
 
-  async function gateway(systemId: string, bind: SmppBind, reportHoldMs: number): Promise<Gateway> {
+  async function gateway(systemId: string, bind: SmppBind, reportHoldMs: number, store: Store = new MemoryStore()): Promise<Gateway> {
     const transport = new SmppTransport({ id: 'smsc', host: '127.0.0.1', port, systemId, password: 'pw', bind, reconnectBaseMs: 50 });
-    const gw = new Gateway({ store: new MemoryStore(), transports: [transport], guard: { enabled: false }, pollMs: 50, reportHoldMs });
+    const gw = new Gateway({ store, transports: [transport], guard: { enabled: false }, pollMs: 50, reportHoldMs });
     gateways.push(gw);
     return gw;
   }
@@ -114,5 +119,59 @@ describe('a receipt the SMSC sends again while it is held (SMSC simulator, real 
     assert.deepEqual(answers, [0], 'the one copy the SMSC still waited for, answered OK');
     assert.equal(reports.length, 1, 'still one report event');
     assert.deepEqual(feed.map((e) => e.kind), ['report'], 'one report in the feed');
+  });
+
+  it('hands a receipt on once when its answer is lost and the SMSC sends it to another process sharing the store', async () => {
+    // a and b share one sqlite file, bind one account and listen with one id (two Node-REDs
+    // running one flow). The one that submits (either may claim the message) gets the receipt,
+    // stores and publishes the report; its deliver_sm_resp is lost on the way, and it stops (a
+    // redeploy). The SMSC sends the receipt again, to the other, which finds the message
+    // DELIVERED already: a repeat, which it publishes too (it cannot know that the first publish
+    // went through). The feed keeps one.
+    // Resent after 1.5 s: time for the first to stop (a copy it gets while it stops, it refuses for now).
+    await sim.stop();
+    sim = new SmscSimulator({ port: 0, deliverRetryMs: 1500 });
+    ({ port } = await sim.start());
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-resent-'));
+    try {
+      const file = join(dir, 'outbox.db');
+      const bySession = new Map<number, Gateway>();
+      const feed: GatewayEvent[] = [];
+      for (let i = 0; i < 2; i++) {
+        const gw = await gateway('s', 'transceiver', 200, new SqliteStore(file));
+        const bound = waitForEvent<{ sessionId: number }>(sim, 'bind', 5000);
+        await started(gw);
+        bySession.set((await bound).sessionId, gw);
+        await gw.listen('flow', ['report'], (event) => void feed.push(event)).ready;
+      }
+      const attempts: { sessionId: number; attempt: number }[] = [];
+      sim.on('deliver', (d) => d.kind === 'receipt' && attempts.push({ sessionId: d.sessionId, attempt: d.attempt }));
+      sim.setFaults({ loseDeliverResps: 1 });
+
+      const first = await gateways[0]!.send({ to: RECIPIENT, text: 'its answer is lost' });
+      await until(() => feed.length >= 1, 10_000, 'the report at a listener');
+      const got = bySession.get(attempts[0]!.sessionId)!;
+      const other = [...bySession.values()].find((gw) => gw !== got)!;
+      await got.stop();
+      const answered = await waitForEvent<{ kind: string; sessionId: number; commandStatus: number }>(
+        sim,
+        'deliver-resp',
+        10_000,
+        (d) => d.kind === 'receipt' && d.commandStatus === 0,
+      );
+      assert.ok(attempts.length >= 2, 'sent again');
+      assert.equal(bySession.get(answered.sessionId), other, 'the copy sent again, answered by the other gateway');
+      assert.equal((await other.status()).reports.repeated, 1, 'which found it a repeat');
+
+      // A marker through the other: once its report is at the listener, what it appended before is too.
+      const marker = await other.send({ to: RECIPIENT, text: 'marker' });
+      await until(() => feed.some((e) => e.kind === 'report' && e.message?.id === marker.id), 10_000, 'the marker report');
+      const ofFirst = feed.filter((e) => e.kind === 'report' && e.message?.id === first.id);
+      assert.equal(ofFirst.length, 1, `the first message's report handed on once (${feed.length} events in all)`);
+      assert.equal(feed.length, 2);
+    } finally {
+      await Promise.all(gateways.splice(0).map((g) => g.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

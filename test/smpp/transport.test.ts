@@ -13,6 +13,7 @@ import { SmscSimulator, type SmscSimulatorOptions } from '../../src/smpp/simulat
 import { SmppTransport, type SmppTransportOptions } from '../../src/smpp/transport';
 import type { LinkStatus } from '../../src/transport/types';
 import type { MessageRecord } from '../../src/store/types';
+import { waitForEvent } from '../helpers/events';
 import { selfSignedCertificate } from '../helpers/tls';
 import { until } from '../helpers/until';
 
@@ -405,6 +406,27 @@ describe('SMPP transport against the simulator', function () {
     await stopped;
     assert.equal((await gw.getMessage(accepted.id))?.state, 'DELIVERED');
     assert.deepEqual(seen, ['deliver_sm_resp 0', 'unbind'], 'the receipt was answered, once, and then the session unbound');
+  });
+
+  it('refuses for now, and stores nothing of, what the SMSC sends while it stops, so the SMSC sends it to another bind', async () => {
+    // Stored while the session closes, its answer could be cut off by the unbind: the SMSC would
+    // send it again to another process, which would take a receipt for a repeat and an SMS for a
+    // second one. Refused with ESME_RX_T_APPN, the SMSC sends it elsewhere at once.
+    const { sim, port } = await simulator({ deliverRetryMs: 60_000 });
+    const store = new MemoryStore();
+    const { gateway: gw } = await gateway(port, { responseTimeoutMs: 10_000 }, store);
+    // A submit whose answer is slow keeps the stopping transport bound (it waits for answers in flight).
+    sim.setFaults({ delayResponsesMs: 1500 });
+    const submitted = waitForEvent(sim, 'submit', 5000);
+    const accepted = await gw.send({ to: TO, text: 'in flight while it stops' });
+    await submitted;
+    const stopped = gw.removeTransport('smsc');
+    const answered = waitForEvent<{ kind: string; commandStatus: number }>(sim, 'deliver-resp', 5000, (d) => d.kind === 'mo');
+    sim.injectMo({ from: '+447400999999', to: '12345', text: 'while it stops', systemId: 'test' }).catch(() => {}); // not settled: sent again in a minute
+    assert.equal((await answered).commandStatus, 0x64, 'ESME_RX_T_APPN');
+    await stopped;
+    assert.deepEqual(await store.listInbound(10), [], 'nothing stored');
+    assert.equal((await gw.getMessage(accepted.id))?.state, 'SUBMITTED', 'the answer in flight still counted');
   });
 
   describe('over TLS', () => {

@@ -1082,6 +1082,60 @@ for (const kind of ['memory', 'sqlite', 'redis'] as const) {
       assert.deepEqual(read.get('flow')!.map(nameOf), ['new'], 'old1 (held) and old2 went with the trim');
     });
 
+    it('appends a delivery report once, however often it is appended, also after it was handed on and dropped', async () => {
+      await store.joinFeed('flow', ['state', 'report', 'inbound'], NOW);
+      // The same report: in one call, in another after its event was acknowledged (and so
+      // dropped), and with the provider id spelled as another process reads it (hex, decimal).
+      const hex: FeedPayload = { kind: 'report', report: { transportId: 't1', providerId: '1a', alternateIds: ['26'], state: 'DELIVERED' }, message: sampleRecord({ id: 'm-x', state: 'DELIVERED' }) };
+      const decimal: FeedPayload = { kind: 'report', report: { transportId: 't1', providerId: '26', alternateIds: ['1a'], state: 'DELIVERED' }, message: sampleRecord({ id: 'm-x', state: 'DELIVERED' }) };
+      await store.appendEvents([reportEvent('p1'), reportEvent('p1'), hex], NOW, 1000);
+      const first = (await store.readFeed(['flow'], 'c1', NOW, LEASE, 10)).get('flow')!;
+      assert.deepEqual(first.map(nameOf), ['p1', '1a']);
+      await store.ackFeed('flow', first.map((e) => e.id));
+      await store.appendEvents([reportEvent('p1'), decimal, stateEvent('m1'), stateEvent('m1'), inboundEvent('a'), inboundEvent('a')], NOW + 1, 1000);
+      assert.deepEqual((await store.readFeed(['flow'], 'c2', NOW + 1, LEASE, 10)).get('flow')!.map(nameOf), ['m1', 'm1', 'a', 'a'], 'state changes and inbound messages are never left out');
+      // Not the same report: another state of the message, or (matched to no message) another done date.
+      const undelivered: FeedPayload = { kind: 'report', report: { transportId: 't1', providerId: 'p1', state: 'UNDELIVERED' }, message: sampleRecord({ id: 'm-p1', state: 'UNDELIVERED' }) };
+      const unmatched = (doneAt: number): FeedPayload => ({ kind: 'report', report: { transportId: 't1', providerId: 'u1', state: 'DELIVERED', address: '447400123456', doneAt } });
+      await store.appendEvents([undelivered, unmatched(NOW), unmatched(NOW), unmatched(NOW - 60_000)], NOW + 2, 1000);
+      const other = (await store.readFeed(['flow'], 'c3', NOW + 2, LEASE, 10)).get('flow')!;
+      assert.deepEqual(other.map((e) => (e.payload.kind === 'report' ? [e.payload.report.providerId, e.payload.report.state, e.payload.report.doneAt ?? null] : [])), [
+        ['p1', 'UNDELIVERED', null],
+        ['u1', 'DELIVERED', NOW],
+        ['u1', 'DELIVERED', NOW - 60_000],
+      ]);
+    });
+
+    it('keeps the keys of reports as long as it would keep the reports: the newest maxEvents, and none before a trim', async () => {
+      await store.joinFeed('flow', ['report'], NOW);
+      const appended = async (names: string[], at: number) => {
+        await store.appendEvents(names.map(reportEvent), at, 3);
+        const read = (await store.readFeed(['flow'], 'c', at, LEASE, 10)).get('flow') ?? [];
+        await store.ackFeed('flow', read.map((e) => e.id));
+        return read.map(nameOf);
+      };
+      assert.deepEqual(await appended(['a', 'b', 'c'], NOW), ['a', 'b', 'c']);
+      assert.deepEqual(await appended(['d'], NOW), ['d']);
+      // Three keys kept (maxEvents 3): a's went, so a is appended again; b's is there.
+      assert.deepEqual(await appended(['a', 'b'], NOW + 1), ['a']);
+      await store.trimFeed(NOW + 1);
+      await store.joinFeed('flow', ['report'], NOW + 2); // the trim removed the group, not joined since NOW
+      assert.deepEqual(await appended(['a', 'd'], NOW + 2), ['d'], "d's key was older than the cutoff, a's (appended again at the cutoff) not");
+    });
+
+    it('hands released events to the next read of any consumer at once, marked redelivered; an acknowledged one stays done', async () => {
+      await store.joinFeed('flow', ['report'], NOW);
+      await store.appendEvents(['p1', 'p2', 'p3'].map(reportEvent), NOW, 1000);
+      const read = (await store.readFeed(['flow'], 'c1', NOW, LEASE, 10)).get('flow')!;
+      await store.ackFeed('flow', [read[0]!.id]);
+      // c1's listener closed before it handed p2 and p3 on: released, well inside the lease.
+      await store.releaseFeed('flow', read.map((e) => e.id));
+      const again = (await store.readFeed(['flow'], 'c2', NOW + 1, LEASE, 10)).get('flow')!;
+      assert.deepEqual(again.map((e) => [nameOf(e), e.redelivered]), [['p2', true], ['p3', true]]);
+      await store.releaseFeed('nobody', [again[0]!.id]); // no such group: nothing happens
+      assert.equal((await store.readFeed(['flow'], 'c3', NOW + 2, LEASE, 10)).size, 0, 'leased to c2 now');
+    });
+
     it('forgets a group that leaves, with what it held', async () => {
       await store.joinFeed('flow', ['inbound'], NOW);
       await store.appendEvents([inboundEvent('x')], NOW, 1000);
@@ -1125,6 +1179,28 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: one ev
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+});
+
+for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: one report appended by two connections`, () => {
+  it('is appended once when both append it at the same time, as two processes given one receipt twice do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
+    const prefix = freshPrefix();
+    const [one, two] = [await newStore(kind, dir, prefix), await newStore(kind, dir, prefix)];
+    await one.open();
+    await two.open();
+    try {
+      await one.joinFeed('flow', ['report'], NOW);
+      const reports = Array.from({ length: 50 }, (_, i) => reportEvent(`p${i}`));
+      // Each connection appends all 50, one call each, interleaved.
+      await Promise.all(reports.flatMap((report) => [one.appendEvents([report], NOW, 1000), two.appendEvents([report], NOW, 1000)]));
+      const read = (await two.readFeed(['flow'], 'c', NOW, 1000, 1000)).get('flow')!;
+      assert.deepEqual(read.map(nameOf).sort(), reports.map((r) => (r.kind === 'report' ? r.report.providerId : '')).sort());
+    } finally {
+      await one.close();
+      await two.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -57,6 +57,12 @@ export interface Faults {
   throttleNext: number;
   /** One segment of concatenated messages misbehaves (see SegmentFault); null: none. */
   segment: SegmentFault | null;
+  /**
+   * The next N deliver_sm_resp are lost on the way: the simulator acts as if they never came,
+   * and sends their deliver_sm again after `deliverRetryMs`, to whichever suitable session is
+   * bound then (the ESME stored the receipt, its answer did not arrive). Counts down as they arrive.
+   */
+  loseDeliverResps: number;
 }
 
 /**
@@ -83,6 +89,7 @@ export const NO_FAULTS: Readonly<Faults> = {
   submitStatus: null,
   throttleNext: 0,
   segment: null,
+  loseDeliverResps: 0,
 };
 
 /** The octets of one malformed PDU; `thenClose` when the simulator must close the connection after them. */

@@ -209,8 +209,13 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     },
     submit: (session, pdu) => this.submit(session, pdu),
     silent: () => this.faults.silent,
-    deliverAnswered: (session, sequenceNumber, commandStatus) =>
-      this.deliveries.acknowledge(session.id, sequenceNumber, commandStatus),
+    deliverAnswered: (session, sequenceNumber, commandStatus) => {
+      if (this.faults.loseDeliverResps > 0) {
+        this.faults.loseDeliverResps--;
+        return; // as if it never came: the deliver_sm's resend timer runs on
+      }
+      this.deliveries.acknowledge(session.id, sequenceNumber, commandStatus);
+    },
     unbound: (session) => this.emit('unbind', { sessionId: session.id, systemId: session.systemId }),
     closed: (session) => {
       this.sessionsById.delete(session.id);

@@ -108,6 +108,7 @@ export function mergeFaults(current: Faults, change: Partial<Faults>): Faults {
   if (faults.dropAfterSubmits !== null) integer('faults.dropAfterSubmits', faults.dropAfterSubmits, 1);
   integer('faults.delayResponsesMs', faults.delayResponsesMs, 0);
   integer('faults.throttleNext', faults.throttleNext, 0);
+  integer('faults.loseDeliverResps', faults.loseDeliverResps, 0);
   if (faults.segment !== null) {
     integer('faults.segment.sequence', faults.segment.sequence, 1, 255);
     integer('faults.segment.times', faults.segment.times, 1);

@@ -46,6 +46,8 @@
  *   feed:ev           HASH   sequence → "<at>|<kind>|<payload JSON>"
  *   feed:groups       HASH   listener → "<cursor>|<joined at>|<kinds, comma-separated>"
  *   feed:p:<listener> ZSET   the events the listener's group holds leased: sequence → lease until
+ *   feed:once         ZSET   the keys of the keyed events appended (feed-once.ts) → when: kept
+ *                            as the events would be (newest maxEvents, trimmed by `at`)
  *   (sequence numbers, not a stream's ids, so that every store hands out the same ids; one
  *   script per call, as with the outbox)
  */

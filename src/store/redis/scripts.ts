@@ -387,18 +387,24 @@ return 1
 `;
 
 /**
- * ARGV: base, now, max events, then per event: kind, JSON. Appends them, keeps the newest `max`,
- * and drops what every group has gone past and acknowledged.
+ * ARGV: base, now, max events, then per event: kind, key ('' for none), JSON. Appends them but
+ * those whose key was appended before, keeps the newest `max` (and keys), and drops what every
+ * group has gone past and acknowledged.
  */
 const APPEND_EVENTS = `
 local last = 0
-for i = 4, #ARGV, 2 do
-  last = redis.call('INCR', B .. 'feed:seq')
-  redis.call('ZADD', B .. 'feed', last, last)
-  redis.call('HSET', B .. 'feed:ev', last, ARGV[2] .. '|' .. ARGV[i] .. '|' .. ARGV[i + 1])
+for i = 4, #ARGV, 3 do
+  -- A keyed event (feed-once.ts) whose key is there already was appended before: left out.
+  if ARGV[i + 1] == '' or redis.call('ZADD', B .. 'feed:once', 'NX', ARGV[2], ARGV[i + 1]) == 1 then
+    last = redis.call('INCR', B .. 'feed:seq')
+    redis.call('ZADD', B .. 'feed', last, last)
+    redis.call('HSET', B .. 'feed:ev', last, ARGV[2] .. '|' .. ARGV[i] .. '|' .. ARGV[i + 2])
+  end
 end
-local excess = redis.call('ZCARD', B .. 'feed') - math.max(0, tonumber(ARGV[3]))
+local most = math.max(0, tonumber(ARGV[3]))
+local excess = redis.call('ZCARD', B .. 'feed') - most
 if excess > 0 then drop(redis.call('ZRANGE', B .. 'feed', 0, excess - 1)) end
+redis.call('ZREMRANGEBYRANK', B .. 'feed:once', 0, -most - 1)
 if last == 0 then last = tonumber(redis.call('GET', B .. 'feed:seq') or '0') end
 local consumed = last
 local groups = redis.call('HGETALL', B .. 'feed:groups')
@@ -482,6 +488,7 @@ for _, seq in ipairs(redis.call('ZRANGE', B .. 'feed', 0, most - 1)) do
   old[#old + 1] = seq
 end
 drop(old)
+redis.call('ZREMRANGEBYSCORE', B .. 'feed:once', '-inf', '(' .. ARGV[2])
 local groups = redis.call('HGETALL', B .. 'feed:groups')
 for i = 1, #groups, 2 do
   local seen = tonumber(string.match(groups[i + 1], '^%d+|([^|]*)|'))
