@@ -60,7 +60,16 @@ export interface RedisStoreOptions {
   tls?: RedisTlsFiles;
   /** How long open() may take before it gives up. Default 10 s. */
   openTimeoutMs?: number;
+  /**
+   * How long a call waits for Redis's answer before it fails with STORE_UNAVAILABLE: a Redis
+   * that hangs (stopped, swapping, a network that drops packets) keeps the TCP connection open,
+   * and without this every call, and so send() and the flows behind it, would wait for ever.
+   * A call that timed out may still have been carried out (its answer is dropped). Default 10 s.
+   */
+  callTimeoutMs?: number;
 }
+
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 /** What a transition checks on the stored message besides its version (see scripts.ts WRITE). */
 type Condition = 'any' | 'queued' | 'owner' | 'free';
@@ -100,6 +109,8 @@ export class RedisStore implements Store {
    * Reads for callers (getMessage, messageStates) always go to Redis.
    */
   private readonly recent = new RecentRecords(RECENT_RECORDS);
+  /** Every call's options: bounded in time, also once sent (see callTimeoutMs). */
+  private readonly call: { timeout: number; rejectInFlight: true };
 
   constructor(private readonly options: RedisStoreOptions) {
     // A malformed URL is refused here already, naming store.url.
@@ -107,6 +118,7 @@ export class RedisStore implements Store {
     this.prefix = options.prefix ?? 'smsgate';
     checkPrefix(this.prefix);
     this.base = keyBase(this.prefix);
+    this.call = { timeout: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, rejectInFlight: true };
   }
 
   /** Whether the connection is up now (while it is not, calls fail with STORE_UNAVAILABLE). */
@@ -128,9 +140,14 @@ export class RedisStore implements Store {
     const client = this.client;
     this.client = undefined;
     if (client === undefined) return;
-    // close() waits for replies in flight; while Redis is down there is nothing to wait for.
-    if (client.isReady) await client.close().catch(() => client.destroy());
-    else client.destroy();
+    // close() waits for replies in flight; while Redis is down there is nothing to wait for, and
+    // one that hangs gets a call's time to answer them.
+    if (!client.isReady) return client.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.call.timeout)));
+    await Promise.race([client.close().catch(() => undefined), hung]);
+    clearTimeout(timer);
+    if (client.isOpen) client.destroy();
   }
 
   // --- calls ----------------------------------------------------------------------------------
@@ -144,7 +161,7 @@ export class RedisStore implements Store {
   private async command<T>(args: string[]): Promise<T> {
     const client = this.opened();
     try {
-      return (await client.sendCommand(args)) as T;
+      return (await client.sendCommand(args, this.call)) as T;
     } catch (err) {
       throw callError(err, this.address);
     }
@@ -156,10 +173,10 @@ export class RedisStore implements Store {
     const argv = [this.base, ...args.map(String)];
     try {
       try {
-        return (await client.sendCommand(['EVALSHA', script.sha1, '0', ...argv])) as T;
+        return (await client.sendCommand(['EVALSHA', script.sha1, '0', ...argv], this.call)) as T;
       } catch (err) {
         if (!/NOSCRIPT/.test((err as Error).message ?? '')) throw err;
-        return (await client.sendCommand(['EVAL', script.source, '0', ...argv])) as T;
+        return (await client.sendCommand(['EVAL', script.source, '0', ...argv], this.call)) as T;
       }
     } catch (err) {
       throw callError(err, this.address);

@@ -55,4 +55,35 @@ describe('gateway on a Redis store that goes down', () => {
     assert.deepEqual(transport.submitted.map((m) => m.id).sort(), [first.id, second.id, again.id].sort());
     for (const warning of warnings) assert.ok(!/Very|password/i.test(warning.message), warning.message);
   });
+
+  it('fails send() with STORE_UNAVAILABLE within the call timeout while Redis hangs, and carries on once it answers again', async function () {
+    this.timeout(30_000);
+    const store = new RedisStore({ url: server.url(), prefix: 'gw-hung', callTimeoutMs: 500 });
+    const transport = new ScriptedTransport('t1');
+    const hung = new Gateway({ store, transports: [transport], pollMs: 50, unavailableRecheckMs: 200 });
+    gateway = hung;
+    await hung.start();
+    const first = await hung.send({ to: '+447400123456', text: 'before' });
+    await hung.waitFor(first.id, 'submitted', 10_000);
+
+    server.pause(); // SIGSTOP: the connection stays open, nothing answers
+    try {
+      const started = Date.now();
+      await assert.rejects(
+        hung.send({ to: '+447400123456', text: 'while hung', idempotencyKey: 'hung-1' }),
+        (err: unknown) => err instanceof SmsGateError && err.code === 'STORE_UNAVAILABLE' && /did not answer in time/.test(err.message),
+      );
+      const waited = Date.now() - started;
+      assert.ok(waited < 5_000, `refused after ${waited} ms, not left waiting`);
+    } finally {
+      server.resume();
+    }
+    const after = await hung.send({ to: '+447400123456', text: 'after' });
+    assert.equal((await hung.waitFor(after.id, 'submitted', 10_000)).state, 'SUBMITTED');
+    // The send that timed out may have been carried out by Redis once it went on: if so, it is
+    // one message (its idempotency key), sent once; either way nothing was submitted twice.
+    const ids = transport.submitted.map((m) => m.id);
+    assert.equal(new Set(ids).size, ids.length, `each submitted once: ${ids.join(', ')}`);
+    assert.ok(ids.includes(first.id) && ids.includes(after.id));
+  });
 });

@@ -67,6 +67,15 @@ export class RedisServer {
     await exited;
   }
 
+  /** Hangs it (SIGSTOP): its connections stay open and nothing is answered, until `resume`. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** Stops it and removes its directory. */
   async dispose(): Promise<void> {
     await this.stop('SIGKILL');

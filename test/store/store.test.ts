@@ -1154,13 +1154,23 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: one ev
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('hands each event to one of two connections reading one group at once, and a lapsed one to the other', async () => {
+  /** Two connections to one store (two processes), a group `flow` for reports joined. */
+  async function withTwo(use: (one: Store, two: Store) => Promise<void>): Promise<void> {
     const prefix = freshPrefix();
     const [one, two] = [await newStore(kind, dir, prefix), await newStore(kind, dir, prefix)];
     await one.open();
     await two.open();
     try {
       await one.joinFeed('flow', ['report'], NOW);
+      await use(one, two);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  }
+
+  it('hands each event to one of two connections reading one group at once, and a lapsed one to the other', () =>
+    withTwo(async (one, two) => {
       await two.appendEvents(Array.from({ length: 100 }, (_, i) => reportEvent(`p${i}`)), NOW, 1000);
       const taken: string[][] = [[], []];
       for (let round = 0; round < 100; round++) {
@@ -1176,33 +1186,16 @@ for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: one ev
       const again = (await two.readFeed(['flow'], 'two', NOW + 1000, 1000, 1000)).get('flow')!;
       assert.equal(again.length, 100);
       assert.ok(again.every((e) => e.redelivered));
-    } finally {
-      await one.close();
-      await two.close();
-    }
-  });
-});
+    }));
 
-for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: one report appended by two connections`, () => {
-  it('is appended once when both append it at the same time, as two processes given one receipt twice do', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smsgate-store-'));
-    const prefix = freshPrefix();
-    const [one, two] = [await newStore(kind, dir, prefix), await newStore(kind, dir, prefix)];
-    await one.open();
-    await two.open();
-    try {
-      await one.joinFeed('flow', ['report'], NOW);
+  it('appends a report once when both append it at the same time, as two processes given one receipt twice do', () =>
+    withTwo(async (one, two) => {
       const reports = Array.from({ length: 50 }, (_, i) => reportEvent(`p${i}`));
       // Each connection appends all 50, one call each, interleaved.
       await Promise.all(reports.flatMap((report) => [one.appendEvents([report], NOW, 1000), two.appendEvents([report], NOW, 1000)]));
       const read = (await two.readFeed(['flow'], 'c', NOW, 1000, 1000)).get('flow')!;
       assert.deepEqual(read.map(nameOf).sort(), reports.map((r) => (r.kind === 'report' ? r.report.providerId : '')).sort());
-    } finally {
-      await one.close();
-      await two.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 for (const kind of ['sqlite', 'redis'] as const) describe(`${kind} store: the event feed holds what is still to hand on`, () => {

@@ -233,5 +233,8 @@ export function callError(err: unknown, address: RedisAddress): SmsGateError {
   if (error instanceof redis.ErrorReply) {
     return new SmsGateError('STORE_ERROR', `Redis at ${address.redacted} refused a command: ${said}`, { field: 'store' });
   }
+  if (error instanceof redis.TimeoutError || error instanceof redis.TimeoutReadError) {
+    return new SmsGateError('STORE_UNAVAILABLE', `Redis at ${address.redacted} did not answer in time (${said}): it may hang`, { field: 'store' });
+  }
   return new SmsGateError('STORE_UNAVAILABLE', `Redis at ${address.redacted} is unreachable: ${said}`, { field: 'store' });
 }
