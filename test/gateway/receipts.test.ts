@@ -42,14 +42,15 @@ describe('every receipt to its own message (SMSC simulator reusing ids, receipts
   async function simulator(
     messageIdFormat: MessageIdFormat,
     messageIdWrap: number,
-    delayResponsesMs = 10,
+    delayResponsesMs = 200,
   ): Promise<SmscSimulator & { port: number }> {
     const sim = new SmscSimulator({
       port: 0,
       messageIdFormat,
       firstMessageId: 10,
       messageIdWrap,
-      // The receipt goes out first and its submit_sm_resp later.
+      // The receipt goes out first and its submit_sm_resp later: far enough apart that the
+      // gateway reads them apart (it hands on the receipts of one read after its responses).
       faults: { receiptBeforeResp: true, delayResponsesMs },
     });
     const { port } = await sim.start();
