@@ -321,14 +321,23 @@ export class MemoryStore implements Store {
     return Object.fromEntries([...this.counts].filter(([, count]) => count > 0));
   }
 
+  /**
+   * Runs for every submit, and nearly always finds the provider id unlinked: that case makes the
+   * link and nothing else (no closure, no arrays), as does findByProviderId's for one link.
+   */
   private link(messageId: string, recipient: string, transportId: string, segments: readonly AcceptedSegment[], linkedAt: number): void {
-    segments.forEach(({ providerId, segment }) => {
-      if (providerId === '') return; // an SMSC that gave no id: no report can name it
+    for (const { providerId, segment } of segments) {
+      if (providerId === '') continue; // an SMSC that gave no id: no report can name it
       const key = providerKey(transportId, providerId);
       const link: ProviderLink = { messageId, segment, recipient, linkedAt };
-      const others = linksOf(this.providerLinks.get(key)).filter((l) => l.messageId !== messageId || l.segment !== segment);
+      const kept = this.providerLinks.get(key);
+      if (kept === undefined) {
+        this.providerLinks.set(key, link);
+        continue;
+      }
+      const others = linksOf(kept).filter((l) => l.messageId !== messageId || l.segment !== segment);
       this.providerLinks.set(key, others.length === 0 ? link : [...others, link]);
-    });
+    }
   }
 
   async purge(now: number, retention: RetentionPolicy): Promise<PurgeResult> {
@@ -370,9 +379,10 @@ export class MemoryStore implements Store {
   }
 
   async findByProviderId(transportId: string, providerId: string): Promise<ProviderLink[]> {
-    return linksOf(this.providerLinks.get(providerKey(transportId, providerId)))
-      .map((link) => ({ ...link }))
-      .sort(newestFirst);
+    const kept = this.providerLinks.get(providerKey(transportId, providerId));
+    if (kept === undefined) return [];
+    if (!Array.isArray(kept)) return [{ ...kept }];
+    return kept.map((link) => ({ ...link })).sort(newestFirst);
   }
 
   async saveInbound(message: InboundMessage): Promise<StoredInbound> {
