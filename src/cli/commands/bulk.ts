@@ -162,7 +162,7 @@ export async function sendBulk(gateway: Gateway, out: Output, options: BulkOptio
     if (record.state !== 'QUEUED') tally.leftQueue(record);
     // Settled at once: refused by the guard or the route table, or (an earlier run's) already where it would be followed to.
     if (record.state === 'REJECTED' || reached(record.state, tally.waitFinal)) return settle(result, record);
-    log.write({ ...result, state: record.state, error: record.error });
+    log.writeAccepted(result, record);
     unsettled++;
     const now = Date.now();
     const followed: FollowedRow = { result, accepted: record, since: now, deadline: now + options.timeoutMs };
@@ -464,6 +464,12 @@ class ResultLog {
     } catch (err) {
       this.failure = err as Error;
     }
+  }
+
+  /** A row's first line: its message as accepted (`result` itself is filled in when the row settles). */
+  writeAccepted(result: RowResult, record: MessageRecord): void {
+    // The line's object is made only for a file: without --out it was one more object per row.
+    if (this.fd !== undefined) this.write({ ...result, state: record.state, error: record.error });
   }
 
   close(): void {
