@@ -36,26 +36,33 @@ const MAX_SEGMENTS = 255;
 const SENDER_KINDS: readonly SenderKind[] = ['alphanumeric', 'international', 'national', 'shortcode'];
 const ENCODINGS = ['auto', 'gsm7', 'ucs2'] as const;
 const STRATEGIES = ['failover', 'round-robin'] as const;
-const FIELDS: readonly (keyof SendRequest)[] = [
-  'to',
-  'text',
-  'from',
-  'fromType',
-  'region',
-  'tag',
-  'correlation',
-  'idempotencyKey',
-  'deliveryReport',
-  'validitySeconds',
-  'priority',
-  'scheduleAt',
-  'encoding',
-  'smart',
-  'maxSegments',
-  'reference16',
-  'transports',
-  'strategy',
-];
+type OptionalField = Exclude<keyof SendRequest, 'to' | 'text'>;
+/**
+ * The check of each optional field, in the order they are checked. Made once, not per request:
+ * a closure for each field on every send was garbage on every message's path (a bulk run of
+ * 50 000 rows: 35 MB).
+ */
+const OPTIONAL_CHECKS: { readonly [K in OptionalField]-?: (value: unknown, field: K) => SendRequest[K] } = {
+  from: string,
+  fromType: (value, field) => oneOf(value, field, SENDER_KINDS, 'SENDER_TYPE_UNKNOWN'),
+  region: string,
+  tag: (value, field) => boundedString(value, field, 0, MAX_TAG_LENGTH),
+  correlation: (value, field) => boundedString(value, field, 0, MAX_CORRELATION_LENGTH),
+  idempotencyKey: (value, field) => boundedString(value, field, 1, MAX_IDEMPOTENCY_KEY_LENGTH),
+  deliveryReport: boolean,
+  validitySeconds: (value, field) => numberIn(value, field, MIN_VALIDITY_SECONDS, MAX_VALIDITY_SECONDS, 'seconds'),
+  priority: (value, field) => integerIn(value, field, 0, 3),
+  scheduleAt,
+  encoding: (value, field) => oneOf(value, field, ENCODINGS),
+  smart: boolean,
+  maxSegments: (value, field) => integerIn(value, field, 1, MAX_SEGMENTS),
+  reference16: boolean,
+  transports: transportIds,
+  strategy: (value, field) => oneOf(value, field, STRATEGIES),
+};
+const OPTIONAL_FIELDS = Object.keys(OPTIONAL_CHECKS) as OptionalField[];
+const FIELDS: readonly (keyof SendRequest)[] = ['to', 'text', ...OPTIONAL_FIELDS];
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(FIELDS);
 
 /**
  * The request as the gateway may trust it: a fresh object holding only the fields given, each
@@ -69,7 +76,7 @@ export function checkSendRequest(request: unknown): SendRequest {
   }
   const given = request as Record<string, unknown>;
   for (const key of Object.keys(given)) {
-    if (!(FIELDS as readonly string[]).includes(key)) {
+    if (!KNOWN_FIELDS.has(key)) {
       throw invalid(key, `unknown field ${quote(key)} in a send request (expected one of: ${FIELDS.join(', ')})`);
     }
   }
@@ -78,25 +85,11 @@ export function checkSendRequest(request: unknown): SendRequest {
     to: requiredString(given, 'to'),
     text: wellFormedText(requiredString(given, 'text')),
   };
-  const set = <K extends keyof SendRequest>(key: K, check: (value: unknown, field: K) => SendRequest[K]) => {
-    if (given[key] !== undefined) checked[key] = check(given[key], key);
-  };
-  set('from', string);
-  set('fromType', (value, field) => oneOf(value, field, SENDER_KINDS, 'SENDER_TYPE_UNKNOWN'));
-  set('region', string);
-  set('tag', (value, field) => boundedString(value, field, 0, MAX_TAG_LENGTH));
-  set('correlation', (value, field) => boundedString(value, field, 0, MAX_CORRELATION_LENGTH));
-  set('idempotencyKey', (value, field) => boundedString(value, field, 1, MAX_IDEMPOTENCY_KEY_LENGTH));
-  set('deliveryReport', boolean);
-  set('validitySeconds', (value, field) => numberIn(value, field, MIN_VALIDITY_SECONDS, MAX_VALIDITY_SECONDS, 'seconds'));
-  set('priority', (value, field) => integerIn(value, field, 0, 3));
-  set('scheduleAt', scheduleAt);
-  set('encoding', (value, field) => oneOf(value, field, ENCODINGS));
-  set('smart', boolean);
-  set('maxSegments', (value, field) => integerIn(value, field, 1, MAX_SEGMENTS));
-  set('reference16', boolean);
-  set('transports', transportIds);
-  set('strategy', (value, field) => oneOf(value, field, STRATEGIES));
+  const fields = checked as unknown as Record<OptionalField, unknown>;
+  for (const field of OPTIONAL_FIELDS) {
+    const value = given[field];
+    if (value !== undefined) fields[field] = (OPTIONAL_CHECKS[field] as (value: unknown, field: string) => unknown)(value, field);
+  }
   return checked;
 }
 
