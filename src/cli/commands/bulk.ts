@@ -285,8 +285,13 @@ class SubmitWatch {
     const row = this.watching.get(message.id);
     if (row === undefined) return;
     this.watching.delete(message.id);
+    this.tell(row, message);
+  }
+
+  /** Hands the row on; what `left` throws fails the row instead of escaping (into an event, or a promise nobody awaits). */
+  private tell(row: FollowedRow, current: MessageRecord): void {
     try {
-      this.left(row, message);
+      this.left(row, current);
     } catch (err) {
       this.failed(row, err);
     }
@@ -306,7 +311,7 @@ class SubmitWatch {
       this.gateway.waitFor(id, 'submitted', Math.max(0, row.deadline - now)).then(
         (current) => {
           this.handedOver--;
-          this.left(row, current);
+          this.tell(row, current);
         },
         (err: unknown) => {
           this.handedOver--;
