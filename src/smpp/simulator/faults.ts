@@ -63,6 +63,11 @@ export interface Faults {
    * bound then (the ESME stored the receipt, its answer did not arrive). Counts down as they arrive.
    */
   loseDeliverResps: number;
+  /**
+   * Keep receipts and MO messages queued while sessions, binds and submits carry on, as an SMSC
+   * whose delivery side lags; they go out once it is cleared.
+   */
+  holdDeliveries: boolean;
 }
 
 /**
@@ -90,6 +95,7 @@ export const NO_FAULTS: Readonly<Faults> = {
   throttleNext: 0,
   segment: null,
   loseDeliverResps: 0,
+  holdDeliveries: false,
 };
 
 /** The octets of one malformed PDU; `thenClose` when the simulator must close the connection after them. */

@@ -80,7 +80,7 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
     this.nextMessageId = this.options.firstMessageId;
     this.throttle = new SubmitThrottle(this.options.throttlePerSecond);
     this.deliveries = new DeliveryQueue(
-      () => (this.faults.silent ? [] : [...this.sessionsById.values()].filter((session) => session.canReceive)),
+      () => (this.faults.silent || this.faults.holdDeliveries ? [] : [...this.sessionsById.values()].filter((session) => session.canReceive)),
       this.options.deliverRetryMs,
       {
         sent: ({ kind, messageId, attempts }, sessionId, sequenceNumber) =>
@@ -136,10 +136,11 @@ export class SmscSimulator extends EventEmitter<SimulatorEvents> {
   }
 
   setFaults(change: Partial<Faults>): void {
-    const wasSilent = this.faults.silent;
+    const held = (faults: Faults) => faults.silent || faults.holdDeliveries;
+    const wasHeld = held(this.faults);
     this.faults = mergeFaults(this.faults, change);
-    // Receipts and MO messages held while silent go out now.
-    if (wasSilent && !this.faults.silent) this.deliveries.dispatch();
+    // Receipts and MO messages held while silent or holding go out now.
+    if (wasHeld && !held(this.faults)) this.deliveries.dispatch();
   }
 
   /**

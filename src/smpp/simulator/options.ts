@@ -119,7 +119,7 @@ export function mergeFaults(current: Faults, change: Partial<Faults>): Faults {
   optionalStatus('submitStatus');
   if (faults.malformedPdu !== null) oneOf('faults.malformedPdu', faults.malformedPdu, MALFORMED_KINDS);
   if (faults.blankMessageIds !== null) oneOf('faults.blankMessageIds', faults.blankMessageIds, BLANK_MESSAGE_IDS);
-  for (const name of ['withholdResponses', 'receiptBeforeResp', 'silent'] as const) {
+  for (const name of ['withholdResponses', 'receiptBeforeResp', 'silent', 'holdDeliveries'] as const) {
     if (typeof faults[name] !== 'boolean') throw invalid(`faults.${name}`, `faults.${name} must be true or false`);
   }
   return faults;

@@ -74,6 +74,26 @@ describe('SMSC simulator: faults', () => {
     esme.close();
   });
 
+  it('holds receipts and MO messages while holdDeliveries is set, submits carrying on, and sends them once it is cleared', async () => {
+    // No receipt delay: the receipt is queued as the submit_sm_resp goes out, so it would come
+    // before the enquire_link_resp that follows if it were not held.
+    const { sim, port } = await startSimulator({ dlrDelayMs: 0, faults: { holdDeliveries: true } });
+    const esme = await Esme.connect(port);
+    await esme.bind();
+    const submitted = await esme.submit('held receipt', { registered_delivery: 1 });
+    assert.equal(submitted.command_status, 0);
+    const mo = sim.injectMo({ from: '447700900001', to: '12345', text: 'held mo' });
+    assert.equal((await esme.request('enquire_link', {}, 3000)).command_status, 0);
+    assert.equal(esme.delivers.length, 0, 'nothing delivered while held');
+
+    sim.setFaults({ holdDeliveries: false });
+    const delivered = await esme.waitForDelivers(2);
+    await mo;
+    assert.deepEqual(delivered.map((d) => d.receipted_message_id ?? d.short_message?.message), [submitted.message_id, 'held mo']);
+    assert.throws(() => sim.setFaults({ holdDeliveries: 1 as never }), /faults\.holdDeliveries must be true or false/);
+    esme.close();
+  });
+
   it('accepts submits without a usable message id while blankMessageIds is set: an empty one, or no body at all', async () => {
     const { sim, port } = await startSimulator({ faults: { blankMessageIds: 'empty' } });
     const esme = await Esme.connect(port);
