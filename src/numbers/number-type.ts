@@ -17,16 +17,43 @@ import metadata from 'libphonenumber-js/max/metadata';
  * compiled expressions are kept, one numbering plan at a time. A test holds it to `getType()`
  * for numbers generated from every region's type patterns.
  */
-export function numberType(phone: PhoneNumber): NumberType {
+export function numberType(phone: Pick<PhoneNumber, 'country' | 'countryCallingCode' | 'nationalNumber'>): NumberType {
   // getNumberType: a parse result without country or calling code is malformed.
   if (!phone.country && !phone.countryCallingCode) return undefined;
-  const key = phone.country ?? `+${phone.countryCallingCode}`;
+  return typeIn(planOf(phone.country, phone.countryCallingCode), phone.nationalNumber);
+}
+
+/**
+ * The country of a national number among the countries that share its calling code (+1, +44,
+ * +7 ...), in the metadata's order, with its type: libphonenumber-js's parse decides this with
+ * `getCountryByNationalNumber` (uncompiled, as getType), and this mirrors it step for step: the
+ * first country whose leading digits start the number, or, for a country without leading
+ * digits, whose types include it. Undefined when none claims it.
+ */
+export function countryAmong(countries: readonly CountryCode[], national: string): { country: CountryCode; type: NumberType } | undefined {
+  for (const country of countries) {
+    const plan = planOf(country, undefined);
+    if (plan.leadingDigits !== undefined) {
+      if (plan.leadingDigits.test(national)) return { country, type: typeIn(plan, national) };
+    } else {
+      const type = typeIn(plan, national);
+      if (type !== undefined) return { country, type };
+    }
+  }
+  return undefined;
+}
+
+function planOf(country: CountryCode | undefined, callingCode: string | undefined): CompiledPlan {
+  const key = country ?? `+${callingCode}`;
   let plan = plans.get(key);
   if (plan === undefined) {
-    plan = compilePlan(phone.country, phone.countryCallingCode);
+    plan = compilePlan(country, callingCode);
     plans.set(key, plan);
   }
-  const national = phone.nationalNumber;
+  return plan;
+}
+
+function typeIn(plan: CompiledPlan, national: string): NumberType {
   if (!plan.general.test(national)) return undefined;
   if (matches(plan.fixedLine, national)) {
     return plan.mobileFoldedIntoFixedLine || matches(plan.mobile, national) ? 'FIXED_LINE_OR_MOBILE' : 'FIXED_LINE';
@@ -59,6 +86,8 @@ interface TypeRule {
 }
 
 interface CompiledPlan {
+  /** The plan's leading digits, as a match at the number's start (`search() === 0`); undefined where it has none. */
+  leadingDigits: RegExp | undefined;
   general: RegExp;
   /** Undefined where isNumberTypeEqualTo would be false whatever the number (no type, empty pattern). */
   fixedLine: TypeRule | undefined;
@@ -73,18 +102,19 @@ interface CompiledPlan {
  * run time, its type declarations stop at `possibleLengths()`.
  */
 interface PlanRuntime {
+  leadingDigits(): string | undefined;
   nationalNumberPattern(): string;
   type(type: TypeName): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
 }
 interface MetadataRuntime {
-  selectNumberingPlan(country: CountryCode | undefined, callingCode: string): unknown;
+  selectNumberingPlan(country: CountryCode | undefined, callingCode: string | undefined): unknown;
   numberingPlan?: unknown;
 }
 
 /** Keyed by country, or `+` and calling code where the parse found no country (+800, +1 unknown). */
 const plans = new Map<string, CompiledPlan>();
 
-function compilePlan(country: CountryCode | undefined, callingCode: string): CompiledPlan {
+function compilePlan(country: CountryCode | undefined, callingCode: string | undefined): CompiledPlan {
   const selector = new Metadata(metadata) as unknown as MetadataRuntime;
   selector.selectNumberingPlan(country, callingCode);
   const plan = selector.numberingPlan as PlanRuntime;
@@ -99,7 +129,9 @@ function compilePlan(country: CountryCode | undefined, callingCode: string): Com
     const compiled = rule(name);
     if (compiled) others.push([name, compiled]);
   }
+  const leadingDigits = plan.leadingDigits();
   return {
+    leadingDigits: leadingDigits ? new RegExp(`^(?:${leadingDigits})`) : undefined,
     general: entire(plan.nationalNumberPattern()),
     fixedLine: rule('FIXED_LINE'),
     mobileFoldedIntoFixedLine: !mobileType || mobileType.pattern() === '',

@@ -11,7 +11,9 @@ import {
 } from 'libphonenumber-js/max';
 import metadata from 'libphonenumber-js/max/metadata';
 import examples from 'libphonenumber-js/mobile/examples';
-import { numberType } from '../../src/numbers/number-type';
+import { SmsGateError } from '../../src/errors';
+import { parseNumber } from '../../src/numbers';
+import { countryAmong, numberType } from '../../src/numbers/number-type';
 
 const TYPES = [
   'FIXED_LINE',
@@ -102,4 +104,42 @@ describe('numberType', () => {
       { numRuns: 5_000 },
     );
   });
+
+  it('picks the country libphonenumber\'s parse picks among those sharing a calling code, for numbers drawn from each of their type patterns, read every way', () => {
+    const shared = Object.entries(metadata.country_calling_codes).filter(([, countries]) => countries.length > 1) as Array<[string, CountryCode[]]>;
+    let checked = 0;
+    const picked = new Set<string>();
+    for (const [callingCode, countries] of shared) {
+      for (const country of countries) {
+        for (const { name, pattern } of typePatterns(country, callingCode)) {
+          for (const national of fc.sample(fc.stringMatching(pattern), { numRuns: 6, seed: 11 })) {
+            for (const [input, region] of [[`+${callingCode}${national}`, undefined], [national, country]] as const) {
+              const where = `${country} ${name}: ${input} in ${region}`;
+              const phone = parsePhoneNumberFromString(input, region);
+              if (phone === undefined) continue;
+              const ours = countryAmong(countries, phone.nationalNumber);
+              if (ours !== undefined) {
+                assert.equal(ours.country, phone.country, where);
+                assert.equal(ours.type, phone.getType(), where);
+                picked.add(ours.country);
+              }
+              let result;
+              try {
+                result = parseNumber(input, { region });
+              } catch (err) {
+                assert.ok(err instanceof SmsGateError && !phone.isValid(), `${where}: ${String(err)}`);
+                continue;
+              }
+              assert.deepEqual([result.e164, result.country, result.type], [phone.number, phone.country ?? null, phone.getType()], where);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(checked > 1_000, `only ${checked} numbers checked`);
+    // Not only each code's main country: the others are told apart too.
+    for (const country of ['GG', 'IM', 'JE', 'CA', 'KZ', 'AX']) assert.ok(picked.has(country), `${country} was never picked`);
+  });
 });
+

@@ -72,7 +72,7 @@ describe('parseNumber properties', () => {
     assert.ok(valid > 500, `only ${valid} valid numbers generated`);
   });
 
-  it('accepts exactly the numbers libphonenumber calls valid (extensions aside)', () => {
+  it('accepts exactly the numbers libphonenumber calls valid (extensions aside), of the same type and country', () => {
     fc.assert(
       fc.property(numberish, fc.option(fc.constantFrom(...countries), { nil: undefined }), (input, region) => {
         const phone = parsePhoneNumberFromString(input.trim(), { defaultCountry: region, extract: false });
@@ -82,6 +82,7 @@ describe('parseNumber properties', () => {
         if (result instanceof SmsGateError) return assert.ok(!valid, `${where}: ${result.message}`);
         assert.ok(valid, where);
         assert.equal(result.type, phone?.getType() ?? null, where);
+        assert.equal(result.country, phone?.country ?? null, where);
       }),
       { numRuns: 5_000 },
     );
