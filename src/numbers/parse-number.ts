@@ -53,9 +53,8 @@ export function parseNumber(input: string, options: ParseNumberOptions = {}): Pa
     });
   }
   const shared = SHARED_CALLING_CODES.get(phone.countryCallingCode);
-  let found: { country: CountryCode | undefined; type: NumberType } | undefined;
-  if (shared === undefined) found = { country: phone.country, type: numberType(phone) };
-  else found = countryAmong(shared, phone.nationalNumber);
+  let found: { country: CountryCode | undefined; type: NumberType } | undefined =
+    shared === undefined ? { country: phone.country, type: numberType(phone) } : countryAmong(shared, phone.nationalNumber);
   if (found === undefined) {
     // No country sharing the code claims it: the library's own parse says what it is then.
     phone = parse(input, region, field, metadata);
